@@ -1,0 +1,162 @@
+namespace Cndr.Core.Store;
+
+/// <summary>
+/// Everything the relay keeps beyond one node: rooms, seats, state, polls and the to-host queue.
+/// Implemented by the embedded in-process store (single node) and by the Redis store (many nodes);
+/// both pass <c>StoreContractTests</c>.
+/// </summary>
+/// <remarks>
+/// <para><b>Rules for implementations.</b></para>
+/// <list type="bullet">
+/// <item>Every method is one round trip where the description says "atomic" (a Lua script / MULTI in Redis):
+/// concurrent callers on any node never observe or produce a half-done step.</item>
+/// <item>Expected outcomes are result values. Only an unreachable/timed-out store throws, and then
+/// <see cref="StoreUnavailableException"/>.</item>
+/// <item>Opaque JSON (game state, player state, meta, queue entries, poll answers) is bytes: inputs are
+/// <see cref="ReadOnlyMemory{T}"/> valid only for the duration of the call (copy what you keep);
+/// outputs are owned by the caller (never reused by the store).</item>
+/// <item>Times are Unix milliseconds passed in by the caller (<c>nowMs</c>): the store never reads a clock.</item>
+/// <item>Any write to an existing room updates <c>lastActivity</c> in <c>room:state</c>; no write may
+/// re-create keys of a room whose <c>room:config</c> is gone (check existence in the same atomic step).</item>
+/// </list>
+/// <para><b>Key schema</b> (ARCHITECTURE §10, PROTOCOL §8.16; see Store/SCHEMA.md):</para>
+/// <code>
+/// room:config:&lt;code&gt;                   hash  password hostKey maxPlayers maxAudience createdAt
+/// room:state:&lt;code&gt;                    hash  hostNodeId hostClientId lastActivity gameStateRev playerCount audienceCount
+/// room:clients:&lt;code&gt;                  zset  clientId (players), connection id (host, audience) → joinedAt ms
+/// room:client:&lt;code&gt;:&lt;id&gt;              hash  role meta connectedNodeId socketId joinedAt [seatTokenHash playerStateRev] (players and audience)
+/// room:gamestate:&lt;code&gt;                 string
+/// room:playerstate:&lt;code&gt;:&lt;clientId&gt;     string
+/// room:polls:&lt;code&gt;                    zset  pollId → startedAt (index of the room's polls)
+/// room:poll:config:&lt;code&gt;:&lt;pollId&gt;      hash  type question options active startedAt endedAt
+/// room:poll:responses:&lt;code&gt;:&lt;pollId&gt;   hash  clientId → answer
+/// room:queue:tohost:&lt;code&gt;              list  LPUSH new entries, RPOP oldest
+/// </code>
+/// </remarks>
+public interface IRelayStore
+{
+    // ---- Rooms (admin API, cleanup) ----
+
+    /// <summary>
+    /// Creates the room if no room with that code exists (NX): writes <c>room:config</c> and initialises
+    /// <c>room:state</c> (<c>lastActivity = nowMs</c>, counters and revisions 0). Atomic.
+    /// </summary>
+    ValueTask<CreateRoomOutcome> CreateRoomAsync(RoomCode code, RoomConfig config, long nowMs);
+
+    /// <summary>The room's configuration including secrets (for the relay's constant-time checks), or null when the room does not exist.</summary>
+    ValueTask<RoomConfig?> GetRoomConfigAsync(RoomCode code);
+
+    /// <summary>Public information about a room (no secrets), or null when it does not exist.</summary>
+    ValueTask<RoomInfo?> GetRoomInfoAsync(RoomCode code);
+
+    /// <summary>Deletes every key of the room (config, state, clients, client hashes, game/player state, polls, queue). Returns false when the room did not exist.</summary>
+    ValueTask<bool> DeleteRoomAsync(RoomCode code);
+
+    /// <summary>Every room with its last activity (Redis: SCAN <c>room:state:*</c>), for inactivity cleanup.</summary>
+    ValueTask<IReadOnlyList<RoomActivity>> ListRoomsAsync();
+
+    // ---- Membership ----
+
+    /// <summary>
+    /// Makes <paramref name="connectionId"/> the room's host (atomic): sets <c>hostClientId</c>/<c>hostNodeId</c>,
+    /// adds the connection to <c>room:clients</c> (removing the previous host's entry) and returns the previous
+    /// host connection, if any, together with the snapshot the host's handshake response needs (game state, clients).
+    /// The host key has already been checked by the caller.
+    /// </summary>
+    ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs);
+
+    /// <summary>
+    /// Clears the host fields only if the room's host is still <paramref name="connectionId"/> (atomic compare-and-clear);
+    /// <see cref="ConnectionEndOutcome.NotCurrent"/> when another connection has replaced it.
+    /// </summary>
+    ValueTask<ConnectionEndOutcome> ReleaseHostAsync(RoomCode code, string connectionId, long nowMs);
+
+    /// <summary>
+    /// Creates a new player seat if the room exists and <c>playerCount &lt; maxPlayers</c> (0 = unlimited),
+    /// as one atomic step (capacity check + counter increment + seat write): 50 racing joins for 10 seats give exactly 10 seats.
+    /// The password has already been checked by the caller.
+    /// </summary>
+    ValueTask<SeatJoinResult> JoinPlayerAsync(RoomCode code, NewSeat seat);
+
+    /// <summary>
+    /// Gives a held seat to a new connection (atomic): <see cref="JoinOutcome.SeatNotFound"/> when no such seat is held,
+    /// <see cref="JoinOutcome.InvalidSeatToken"/> when the stored <c>seatTokenHash</c> differs from the presented one
+    /// (or none was presented). On success sets <c>socketId</c>/<c>connectedNodeId</c>, replaces <c>meta</c> when a new one
+    /// is given, keeps <c>joinedAt</c> and returns the previous connection (if it was still connected) plus the seat's
+    /// player state and the game state. Never subject to capacity.
+    /// </summary>
+    ValueTask<SeatJoinResult> ReclaimSeatAsync(RoomCode code, SeatReclaim reclaim);
+
+    /// <summary>
+    /// Marks the seat disconnected (clears <c>socketId</c>/<c>connectedNodeId</c>; the seat stays held) only if its
+    /// <c>socketId</c> is still <paramref name="connectionId"/> (atomic compare-and-set).
+    /// </summary>
+    ValueTask<ConnectionEndOutcome> DisconnectPlayerAsync(RoomCode code, string clientId, string connectionId, long nowMs);
+
+    /// <summary>
+    /// Frees the seat (deletes its client hash and player state, removes it from <c>room:clients</c>, decrements
+    /// <c>playerCount</c>) only if its <c>socketId</c> is still <paramref name="connectionId"/>. Atomic.
+    /// </summary>
+    ValueTask<ConnectionEndOutcome> LeavePlayerAsync(RoomCode code, string clientId, string connectionId, long nowMs);
+
+    /// <summary>
+    /// Adds an audience member if the room exists and <c>audienceCount &lt; maxAudience</c> (0 = unlimited), atomically,
+    /// and returns the game state and the active polls.
+    /// </summary>
+    ValueTask<AudienceJoinResult> JoinAudienceAsync(RoomCode code, AudienceJoin join);
+
+    /// <summary>Removes an audience member (client hash, <c>room:clients</c> entry, <c>audienceCount</c>). Its poll answers stay. Atomic.</summary>
+    ValueTask<ConnectionEndOutcome> RemoveAudienceAsync(RoomCode code, string connectionId, long nowMs);
+
+    // ---- State (hot path) ----
+
+    /// <summary>
+    /// Stores the game state, increments <c>gameStateRev</c> by exactly 1 and sets <c>lastActivity</c>, as one atomic
+    /// step; returns the new revision. <see cref="StateWriteOutcome.RoomNotFound"/> when the room is gone.
+    /// </summary>
+    ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs);
+
+    /// <summary>
+    /// Stores a held seat's player state, increments its <c>playerStateRev</c> by exactly 1 and sets <c>lastActivity</c>
+    /// (atomic); returns the new revision and the seat's current connection id (null while disconnected).
+    /// <see cref="StateWriteOutcome.PlayerNotFound"/> when no such seat is held.
+    /// </summary>
+    ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs);
+
+    /// <summary>
+    /// Best-effort <c>lastActivity = nowMs</c> for an existing room without waiting for the result (Redis: fire-and-forget).
+    /// Must not throw; must not create the key for a room that does not exist. The relay throttles calls per room.
+    /// </summary>
+    void TouchActivity(RoomCode code, long nowMs);
+
+    // ---- To-host queue (message_to_host while the host is away or on another node) ----
+
+    /// <summary>
+    /// Appends one entry <c>{clientId, role, message, timestamp}</c> to the room's to-host queue unless it already
+    /// holds <paramref name="maxLength"/> entries (atomic: LLEN check + LPUSH), and sets <c>lastActivity</c>.
+    /// </summary>
+    ValueTask<EnqueueOutcome> EnqueueToHostAsync(RoomCode code, ReadOnlyMemory<byte> entry, int maxLength, long nowMs);
+
+    /// <summary>Removes and returns up to <paramref name="maxCount"/> entries, oldest first (Redis: RPOP count). Empty when none.</summary>
+    ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> DrainToHostAsync(RoomCode code, int maxCount);
+
+    // ---- Polls ----
+
+    /// <summary>Creates an active poll unless one with that id exists in the room (atomic: HSETNX-like), and indexes it in <c>room:polls</c>.</summary>
+    ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs);
+
+    /// <summary>Ends an active poll (<c>active = false</c>, <c>endedAt</c>); <see cref="PollOutcome.PollNotActive"/> when already ended. Atomic.</summary>
+    ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs);
+
+    /// <summary>A poll's definition and status, or null when the poll (or room) does not exist.</summary>
+    ValueTask<PollDefinition?> GetPollAsync(RoomCode code, string pollId);
+
+    /// <summary>
+    /// Records (overwrites) <paramref name="clientId"/>'s answer only while the poll is active (atomic check + HSET),
+    /// and sets <c>lastActivity</c>. The answer is stored exactly as given (already validated and normalised by the relay).
+    /// </summary>
+    ValueTask<PollOutcome> RecordPollResponseAsync(RoomCode code, string pollId, string clientId, ReadOnlyMemory<byte> response, long nowMs);
+
+    /// <summary>The poll and every stored answer (active or ended), or null when the poll does not exist.</summary>
+    ValueTask<PollSnapshot?> GetPollResponsesAsync(RoomCode code, string pollId);
+}
