@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Net;
+
+namespace Cndr.Host.Configuration;
+
+/// <summary>
+/// Every setting of a cndr node, read from (lowest to highest precedence) defaults, an optional JSON
+/// file (<c>--config</c> / <c>CONFIG_FILE</c>), environment variables and command-line flags.
+/// Names are the design's (ARCHITECTURE §4, §6, §7, §12): <c>PORT</c>, <c>REDIS_HOST</c>, ...;
+/// the flag of <c>RATE_LIMIT_MESSAGES</c> is <c>--rate-limit-messages</c>.
+/// </summary>
+internal sealed class CndrSettings
+{
+    public int Port { get; set; } = 3000;
+    public string BindAddress { get; set; } = "0.0.0.0";
+    public string? NodeId { get; set; }
+
+    public string? RedisHost { get; set; }
+    public int RedisPort { get; set; } = 6379;
+    public string? RedisUser { get; set; }
+    public string? RedisPassword { get; set; }
+    public bool RedisTls { get; set; }
+
+    public string LogLevel { get; set; } = "info";
+    public bool LogJson { get; set; } = true;
+
+    public int RateLimitMessages { get; set; } = 100;
+    public int RateLimitWindowMs { get; set; } = 60_000;
+    public int CleanupIntervalMs { get; set; } = 300_000;
+    public int InactiveRoomThresholdMs { get; set; } = 300_000;
+    public int HeartbeatIntervalMs { get; set; } = 60_000;
+    public int NodeTimeoutMs { get; set; } = 180_000;
+
+    public string AllowedOrigins { get; set; } = "*";
+    public int MaxMessageBytes { get; set; } = 65_536;
+    public int MaxOutboundBytes { get; set; } = 1 << 20;
+    public int PingIntervalMs { get; set; } = 25_000;
+    public int PingTimeoutMs { get; set; } = 20_000;
+    public int HandshakeTimeoutMs { get; set; } = 10_000;
+    public string SocketIOPath { get; set; } = "/socket.io/";
+
+    public int RoomCodeLength { get; set; } = 6;
+    public int MaxMetaBytes { get; set; } = 4096;
+    public int MaxFreeTextLength { get; set; } = 500;
+    public int MaxQueueLength { get; set; } = 1000;
+
+    public int MaxConnections { get; set; }
+    public int MaxConnectionsPerIp { get; set; }
+
+    public string? AdminToken { get; set; }
+    public string? TlsCertPath { get; set; }
+    public string? TlsKeyPath { get; set; }
+
+    public int DrainTimeoutMs { get; set; } = 30_000;
+    public int DrainReconnectJitterMs { get; set; } = 5_000;
+
+    public bool DemoRoom { get; set; } = true;
+
+    /// <summary>True when no Redis is configured: the node runs on the embedded in-process store.</summary>
+    public bool UsesEmbeddedStore => string.IsNullOrEmpty(RedisHost);
+
+    /// <summary>The table behind <c>--help</c>, parsing and validation. Order is the order of <c>--help</c>.</summary>
+    public static IReadOnlyList<SettingDefinition> Definitions { get; } =
+    [
+        Int("PORT", "TCP port for HTTP, WebSocket and the admin API", s => s.Port, (s, v) => s.Port = v, 1, 65535),
+        Text("BIND_ADDRESS", "IP address to listen on (0.0.0.0 = all IPv4, :: = all)", s => s.BindAddress, (s, v) => s.BindAddress = v, ValidateIp),
+        Text("NODE_ID", "this node's id in nodes:registry (default: a new UUID per start)", s => s.NodeId, (s, v) => s.NodeId = v),
+
+        Text("REDIS_HOST", "Redis host; unset = embedded in-process store (one node)", s => s.RedisHost, (s, v) => s.RedisHost = v),
+        Int("REDIS_PORT", "Redis port", s => s.RedisPort, (s, v) => s.RedisPort = v, 1, 65535),
+        Text("REDIS_USER", "Redis ACL user (AUTH user password)", s => s.RedisUser, (s, v) => s.RedisUser = v),
+        Secret("REDIS_PASSWORD", "Redis password (AUTH)", (s, v) => s.RedisPassword = v),
+        Bool("REDIS_TLS", "connect to Redis over TLS", s => s.RedisTls, (s, v) => s.RedisTls = v),
+
+        Text("LOG_LEVEL", "trace | debug | info | warn | error | none", s => s.LogLevel, (s, v) => s.LogLevel = v, ValidateLogLevel),
+        Bool("LOG_JSON", "JSON log lines (false = plain text)", s => s.LogJson, (s, v) => s.LogJson = v),
+
+        Int("RATE_LIMIT_MESSAGES", "messages (message_to_host + poll_response) per client per window", s => s.RateLimitMessages, (s, v) => s.RateLimitMessages = v, 1, int.MaxValue),
+        Int("RATE_LIMIT_WINDOW_MS", "rate-limit window", s => s.RateLimitWindowMs, (s, v) => s.RateLimitWindowMs = v, 1, int.MaxValue),
+        Int("CLEANUP_INTERVAL_MS", "how often the primary node looks for inactive rooms", s => s.CleanupIntervalMs, (s, v) => s.CleanupIntervalMs = v, 10, int.MaxValue),
+        Int("INACTIVE_ROOM_THRESHOLD_MS", "a room idle this long is closed by the primary node", s => s.InactiveRoomThresholdMs, (s, v) => s.InactiveRoomThresholdMs = v, 10, int.MaxValue),
+        Int("HEARTBEAT_INTERVAL_MS", "node heartbeat interval (nodes:heartbeat)", s => s.HeartbeatIntervalMs, (s, v) => s.HeartbeatIntervalMs = v, 10, int.MaxValue),
+        Int("NODE_TIMEOUT_MS", "a node without a heartbeat this long is dead", s => s.NodeTimeoutMs, (s, v) => s.NodeTimeoutMs = v, 10, int.MaxValue),
+
+        Text("ALLOWED_ORIGINS", "comma-separated origins allowed for CORS and WebSocket upgrades, or *", s => s.AllowedOrigins, (s, v) => s.AllowedOrigins = v),
+        Int("MAX_MESSAGE_BYTES", "largest inbound packet (Engine.IO maxPayload); over it: close 1009 / HTTP 413", s => s.MaxMessageBytes, (s, v) => s.MaxMessageBytes = v, 1024, 64 << 20),
+        Int("MAX_OUTBOUND_BYTES", "bytes queued to one slow client before it is disconnected", s => s.MaxOutboundBytes, (s, v) => s.MaxOutboundBytes = v, 4096, int.MaxValue),
+        Int("PING_INTERVAL_MS", "Engine.IO pingInterval", s => s.PingIntervalMs, (s, v) => s.PingIntervalMs = v, 10, int.MaxValue),
+        Int("PING_TIMEOUT_MS", "Engine.IO pingTimeout", s => s.PingTimeoutMs, (s, v) => s.PingTimeoutMs = v, 10, int.MaxValue),
+        Int("HANDSHAKE_TIMEOUT_MS", "a connection that has not joined a room by then is closed", s => s.HandshakeTimeoutMs, (s, v) => s.HandshakeTimeoutMs = v, 10, int.MaxValue),
+        Text("SOCKETIO_PATH", "Socket.IO path", s => s.SocketIOPath, (s, v) => s.SocketIOPath = v, ValidatePath),
+
+        Int("ROOM_CODE_LENGTH", "room code length ([A-Z0-9])", s => s.RoomCodeLength, (s, v) => s.RoomCodeLength = v, 4, 8),
+        Int("MAX_META_BYTES", "largest meta object", s => s.MaxMetaBytes, (s, v) => s.MaxMetaBytes = v, 2, int.MaxValue),
+        Int("MAX_FREE_TEXT_LENGTH", "longest free-text poll answer (characters)", s => s.MaxFreeTextLength, (s, v) => s.MaxFreeTextLength = v, 1, int.MaxValue),
+        Int("MAX_QUEUE_LENGTH", "messages queued for an absent host per room (then QUEUE_FULL)", s => s.MaxQueueLength, (s, v) => s.MaxQueueLength = v, 1, int.MaxValue),
+
+        Int("MAX_CONNECTIONS", "connections this node accepts (0 = unlimited)", s => s.MaxConnections, (s, v) => s.MaxConnections = v, 0, int.MaxValue),
+        Int("MAX_CONNECTIONS_PER_IP", "connections per client IP (0 = unlimited)", s => s.MaxConnectionsPerIp, (s, v) => s.MaxConnectionsPerIp = v, 0, int.MaxValue),
+
+        Secret("ADMIN_TOKEN", "bearer token for /admin/*; unset = admin API off (loopback allowed with the embedded store)", (s, v) => s.AdminToken = v),
+        Text("TLS_CERT_PATH", "PEM certificate: serve https:// and wss:// (with TLS_KEY_PATH)", s => s.TlsCertPath, (s, v) => s.TlsCertPath = v),
+        Text("TLS_KEY_PATH", "PEM private key for TLS_CERT_PATH", s => s.TlsKeyPath, (s, v) => s.TlsKeyPath = v),
+
+        Int("DRAIN_TIMEOUT_MS", "on SIGTERM, the longest a drain may take before exit", s => s.DrainTimeoutMs, (s, v) => s.DrainTimeoutMs = v, 0, int.MaxValue),
+        Int("DRAIN_RECONNECT_JITTER_MS", "server_draining.reconnectAfterMs is drawn from [0, this)", s => s.DrainReconnectJitterMs, (s, v) => s.DrainReconnectJitterMs = v, 1, int.MaxValue),
+        Bool("DEMO_ROOM", "with the embedded store, create and print a demo room at start", s => s.DemoRoom, (s, v) => s.DemoRoom = v),
+    ];
+
+    private static SettingDefinition Int(string name, string help, Func<CndrSettings, int> get, Action<CndrSettings, int> set, int min, int max) =>
+        new(name, help, s => get(s).ToString(CultureInfo.InvariantCulture), (s, raw) =>
+        {
+            if (!int.TryParse(raw.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
+            {
+                return $"'{raw}' is not a whole number";
+            }
+
+            if (v < min || v > max)
+            {
+                return $"{v} is out of range [{min}, {max}]";
+            }
+
+            set(s, v);
+            return null;
+        });
+
+    private static SettingDefinition Bool(string name, string help, Func<CndrSettings, bool> get, Action<CndrSettings, bool> set) =>
+        new(name, help, s => get(s) ? "true" : "false", (s, raw) =>
+        {
+            switch (raw.Trim().ToLowerInvariant())
+            {
+                case "true" or "1" or "yes" or "on":
+                    set(s, true);
+                    return null;
+                case "false" or "0" or "no" or "off":
+                    set(s, false);
+                    return null;
+                default:
+                    return $"'{raw}' is not true/false";
+            }
+        });
+
+    private static SettingDefinition Text(string name, string help, Func<CndrSettings, string?> get, Action<CndrSettings, string> set, Func<string, string?>? validate = null) =>
+        new(name, help, s => get(s) ?? "", (s, raw) =>
+        {
+            var v = raw.Trim();
+            if (validate?.Invoke(v) is { } error)
+            {
+                return error;
+            }
+
+            set(s, v);
+            return null;
+        });
+
+    // Secrets are never echoed: neither their default nor the rejected value appears anywhere.
+    private static SettingDefinition Secret(string name, string help, Action<CndrSettings, string> set) =>
+        new(name, help, _ => "", (s, raw) =>
+        {
+            set(s, raw);
+            return null;
+        }, IsSecret: true);
+
+    private static string? ValidateIp(string v) => IPAddress.TryParse(v, out _) ? null : $"'{v}' is not an IP address";
+
+    private static string? ValidatePath(string v) => v.StartsWith('/') && v.EndsWith('/') && v.Length >= 2 ? null : $"'{v}' must start and end with '/'";
+
+    private static string? ValidateLogLevel(string v) =>
+        v.ToLowerInvariant() is "trace" or "debug" or "info" or "information" or "warn" or "warning" or "error" or "critical" or "none"
+            ? null
+            : $"'{v}' is not one of trace, debug, info, warn, error, none";
+
+    /// <summary>Checks that only make sense across settings.</summary>
+    public IEnumerable<string> CrossChecks()
+    {
+        if (string.IsNullOrEmpty(TlsCertPath) != string.IsNullOrEmpty(TlsKeyPath))
+        {
+            yield return "TLS_CERT_PATH and TLS_KEY_PATH must be given together";
+        }
+
+        if (!string.IsNullOrEmpty(TlsCertPath) && !File.Exists(TlsCertPath))
+        {
+            yield return $"TLS_CERT_PATH: file '{TlsCertPath}' does not exist";
+        }
+
+        if (!string.IsNullOrEmpty(TlsKeyPath) && !File.Exists(TlsKeyPath))
+        {
+            yield return $"TLS_KEY_PATH: file '{TlsKeyPath}' does not exist";
+        }
+    }
+
+    public IReadOnlyList<string> ParsedAllowedOrigins() =>
+        AllowedOrigins.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+/// <summary>One setting: its name (environment variable), help text, default and parser.</summary>
+/// <param name="Apply">Parses the raw text into the settings; returns an error (without the name) or null.</param>
+internal sealed record SettingDefinition(string Name, string Help, Func<CndrSettings, string> Show, Func<CndrSettings, string, string?> Apply, bool IsSecret = false)
+{
+    /// <summary>The command-line flag: <c>RATE_LIMIT_MESSAGES</c> → <c>--rate-limit-messages</c>.</summary>
+    public string Flag => "--" + Name.ToLowerInvariant().Replace('_', '-');
+}

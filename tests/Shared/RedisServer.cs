@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Cndr.Testing;
+
+/// <summary>
+/// A real <c>redis-server</c> (Debian package) started on a free loopback port for one test class or
+/// collection, with persistence off. A missing server is a loud failure, never a skip.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable, IDisposable
+{
+    private Process? _process;
+
+    public int Port { get; private set; }
+
+    public string Host => "127.0.0.1";
+
+    /// <summary>StackExchange.Redis configuration string for this server.</summary>
+    public string ConnectionString => $"{Host}:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=3000";
+
+    public static async Task<RedisServer> StartAsync(int? port = null, string? password = null)
+    {
+        var s = new RedisServer();
+        await s.StartProcessAsync(port ?? FreePort(), password);
+        return s;
+    }
+
+    private async Task StartProcessAsync(int port, string? password)
+    {
+        Port = port;
+        var exe = FindRedisServer();
+        var psi = new ProcessStartInfo(exe)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        if (password is not null)
+        {
+            psi.ArgumentList.Add("--requirepass");
+            psi.ArgumentList.Add(password);
+        }
+
+        _process = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"redis-server exited with {_process.ExitCode} (port {port})");
+            }
+
+            if (await PingAsync(password))
+            {
+                return;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException($"redis-server did not answer PING on port {port}");
+    }
+
+    /// <summary>Kills the server (simulating an outage). <see cref="RestartAsync"/> brings it back on the same port.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit(5000);
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public async Task RestartAsync(string? password = null)
+    {
+        Kill();
+        await StartProcessAsync(Port, password);
+    }
+
+    private async Task<bool> PingAsync(string? password)
+    {
+        try
+        {
+            using var c = new TcpClient();
+            using var cts = new CancellationTokenSource(500);
+            await c.ConnectAsync(IPAddress.Loopback, Port, cts.Token);
+            var stream = c.GetStream();
+            var cmd = password is null ? "PING\r\n" : $"AUTH {password}\r\nPING\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(cmd), cts.Token);
+            var buf = new byte[256];
+            var read = 0;
+            while (read < buf.Length)
+            {
+                var n = await stream.ReadAsync(buf.AsMemory(read), cts.Token);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+                if (Encoding.ASCII.GetString(buf, 0, read).Contains("PONG", StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException)
+        {
+        }
+
+        return false;
+    }
+
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    private static string FindRedisServer()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/bin").Append("/usr/local/bin"))
+        {
+            var p = Path.Combine(dir, "redis-server");
+            if (File.Exists(p))
+            {
+                return p;
+            }
+        }
+
+        throw new InvalidOperationException("redis-server is not installed: run scripts/test.sh (it installs the Debian package)");
+    }
+
+    public void Dispose() => Kill();
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        return ValueTask.CompletedTask;
+    }
+}
