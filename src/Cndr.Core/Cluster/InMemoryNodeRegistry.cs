@@ -1,0 +1,43 @@
+namespace Cndr.Core.Cluster;
+
+/// <summary>The node directory of the embedded store (one process; also several nodes of one test process).</summary>
+public sealed class InMemoryNodeRegistry : INodeRegistry
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, (long Registered, long? Heartbeat)> _nodes = new(StringComparer.Ordinal);
+
+    public ValueTask RegisterAsync(string nodeId, long nowMs)
+    {
+        lock (_lock)
+        {
+            var registered = _nodes.TryGetValue(nodeId, out var e) ? e.Registered : nowMs;
+            _nodes[nodeId] = (registered, nowMs);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask HeartbeatAsync(string nodeId, long nowMs) => RegisterAsync(nodeId, nowMs);
+
+    public ValueTask<IReadOnlyList<NodeEntry>> ListAsync()
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<NodeEntry> list = _nodes
+                .Select(kv => new NodeEntry(kv.Key, kv.Value.Registered, kv.Value.Heartbeat))
+                .OrderBy(n => n.RegisteredAtMs).ThenBy(n => n.NodeId, StringComparer.Ordinal)
+                .ToList();
+            return ValueTask.FromResult(list);
+        }
+    }
+
+    public ValueTask RemoveAsync(string nodeId)
+    {
+        lock (_lock)
+        {
+            _nodes.Remove(nodeId);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

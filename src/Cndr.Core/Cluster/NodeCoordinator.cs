@@ -1,0 +1,297 @@
+using Cndr.Core.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cndr.Core.Cluster;
+
+/// <summary>Timing of node coordination (ARCHITECTURE §4, §7).</summary>
+public sealed class CoordinatorOptions
+{
+    /// <summary><c>HEARTBEAT_INTERVAL_MS</c>.</summary>
+    public int HeartbeatIntervalMs { get; set; } = 60_000;
+
+    /// <summary><c>NODE_TIMEOUT_MS</c>: a node without a heartbeat this long is dead.</summary>
+    public int NodeTimeoutMs { get; set; } = 180_000;
+
+    /// <summary><c>CLEANUP_INTERVAL_MS</c>: how often the primary looks for inactive rooms and stale nodes.</summary>
+    public int CleanupIntervalMs { get; set; } = 300_000;
+
+    /// <summary><c>INACTIVE_ROOM_THRESHOLD_MS</c>.</summary>
+    public int InactiveRoomThresholdMs { get; set; } = 300_000;
+}
+
+/// <summary>
+/// A node's part in the cluster: registers the node, sends heartbeats, works out independently whether it is
+/// the primary (earliest registered node with a live heartbeat) and, while it is, removes stale nodes and
+/// closes inactive rooms. One background loop per node; no lock, no leader election protocol.
+/// </summary>
+public sealed partial class NodeCoordinator : IAsyncDisposable
+{
+    private readonly INodeRegistry _registry;
+    private readonly IRelayStore _store;
+    private readonly IRoomCloser _closer;
+    private readonly CoordinatorOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _nudge = new(0, 1);
+    private Task? _loop;
+    private volatile string? _primary;
+    private volatile bool _registered;
+    private bool _reportedUnavailable;
+
+    public NodeCoordinator(string nodeId, INodeRegistry registry, IRelayStore store, IRoomCloser closer, CoordinatorOptions options, ILogger<NodeCoordinator>? logger = null, TimeProvider? time = null)
+    {
+        NodeId = nodeId;
+        _registry = registry;
+        _store = store;
+        _closer = closer;
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
+    }
+
+    public string NodeId { get; }
+
+    /// <summary>True once the node's registration reached the registry (false again while it cannot).</summary>
+    public bool IsRegistered => _registered;
+
+    /// <summary>The primary this node last computed (null when unknown).</summary>
+    public string? CurrentPrimary => _primary;
+
+    /// <summary>True while this node computes itself as the primary.</summary>
+    public bool IsPrimary => _primary == NodeId;
+
+    /// <summary>Registers (best effort: an unreachable registry is retried by the loop) and starts the loop.</summary>
+    public async Task StartAsync()
+    {
+        await BeatAsync().ConfigureAwait(false);
+        await RefreshPrimaryAsync().ConfigureAwait(false);
+        _loop = Task.Run(() => RunAsync(_stop.Token));
+    }
+
+    /// <summary>Asks the loop to heartbeat and re-elect now (e.g. after Redis came back).</summary>
+    public void Nudge()
+    {
+        if (_nudge.CurrentCount == 0)
+        {
+            try
+            {
+                _nudge.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already nudged.
+            }
+        }
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        var now = Now();
+        var nextBeat = now + _options.HeartbeatIntervalMs;
+        var nextCleanup = now + _options.CleanupIntervalMs;
+        while (!ct.IsCancellationRequested)
+        {
+            var wait = Math.Max(1, Math.Min(nextBeat, nextCleanup) - Now());
+            var nudged = false;
+            try
+            {
+                nudged = await _nudge.WaitAsync(TimeSpan.FromMilliseconds(wait), ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            now = Now();
+            if (nudged || now >= nextBeat)
+            {
+                await BeatAsync().ConfigureAwait(false);
+                await RefreshPrimaryAsync().ConfigureAwait(false);
+                nextBeat = now + _options.HeartbeatIntervalMs;
+            }
+
+            if (now >= nextCleanup)
+            {
+                await RunMaintenanceOnceAsync().ConfigureAwait(false);
+                nextCleanup = now + _options.CleanupIntervalMs;
+            }
+        }
+    }
+
+    private async Task BeatAsync()
+    {
+        try
+        {
+            var wasRegistered = _registered;
+            await _registry.HeartbeatAsync(NodeId, Now()).ConfigureAwait(false);
+            _registered = true;
+            _reportedUnavailable = false;
+            if (!wasRegistered)
+            {
+                Log.NodeRegistered(_logger, "node_registered", NodeId);
+            }
+            else
+            {
+                Log.NodeHeartbeat(_logger, "node_heartbeat", NodeId);
+            }
+        }
+        catch (StoreUnavailableException ex)
+        {
+            _registered = false;
+            if (!_reportedUnavailable)
+            {
+                _reportedUnavailable = true;
+                Log.RegistryUnavailable(_logger, NodeId, ex.Message);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<NodeEntry>?> RefreshPrimaryAsync()
+    {
+        try
+        {
+            var nodes = await _registry.ListAsync().ConfigureAwait(false);
+            var primary = PrimaryElection.Elect(nodes, Now(), _options.NodeTimeoutMs);
+            var previous = _primary;
+            _primary = primary;
+            if (primary is not null && primary != previous)
+            {
+                Log.PrimaryElected(_logger, "primary_node_elected", primary, primary == NodeId);
+            }
+
+            return nodes;
+        }
+        catch (StoreUnavailableException)
+        {
+            _primary = null;
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// One maintenance pass: re-elect, and when this node is the primary remove stale nodes and close every
+    /// activated room whose <c>lastActivity</c> is older than the threshold (reason <c>inactive</c>).
+    /// Returns the number of rooms closed.
+    /// </summary>
+    public async Task<int> RunMaintenanceOnceAsync()
+    {
+        var nodes = await RefreshPrimaryAsync().ConfigureAwait(false);
+        if (nodes is null || !IsPrimary)
+        {
+            return 0;
+        }
+
+        var now = Now();
+        foreach (var n in nodes)
+        {
+            if (n.NodeId != NodeId && !PrimaryElection.IsAlive(n, now, _options.NodeTimeoutMs))
+            {
+                try
+                {
+                    await _registry.RemoveAsync(n.NodeId).ConfigureAwait(false);
+                    Log.StaleNodeRemoved(_logger, "stale_node_removed", n.NodeId, n.LastHeartbeatMs ?? 0);
+                }
+                catch (StoreUnavailableException)
+                {
+                    return 0;
+                }
+            }
+        }
+
+        IReadOnlyList<RoomActivity> rooms;
+        try
+        {
+            rooms = await _store.ListRoomsAsync().ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+            return 0;
+        }
+
+        var closed = 0;
+        foreach (var room in rooms)
+        {
+            var idleMs = now - room.LastActivityMs;
+            if (idleMs < _options.InactiveRoomThresholdMs)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (await _closer.CloseRoomAsync(room.Code, "inactive").ConfigureAwait(false))
+                {
+                    closed++;
+                    Log.RoomCleanup(_logger, "room_cleanup", room.Code.ToString(), idleMs);
+                }
+            }
+            catch (StoreUnavailableException)
+            {
+                break;
+            }
+        }
+
+        return closed;
+    }
+
+    /// <summary>Stops the loop and removes this node from both node keys (best effort).</summary>
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        try
+        {
+            await _registry.RemoveAsync(NodeId).ConfigureAwait(false);
+            Log.NodeDeregistered(_logger, "node_deregistered", NodeId);
+        }
+        catch (StoreUnavailableException)
+        {
+            // The registry is gone: the primary's stale-node cleanup removes us later.
+        }
+
+        _registered = false;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+
+        _stop.Dispose();
+        _nudge.Dispose();
+    }
+
+    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "{Event} node {NodeId}")]
+        public static partial void NodeRegistered(ILogger logger, string @event, string nodeId);
+
+        [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "{Event} node {NodeId}")]
+        public static partial void NodeHeartbeat(ILogger logger, string @event, string nodeId);
+
+        [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "{Event} node {NodeId} (this node: {IsSelf})")]
+        public static partial void PrimaryElected(ILogger logger, string @event, string nodeId, bool isSelf);
+
+        [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "{Event} node {NodeId}, last heartbeat {LastHeartbeatMs}")]
+        public static partial void StaleNodeRemoved(ILogger logger, string @event, string nodeId, long lastHeartbeatMs);
+
+        [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "{Event} room {RoomCode} idle {IdleMs} ms")]
+        public static partial void RoomCleanup(ILogger logger, string @event, string roomCode, long idleMs);
+
+        [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "{Event} node {NodeId}")]
+        public static partial void NodeDeregistered(ILogger logger, string @event, string nodeId);
+
+        [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "node {NodeId} cannot reach the node registry: {Error}")]
+        public static partial void RegistryUnavailable(ILogger logger, string nodeId, string error);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using Cndr.Core.Store;
+using StackExchange.Redis;
+
+namespace Cndr.Core.Cluster;
+
+/// <summary>
+/// <c>nodes:registry</c> and <c>nodes:heartbeat</c> in Redis (ARCHITECTURE §10, "Node Coordination Data").
+/// Each call is one pipelined round trip.
+/// </summary>
+public sealed class RedisNodeRegistry(IConnectionMultiplexer redis) : INodeRegistry
+{
+    internal static readonly RedisKey RegistryKey = "nodes:registry";
+    internal static readonly RedisKey HeartbeatKey = "nodes:heartbeat";
+
+    private readonly IConnectionMultiplexer _redis = redis;
+
+    public ValueTask RegisterAsync(string nodeId, long nowMs) => HeartbeatAsync(nodeId, nowMs);
+
+    public async ValueTask HeartbeatAsync(string nodeId, long nowMs)
+    {
+        var db = _redis.GetDatabase();
+        try
+        {
+            // NX keeps the first registration time (primacy); a node removed as stale is registered anew.
+            var add = db.SortedSetAddAsync(RegistryKey, nodeId, nowMs, SortedSetWhen.NotExists);
+            var beat = db.HashSetAsync(HeartbeatKey, nodeId, nowMs.ToString(CultureInfo.InvariantCulture));
+            await Task.WhenAll(add, beat).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            throw new StoreUnavailableException("Redis is unreachable", ex);
+        }
+    }
+
+    public async ValueTask<IReadOnlyList<NodeEntry>> ListAsync()
+    {
+        var db = _redis.GetDatabase();
+        try
+        {
+            var nodesTask = db.SortedSetRangeByRankWithScoresAsync(RegistryKey);
+            var beatsTask = db.HashGetAllAsync(HeartbeatKey);
+            await Task.WhenAll(nodesTask, beatsTask).ConfigureAwait(false);
+            var beats = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var e in beatsTask.Result)
+            {
+                if (long.TryParse(e.Value.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms))
+                {
+                    beats[e.Name.ToString()] = ms;
+                }
+            }
+
+            var list = new List<NodeEntry>(nodesTask.Result.Length);
+            foreach (var n in nodesTask.Result)
+            {
+                var id = n.Element.ToString();
+                list.Add(new NodeEntry(id, (long)n.Score, beats.TryGetValue(id, out var hb) ? hb : null));
+            }
+
+            return list;
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            throw new StoreUnavailableException("Redis is unreachable", ex);
+        }
+    }
+
+    public async ValueTask RemoveAsync(string nodeId)
+    {
+        var db = _redis.GetDatabase();
+        try
+        {
+            await Task.WhenAll(db.SortedSetRemoveAsync(RegistryKey, nodeId), db.HashDeleteAsync(HeartbeatKey, nodeId)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            throw new StoreUnavailableException("Redis is unreachable", ex);
+        }
+    }
+
+    private static bool IsOutage(Exception ex) => ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException;
+}
