@@ -1,0 +1,45 @@
+using System.Net;
+using Cndr.Transport.Sockets;
+
+namespace Cndr.Transport.Http;
+
+/// <summary>One request being handled: the request view, the response writer and the connection.</summary>
+public sealed class HttpContext
+{
+    internal HttpContext(TransportConnection connection, HttpServer server)
+    {
+        Connection = connection;
+        Server = server;
+        Request = new HttpRequest { RemoteAddress = connection.RemoteAddress };
+        Response = new HttpResponse(connection.Transport.Output, Request);
+    }
+
+    /// <summary>The request.</summary>
+    public HttpRequest Request { get; }
+
+    /// <summary>The response.</summary>
+    public HttpResponse Response { get; }
+
+    /// <summary>The underlying connection.</summary>
+    public TransportConnection Connection { get; }
+
+    /// <summary>The peer's address, when known.</summary>
+    public IPAddress? RemoteAddress => Connection.RemoteAddress;
+
+    /// <summary>For prefix routes: the part of the path after the prefix (raw).</summary>
+    public ReadOnlySpan<byte> PathRemainder => Request.Path[Math.Min(RoutePrefixLength, Request.Path.Length)..];
+
+    internal int RoutePrefixLength { get; set; }
+
+    internal HttpServer Server { get; }
+
+    /// <summary>True once a handler took the connection over (WebSocket); the HTTP loop then leaves it alone.</summary>
+    internal bool IsUpgraded { get; set; }
+}
+
+/// <summary>Handles requests routed to it.</summary>
+public interface IHttpHandler
+{
+    /// <summary>Handles one request; must write exactly one response (or take the connection over).</summary>
+    ValueTask HandleAsync(HttpContext context);
+}

@@ -1,0 +1,19 @@
+using Cndr.Transport.Sockets;
+
+namespace Cndr.Transport.Http;
+
+/// <summary>Limits and listener settings of an <see cref="HttpServer"/>.</summary>
+public sealed class HttpServerOptions
+{
+    /// <summary>Listener settings (endpoints, connection limits, TLS hook).</summary>
+    public ListenerOptions Listener { get; } = new();
+
+    /// <summary>Largest request line + headers; above it the answer is 431.</summary>
+    public int MaxHeadBytes { get; set; } = 8 * 1024;
+
+    /// <summary>Default largest request body; above it the answer is 413. Routes may set their own.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Origins allowed for browser requests ("*" = any).</summary>
+    public IList<string> AllowedOrigins { get; } = ["*"];
+}

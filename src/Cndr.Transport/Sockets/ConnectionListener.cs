@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Pipelines.Sockets.Unofficial;
+
+namespace Cndr.Transport.Sockets;
+
+/// <summary>
+/// Accepts TCP connections on one or more endpoints and hands each to an <see cref="IConnectionHandler"/>
+/// as a <see cref="TransportConnection"/> (a Pipelines.Sockets.Unofficial socket pipe with zero-length
+/// reads, so an idle connection holds no receive buffer). Accept errors back off exponentially, capped at one second.
+/// </summary>
+public sealed class ConnectionListener : IAsyncDisposable
+{
+    private const int MaxBackoffMs = 1000;
+
+    private readonly ListenerOptions _options;
+    private readonly IConnectionHandler _handler;
+    private readonly List<Socket> _listeners = [];
+    private readonly List<Task> _acceptLoops = [];
+    private readonly ConcurrentDictionary<IPAddress, int> _perIp = new();
+    private readonly ConcurrentDictionary<TransportConnection, byte> _open = new();
+    private readonly CancellationTokenSource _stop = new();
+    private int _connectionCount;
+
+    public ConnectionListener(ListenerOptions options, IConnectionHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handler);
+        _options = options;
+        _handler = handler;
+    }
+
+    /// <summary>The bound endpoints (with the actual port when 0 was asked for).</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndPoints { get; private set; } = [];
+
+    /// <summary>Currently open connections.</summary>
+    public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    /// <summary>Binds every endpoint and starts accepting.</summary>
+    public void Start()
+    {
+        var eps = _options.EndPoints.Count > 0 ? _options.EndPoints : [new IPEndPoint(IPAddress.Loopback, 0)];
+        var bound = new List<IPEndPoint>();
+        foreach (var ep in eps)
+        {
+            var s = new Socket(ep.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                if (ep.AddressFamily == AddressFamily.InterNetworkV6)
+                {
+                    s.DualMode = false;
+                }
+
+                SocketConnection.SetRecommendedServerOptions(s);
+                s.Bind(ep);
+                s.Listen(_options.Backlog);
+            }
+            catch
+            {
+                s.Dispose();
+                throw;
+            }
+
+            _listeners.Add(s);
+            bound.Add((IPEndPoint)s.LocalEndPoint!);
+        }
+
+        LocalEndPoints = bound;
+        foreach (var s in _listeners)
+        {
+            _acceptLoops.Add(AcceptLoopAsync(s));
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        var backoff = 0;
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                backoff = 0;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // e.g. EMFILE: wait a little instead of spinning; capped exponential backoff.
+                backoff = backoff == 0 ? 5 : Math.Min(backoff * 2, MaxBackoffMs);
+                try
+                {
+                    await Task.Delay(backoff, _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            OnAccepted(client);
+        }
+    }
+
+    private void OnAccepted(Socket client)
+    {
+        var remote = client.RemoteEndPoint as IPEndPoint;
+        if (!TryAdmit(remote?.Address))
+        {
+            client.Dispose();
+            return;
+        }
+
+        _ = RunConnectionAsync(client, remote);
+    }
+
+    private bool TryAdmit(IPAddress? address)
+    {
+        var n = Interlocked.Increment(ref _connectionCount);
+        if (_options.MaxConnections > 0 && n > _options.MaxConnections)
+        {
+            Interlocked.Decrement(ref _connectionCount);
+            return false;
+        }
+
+        if (_options.MaxConnectionsPerIp > 0 && address is not null)
+        {
+            var count = _perIp.AddOrUpdate(address, 1, static (_, c) => c + 1);
+            if (count > _options.MaxConnectionsPerIp)
+            {
+                ReleaseIp(address);
+                Interlocked.Decrement(ref _connectionCount);
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void ReleaseIp(IPAddress address)
+    {
+        while (_perIp.TryGetValue(address, out var c))
+        {
+            if (c <= 1 ? _perIp.TryRemove(new KeyValuePair<IPAddress, int>(address, c)) : _perIp.TryUpdate(address, c - 1, c))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RunConnectionAsync(Socket client, IPEndPoint? remote)
+    {
+        // Let the accept loop go on at once.
+        await Task.Yield();
+        TransportConnection? connection = null;
+        IDisposable? owner = null;
+        try
+        {
+            if (_options.StreamWrapper is { } wrap)
+            {
+                var stream = await wrap(new NetworkStream(client, ownsSocket: true), _stop.Token).ConfigureAwait(false);
+                owner = stream;
+                var pipe = StreamConnection.GetDuplex(stream, _options.CreateSendOptions(), _options.CreateReceiveOptions());
+                connection = new TransportConnection(pipe, remote, static c => ((Socket)c.Socket!).Dispose()) { Socket = client };
+            }
+            else
+            {
+                var sc = SocketConnection.Create(
+                    client,
+                    _options.CreateSendOptions(),
+                    _options.CreateReceiveOptions(),
+                    SocketConnectionOptions.ZeroLengthReads);
+                owner = sc;
+                connection = new TransportConnection(sc, remote, static c => ((Socket)c.Socket!).Dispose()) { Socket = client };
+            }
+
+            _open.TryAdd(connection, 0);
+            await _handler.HandleAsync(connection).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // A faulted connection never takes the listener down; the handler logs what matters.
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                _open.TryRemove(connection, out _);
+                try
+                {
+                    await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);
+                    await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // already torn down
+                }
+            }
+
+            owner?.Dispose();
+            client.Dispose();
+            if (_options.MaxConnectionsPerIp > 0 && remote is not null)
+            {
+                ReleaseIp(remote.Address);
+            }
+
+            Interlocked.Decrement(ref _connectionCount);
+        }
+    }
+
+    /// <summary>Stops accepting, aborts open connections and waits for the accept loops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        foreach (var s in _listeners)
+        {
+            s.Dispose();
+        }
+
+        foreach (var c in _open.Keys)
+        {
+            c.Abort();
+        }
+
+        try
+        {
+            await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // loops end on cancellation
+        }
+
+        _stop.Dispose();
+    }
+}

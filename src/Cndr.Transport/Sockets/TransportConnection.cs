@@ -1,0 +1,54 @@
+using System.IO.Pipelines;
+using System.Net;
+
+namespace Cndr.Transport.Sockets;
+
+/// <summary>
+/// One accepted connection as seen by the protocol layers: a duplex pipe and the peer's address.
+/// Whether the bytes travel over a raw socket or a TLS stream is invisible here.
+/// </summary>
+public sealed class TransportConnection
+{
+    private readonly Action<TransportConnection>? _abort;
+    private int _aborted;
+
+    internal TransportConnection(IDuplexPipe transport, IPEndPoint? remote, Action<TransportConnection>? abort)
+    {
+        Transport = transport;
+        RemoteEndPoint = remote;
+        _abort = abort;
+    }
+
+    /// <summary>Creates a connection over any duplex pipe (tests, in-memory transports).</summary>
+    public static TransportConnection FromPipe(IDuplexPipe transport, IPEndPoint? remote = null) => new(transport, remote, null);
+
+    /// <summary>The byte stream of the connection.</summary>
+    public IDuplexPipe Transport { get; }
+
+    /// <summary>The peer, when known.</summary>
+    public IPEndPoint? RemoteEndPoint { get; }
+
+    /// <summary>The peer's address, when known.</summary>
+    public IPAddress? RemoteAddress => RemoteEndPoint?.Address;
+
+    /// <summary>Closes the underlying socket at once (pending reads end).</summary>
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) != 0)
+        {
+            return;
+        }
+
+        _abort?.Invoke(this);
+        Transport.Input.CancelPendingRead();
+    }
+
+    internal object? Socket { get; set; }
+}
+
+/// <summary>Runs one accepted connection until it ends.</summary>
+public interface IConnectionHandler
+{
+    /// <summary>Serves the connection; the listener disposes it when the task completes.</summary>
+    Task HandleAsync(TransportConnection connection);
+}
