@@ -1,0 +1,86 @@
+using Cndr.Core.Store;
+using Cndr.Transport.SocketIO;
+
+namespace Cndr.Core.Relay;
+
+/// <summary>Lifecycle of one connection in the relay.</summary>
+internal enum SessionState : byte
+{
+    /// <summary>Connected, no handshake yet (subject to the handshake timeout).</summary>
+    Pending,
+    /// <summary>A handshake is being processed.</summary>
+    Joining,
+    /// <summary>Member of a room.</summary>
+    Joined,
+    /// <summary>Refused, left, kicked or disconnected: commands are no longer served.</summary>
+    Closed,
+}
+
+/// <summary>The relay's per-connection state, kept in <see cref="ISocketIOConnection.UserState"/>.</summary>
+internal sealed class ClientSession(ISocketIOConnection connection)
+{
+    public readonly ISocketIOConnection Connection = connection;
+
+    public SessionState State;
+
+    public ClientRole Role;
+
+    public RoomCode Code;
+
+    /// <summary>The local room while joined and registered (null before <see cref="RelayHandler"/> registers it).</summary>
+    public LocalRoom? Room;
+
+    /// <summary>Player clientId, or the connection id for host and audience.</summary>
+    public string ClientId = connection.Id;
+
+    /// <summary><see cref="ClientId"/> as a JSON string literal (quotes included), encoded once at join.</summary>
+    public byte[] ClientIdJson = [];
+
+    /// <summary>
+    /// Set when the store no longer names this connection (kicked by a newer seat/host connection, room closed,
+    /// or left): its disconnect must not touch the store or notify anyone.
+    /// </summary>
+    public volatile bool Detached;
+
+    /// <summary>A successful connect-auth handshake waiting for <see cref="ISocketIOHandler.OnConnected"/>.</summary>
+    public JoinOutcomeInfo? PendingJoin;
+
+    // Fixed-window rate limit (ARCHITECTURE §12): count within the window that started at _windowStartMs.
+    private long _windowStartMs = long.MinValue;
+    private int _count;
+
+    /// <summary>Counts one attempt; returns 0 when allowed, else the milliseconds until the window resets.</summary>
+    public long TryConsumeRate(long nowMs, int limit, int windowMs)
+    {
+        if (nowMs - _windowStartMs >= windowMs)
+        {
+            _windowStartMs = nowMs;
+            _count = 0;
+        }
+
+        if (_count >= limit)
+        {
+            return Math.Max(1, _windowStartMs + windowMs - nowMs);
+        }
+
+        _count++;
+        return 0;
+    }
+}
+
+/// <summary>What a successful handshake produced, until the session is registered in its local room.</summary>
+internal sealed class JoinOutcomeInfo
+{
+    public required byte[] Response { get; init; }
+
+    /// <summary>Connection to kick (previous host / previous connection of the seat), or null.</summary>
+    public string? KickConnectionId { get; init; }
+
+    public ReadOnlyMemory<byte> Meta { get; init; }
+
+    public bool Reconnected { get; init; }
+
+    public long JoinedAtMs { get; init; }
+
+    public IReadOnlyList<PollDefinition> Polls { get; init; } = [];
+}

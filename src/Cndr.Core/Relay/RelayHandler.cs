@@ -1,0 +1,359 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Cndr.Core.Protocol;
+using Cndr.Core.Store;
+using Cndr.Transport;
+using Cndr.Transport.SocketIO;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cndr.Core.Relay;
+
+/// <summary>
+/// The relay: the application side of namespace <c>/</c>. Implements every command of PROTOCOL.md on top of an
+/// <see cref="IRelayStore"/> (rooms, seats, state, polls, to-host queue) and an <see cref="IRoomBus"/> (updates for
+/// connections on other nodes). Room updates go to this node's local recipients directly and to the bus once,
+/// encoded once per broadcast.
+/// </summary>
+/// <remarks>
+/// Construct one per node and hand it to the Socket.IO server for namespace <c>/</c>; dispose it on shutdown
+/// (stops the handshake-timeout sweep). Thread-safe.
+/// </remarks>
+public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, IDisposable
+{
+    private readonly IRelayStore _store;
+    private readonly IRoomBus _bus;
+    private readonly RelayOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly LocalRoomRegistry _rooms;
+    private readonly string _nodeId;
+
+    // Connections waiting for their handshake → deadline (ms). Swept by one timer for all of them.
+    private readonly ConcurrentDictionary<ClientSession, long> _pending = new();
+    private readonly ITimer _sweepTimer;
+    private int _sweeping;
+
+    /// <summary>Creates the relay.</summary>
+    /// <param name="store">Rooms and state (<see cref="EmbeddedRelayStore"/> for one node, the Redis store for many).</param>
+    /// <param name="bus">This node's bus (<see cref="InProcessRoomBus"/> for one node). Its <see cref="IRoomBus.NodeId"/> is the node id.</param>
+    /// <param name="options">Settings (validated here).</param>
+    /// <param name="logger">Optional logger.</param>
+    /// <param name="timeProvider">Clock and timer (default <see cref="TimeProvider.System"/>).</param>
+    public RelayHandler(IRelayStore store, IRoomBus bus, RelayOptions options, ILogger<RelayHandler>? logger = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(bus);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _store = store;
+        _bus = bus;
+        _options = options;
+        _nodeId = bus.NodeId;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _rooms = new LocalRoomRegistry(bus);
+        bus.Attach(this);
+        _sweepTimer = _time.CreateTimer(static s => ((RelayHandler)s!).SweepHandshakeTimeouts(), this, options.HandshakeSweepInterval, options.HandshakeSweepInterval);
+    }
+
+    /// <summary>This node's id.</summary>
+    public string NodeId => _nodeId;
+
+    /// <summary>Number of rooms with local connections.</summary>
+    public int LocalRoomCount => _rooms.Count;
+
+    /// <summary>Number of connections still waiting for their handshake.</summary>
+    public int PendingHandshakeCount => _pending.Count;
+
+    /// <summary>The store this relay uses (for the Host's admin API).</summary>
+    public IRelayStore Store => _store;
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <inheritdoc />
+    public void Dispose() => _sweepTimer.Dispose();
+
+    // ---- ISocketIOHandler ----
+
+    /// <inheritdoc />
+    public ValueTask<ConnectDecision> OnConnectAsync(ISocketIOConnection connection, ReadOnlyMemory<byte> auth)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var session = new ClientSession(connection);
+        connection.UserState = session;
+        if (!auth.IsEmpty && IsHandshakeAuth(auth.Span))
+        {
+            return ConnectWithAuthAsync(session, auth);
+        }
+
+        _pending[session] = NowMs + (long)_options.HandshakeTimeout.TotalMilliseconds;
+        return new(ConnectDecision.Accept);
+    }
+
+    /// <inheritdoc />
+    public void OnConnected(ISocketIOConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (connection.UserState is not ClientSession { PendingJoin: { } join } session)
+        {
+            return;
+        }
+
+        // handshake_response is the first event after the CONNECT reply (PROTOCOL §3b).
+        session.PendingJoin = null;
+        RelayJson.SendOnce(connection, RelayJson.Event("handshake_response"u8, join.Response));
+        Register(session, join);
+    }
+
+    /// <inheritdoc />
+    public ValueTask OnEventAsync(ISocketIOConnection connection, SocketIOEvent evt)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (connection.UserState is not ClientSession session)
+        {
+            return default;
+        }
+
+        // Order of checks (PROTOCOL §8.9): UNKNOWN_COMMAND → NOT_JOINED → FORBIDDEN → RATE_LIMITED → INVALID_PAYLOAD → own errors.
+        var command = RelayCommands.Match(evt.Name.Span);
+        if (command == RelayCommand.Unknown)
+        {
+            RelayJson.Fail(connection, evt.AckId, ErrorCode.UnknownCommand, evt.Name.Span);
+            return default;
+        }
+
+        if (command == RelayCommand.Handshake)
+        {
+            return HandshakeEventAsync(session, evt);
+        }
+
+        if (session.State != SessionState.Joined || session.Detached || session.Room is null)
+        {
+            return Fail(session, evt, command, ErrorCode.NotJoined);
+        }
+
+        if (!RelayCommands.IsAllowed(command, session.Role))
+        {
+            return Fail(session, evt, command, ErrorCode.Forbidden);
+        }
+
+        if (RelayCommands.IsRateLimited(command))
+        {
+            var retryAfter = session.TryConsumeRate(NowMs, _options.RateLimitMessages, _options.RateLimitWindowMs);
+            if (retryAfter > 0)
+            {
+                Log.RateLimited(_logger, session.Code.ToString(), session.Role);
+                RelayJson.Fail(connection, evt.AckId, ErrorCode.RateLimited, RelayCommands.Name(command), retryAfter);
+                return default;
+            }
+        }
+
+        var start = 0;
+        var length = 0;
+        var kind = evt.Attachments.Count > 0 ? ArgKind.Malformed : JsonArgs.FirstArg(evt.Data.Span, out start, out length);
+        if (kind == ArgKind.Malformed)
+        {
+            return Fail(session, evt, command, ErrorCode.InvalidPayload);
+        }
+
+        var arg = new Arg(kind, evt.Data.Slice(start, length));
+        return DispatchAsync(session, evt, command, arg);
+    }
+
+    /// <inheritdoc />
+    public void OnDisconnected(ISocketIOConnection connection, DisconnectReason reason)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (connection.UserState is not ClientSession session)
+        {
+            return;
+        }
+
+        _pending.TryRemove(session, out _);
+        var previous = session.State;
+        session.State = SessionState.Closed;
+        if (previous != SessionState.Joined)
+        {
+            return;
+        }
+
+        _ = EndSessionAsync(session);
+    }
+
+    // ---- Dispatch ----
+
+    /// <summary>The first argument of an event: its shape and raw bytes.</summary>
+    private readonly record struct Arg(ArgKind Kind, ReadOnlyMemory<byte> Json);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask DispatchAsync(ClientSession session, SocketIOEvent evt, RelayCommand command, Arg arg)
+    {
+        try
+        {
+            var task = command switch
+            {
+                RelayCommand.SetGameState => SetGameStateAsync(session, evt, arg),
+                RelayCommand.SetPlayerState => SetPlayerStateAsync(session, evt, arg),
+                RelayCommand.MessageToHost => MessageToHostAsync(session, evt, arg),
+                RelayCommand.Leave => LeaveAsync(session, evt, arg),
+                RelayCommand.PollStart => PollStartAsync(session, evt, arg),
+                RelayCommand.PollResponse => PollResponseAsync(session, evt, arg),
+                RelayCommand.PollEnd => PollEndAsync(session, evt, arg),
+                RelayCommand.PollResultsRequest => PollResultsAsync(session, evt, arg),
+                RelayCommand.CloseRoom => CloseRoomCommandAsync(session, evt, arg),
+                _ => Fail(session, evt, command, ErrorCode.UnknownCommand),
+            };
+            await task.ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            Log.StoreUnavailable(_logger, ex, RelayCommands.Name(command).Length == 0 ? "?" : command.ToString());
+            RelayJson.Fail(session.Connection, evt.AckId, ErrorCode.Unavailable, RelayCommands.Name(command));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Never let one bad event take the connection or the process down.
+            Log.UnexpectedError(_logger, ex, command.ToString());
+            RelayJson.Fail(session.Connection, evt.AckId, ErrorCode.Unavailable, RelayCommands.Name(command));
+        }
+    }
+
+    private static ValueTask Fail(ClientSession session, SocketIOEvent evt, RelayCommand command, ErrorCode code, long retryAfterMs = -1)
+    {
+        RelayJson.Fail(session.Connection, evt.AckId, code, RelayCommands.Name(command), retryAfterMs);
+        return default;
+    }
+
+    // ---- Fan-out ----
+
+    /// <summary>
+    /// Sends <paramref name="message"/> to the local recipients, publishes it once on the bus for other nodes,
+    /// and releases the creator's reference.
+    /// </summary>
+    private void Deliver(RoomCode code, LocalRoom? room, OutboundMessage message, RoomRecipients recipients, string? target = null)
+    {
+        if (room is not null)
+        {
+            SendLocal(room, message, recipients, target);
+        }
+
+        _bus.Publish(code, new RoomBusMessage(RoomBusKind.Deliver, recipients, target, message.Payload));
+        message.Release();
+    }
+
+    private static void SendLocal(LocalRoom room, OutboundMessage message, RoomRecipients recipients, string? target)
+    {
+        if ((recipients & RoomRecipients.Host) != 0 && room.Host is { } host)
+        {
+            host.Connection.Send(message);
+        }
+
+        if ((recipients & RoomRecipients.Players) != 0)
+        {
+            foreach (var p in room.Players)
+            {
+                p.Connection.Send(message);
+            }
+        }
+        else if ((recipients & RoomRecipients.Player) != 0 && target is not null)
+        {
+            foreach (var p in room.Players)
+            {
+                if (p.ClientId == target)
+                {
+                    p.Connection.Send(message);
+                }
+            }
+        }
+
+        if ((recipients & RoomRecipients.Audience) != 0)
+        {
+            foreach (var a in room.Audience)
+            {
+                a.Connection.Send(message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes a session from its local room, sends <c>relay_error</c> {code, command: null} and disconnects it
+    /// (PROTOCOL §8.1). The session no longer touches the store (a newer connection owns its record).
+    /// </summary>
+    private static void KickLocal(LocalRoom? room, ClientSession session, ErrorCode code)
+    {
+        session.Detached = true;
+        if (room is not null)
+        {
+            lock (room.Gate)
+            {
+                _ = session.Role switch
+                {
+                    ClientRole.Host => room.RemoveHost(session),
+                    ClientRole.Player => room.RemovePlayer(session),
+                    _ => room.RemoveAudience(session),
+                };
+            }
+        }
+
+        RelayJson.SendOnce(session.Connection, RelayJson.RelayError(code, default));
+        session.Connection.Disconnect();
+    }
+
+    /// <summary>Kicks a connection of the room by id: locally when it is here, else through the bus.</summary>
+    private void Kick(RoomCode code, LocalRoom? room, string connectionId, ErrorCode error)
+    {
+        ClientSession? local = null;
+        if (room is not null)
+        {
+            lock (room.Gate)
+            {
+                local = room.FindConnection(connectionId);
+            }
+        }
+
+        if (local is not null)
+        {
+            KickLocal(room, local, error);
+            return;
+        }
+
+        var packet = RelayJson.RelayError(error, default);
+        _bus.Publish(code, new RoomBusMessage(RoomBusKind.Kick, RoomRecipients.None, connectionId, packet.Payload));
+        packet.Release();
+    }
+
+    // ---- Handshake timeout: one sweep for all pending connections ----
+
+    /// <summary>Closes every connection whose handshake deadline has passed (called by the one shared timer).</summary>
+    internal void SweepHandshakeTimeouts()
+    {
+        if (Interlocked.Exchange(ref _sweeping, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var now = NowMs;
+            foreach (var (session, deadline) in _pending)
+            {
+                if (now < deadline || !_pending.TryRemove(session, out _))
+                {
+                    continue;
+                }
+
+                if (session.State == SessionState.Pending)
+                {
+                    session.State = SessionState.Closed;
+                    Log.HandshakeTimeout(_logger, session.Connection.Id);
+                    session.Connection.Disconnect();
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
+        }
+    }
+}

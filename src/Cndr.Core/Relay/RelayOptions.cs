@@ -1,0 +1,62 @@
+namespace Cndr.Core.Relay;
+
+/// <summary>Settings of the relay (bound by the Host from configuration; names follow the design's environment variables).</summary>
+public sealed class RelayOptions
+{
+    /// <summary>This node's id (written to <c>hostNodeId</c> / <c>connectedNodeId</c>). Default: a new GUID.</summary>
+    public string NodeId { get; set; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>Room code length (1–8; default 6).</summary>
+    public int RoomCodeLength { get; set; } = 6;
+
+    /// <summary>A connection that has not joined a room within this time is closed (default 10 s).</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the one shared sweep looks for handshake timeouts (default 1 s).</summary>
+    public TimeSpan HandshakeSweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary><c>RATE_LIMIT_MESSAGES</c>: budget per client and window, shared by message_to_host and poll_response (default 100).</summary>
+    public int RateLimitMessages { get; set; } = 100;
+
+    /// <summary><c>RATE_LIMIT_WINDOW_MS</c>: the rate-limit window in milliseconds (default 60000).</summary>
+    public int RateLimitWindowMs { get; set; } = 60_000;
+
+    /// <summary>Bound of a room's to-host queue while the host is away (default 1000; then QUEUE_FULL).</summary>
+    public int ToHostQueueLimit { get; set; } = 1000;
+
+    /// <summary>How many queued to-host entries one drain step takes (default 100).</summary>
+    public int ToHostDrainBatch { get; set; } = 100;
+
+    /// <summary>Largest serialised <c>meta</c> object in bytes (default 4096; over it: PAYLOAD_TOO_LARGE).</summary>
+    public int MaxMetaBytes { get; set; } = 4096;
+
+    /// <summary>Longest free-text poll answer in characters after trimming (default 500; over it: PAYLOAD_TOO_LARGE).</summary>
+    public int MaxFreeTextChars { get; set; } = 500;
+
+    /// <summary>Minimum interval between two <c>lastActivity</c> touches of one room for messages that write nothing else (default 1000 ms).</summary>
+    public int ActivityTouchIntervalMs { get; set; } = 1000;
+
+    /// <summary>Throws when a setting is out of range.</summary>
+    public void Validate()
+    {
+        if (RoomCodeLength is < 1 or > RoomCode.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RoomCodeLength), RoomCodeLength, "must be 1–8");
+        }
+
+        if (string.IsNullOrEmpty(NodeId))
+        {
+            throw new ArgumentException("NodeId must not be empty", nameof(NodeId));
+        }
+
+        if (HandshakeTimeout <= TimeSpan.Zero || HandshakeSweepInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HandshakeTimeout), "timeouts must be positive");
+        }
+
+        if (RateLimitMessages < 1 || RateLimitWindowMs < 1 || ToHostQueueLimit < 1 || ToHostDrainBatch < 1 || MaxMetaBytes < 2 || MaxFreeTextChars < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RateLimitMessages), "limits must be positive");
+        }
+    }
+}
