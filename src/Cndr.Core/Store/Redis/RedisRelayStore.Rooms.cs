@@ -1,0 +1,197 @@
+using StackExchange.Redis;
+
+namespace Cndr.Core.Store.Redis;
+
+public sealed partial class RedisRelayStore
+{
+    private const int ListBatchSize = 512;
+
+    /// <inheritdoc />
+    public async ValueTask<CreateRoomOutcome> CreateRoomAsync(RoomCode code, RoomConfig config, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var keys = RedisKeys.For(code);
+        try
+        {
+            var r = await EvalAsync(RedisScripts.CreateRoom, keys.ConfigAndState,
+                [config.Password, config.HostKey, config.MaxPlayers, config.MaxAudience, config.CreatedAt, nowMs]);
+            return Long(r) == 1 ? CreateRoomOutcome.Created : CreateRoomOutcome.AlreadyExists;
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(CreateRoomAsync));
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<RoomConfig?> GetRoomConfigAsync(RoomCode code)
+    {
+        var keys = RedisKeys.For(code);
+        try
+        {
+            return ParseConfig(await _db.HashGetAllAsync(keys.Config));
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(GetRoomConfigAsync));
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<RoomInfo?> GetRoomInfoAsync(RoomCode code)
+    {
+        var keys = RedisKeys.For(code);
+        try
+        {
+            // Two reads, one round trip (pipelined).
+            var configTask = _db.HashGetAllAsync(keys.Config);
+            var stateTask = _db.HashGetAsync(keys.State,
+                [RedisKeys.HostClientId, RedisKeys.LastActivity, RedisKeys.GameStateRev, RedisKeys.PlayerCount, RedisKeys.AudienceCount]);
+            var config = ParseConfig(await configTask);
+            var state = await stateTask;
+            if (config is null)
+            {
+                return null;
+            }
+
+            var lastActivity = state[1].IsNull ? CreatedAtMs(config.CreatedAt) : Long(state[1]);
+            return new RoomInfo(code, config.HasPassword, config.MaxPlayers, config.MaxAudience, config.CreatedAt,
+                (int)Long(state[3]), (int)Long(state[4]), !state[0].IsNullOrEmpty, lastActivity, Long(state[2]));
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(GetRoomInfoAsync));
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> DeleteRoomAsync(RoomCode code)
+    {
+        var keys = RedisKeys.For(code);
+        try
+        {
+            var r = await EvalAsync(RedisScripts.DeleteRoom, keys.DeleteKeys,
+                [keys.ClientPrefix, keys.PlayerStatePrefix, keys.PollConfigPrefix, keys.PollResponsesPrefix]);
+            RedisKeys.Forget(code);
+            return Long(r) == 1;
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(DeleteRoomAsync));
+        }
+    }
+
+    /// <summary>
+    /// Every room with its last activity: SCAN <c>room:config:*</c> (every room has a config; <c>room:state</c> may be missing for a
+    /// room written by an external tool), then the <c>lastActivity</c> fields, pipelined in batches. A room without
+    /// <c>lastActivity</c> reports its <c>createdAt</c> (seconds are recognised and converted to milliseconds).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<RoomActivity>> ListRoomsAsync()
+    {
+        try
+        {
+            var codes = new List<RoomCode>();
+            var scanned = false;
+            foreach (var server in _connection.Multiplexer.GetServers())
+            {
+                if (!server.IsConnected || server.IsReplica)
+                {
+                    continue;
+                }
+
+                scanned = true;
+                await foreach (var key in server.KeysAsync(_db.Database, RedisKeys.ConfigScanPattern, pageSize: 1000))
+                {
+                    if (RedisKeys.TryParseConfigKey((string?)key, out var code))
+                    {
+                        codes.Add(code);
+                    }
+                }
+            }
+
+            if (!scanned)
+            {
+                Interlocked.Increment(ref _failures);
+                throw new StoreUnavailableException("The Redis store is unavailable (ListRoomsAsync: no connected primary).");
+            }
+
+            var result = new List<RoomActivity>(codes.Count);
+            var tasks = new Task<RedisValue[]>[Math.Min(codes.Count, ListBatchSize)];
+            for (var start = 0; start < codes.Count; start += ListBatchSize)
+            {
+                var n = Math.Min(ListBatchSize, codes.Count - start);
+                for (var i = 0; i < n; i++)
+                {
+                    var keys = RedisKeys.For(codes[start + i]);
+                    tasks[i] = LastActivityAsync(keys);
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    var v = await tasks[i];
+                    if (!v[1].IsNull)
+                    {
+                        // The config still exists (not deleted between SCAN and now).
+                        result.Add(new RoomActivity(codes[start + i], v[0].IsNull ? CreatedAtMs(Long(v[1])) : Long(v[0])));
+                    }
+                }
+            }
+
+            return result;
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(ListRoomsAsync));
+        }
+    }
+
+    private async Task<RedisValue[]> LastActivityAsync(RoomKeys keys)
+    {
+        var state = _db.HashGetAsync(keys.State, RedisKeys.LastActivity);
+        var created = _db.HashGetAsync(keys.Config, RedisKeys.CreatedAt);
+        return [await state, await created];
+    }
+
+    /// <summary><c>createdAt</c> as written by the creator; values below 10^11 are taken as Unix seconds.</summary>
+    private static long CreatedAtMs(long createdAt) => createdAt is > 0 and < 100_000_000_000 ? createdAt * 1000 : createdAt;
+
+    internal static RoomConfig? ParseConfig(HashEntry[] entries)
+    {
+        if (entries.Length == 0)
+        {
+            return null;
+        }
+
+        string hostKey = "", password = "";
+        int maxPlayers = 0, maxAudience = 0;
+        long createdAt = 0;
+        foreach (var e in entries)
+        {
+            if (e.Name == RedisKeys.HostKey)
+            {
+                hostKey = e.Value.ToString();
+            }
+            else if (e.Name == RedisKeys.Password)
+            {
+                password = e.Value.ToString();
+            }
+            else if (e.Name == RedisKeys.MaxPlayers)
+            {
+                maxPlayers = NonNegative(e.Value);
+            }
+            else if (e.Name == RedisKeys.MaxAudience)
+            {
+                maxAudience = NonNegative(e.Value);
+            }
+            else if (e.Name == RedisKeys.CreatedAt)
+            {
+                createdAt = Long(e.Value);
+            }
+        }
+
+        return new RoomConfig(hostKey, password, maxPlayers, maxAudience, createdAt);
+    }
+
+    // Same reading as the scripts' tonumber(...) or 0: anything that is not a non-negative integer means unlimited.
+    private static int NonNegative(RedisValue v) => v.TryParse(out int i) && i > 0 ? i : 0;
+}

@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+using StackExchange.Redis;
+
+namespace Cndr.Core.Store.Redis;
+
+public sealed partial class RedisRelayStore
+{
+    /// <inheritdoc />
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs)
+    {
+        var keys = RedisKeys.For(code);
+        try
+        {
+            // The state bytes go out as they are (RedisValue over the caller's memory): the call awaits the reply, so the
+            // command has been written before the caller may reuse the buffer.
+            var rev = Long(await EvalAsync(RedisScripts.SetGameState, keys.SetGameStateKeys, [state, nowMs]));
+            return rev < 0 ? new StateWriteResult(StateWriteOutcome.RoomNotFound, 0) : new StateWriteResult(StateWriteOutcome.Written, rev);
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(SetGameStateAsync));
+        }
+    }
+
+    /// <inheritdoc />
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs)
+    {
+        var keys = RedisKeys.For(code);
+        RedisResult[] r;
+        try
+        {
+            r = Items(await EvalAsync(RedisScripts.SetPlayerState,
+                [keys.Config, keys.State, keys.Client(clientId), keys.PlayerState(clientId)], [state, nowMs]));
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(SetPlayerStateAsync));
+        }
+
+        var outcome = (StateWriteOutcome)Int(r[0]);
+        return outcome == StateWriteOutcome.Written
+            ? new StateWriteResult(outcome, Long(r[1]), NonEmpty(r[2]))
+            : new StateWriteResult(outcome, 0);
+    }
+
+    /// <inheritdoc />
+    public void TouchActivity(RoomCode code, long nowMs)
+    {
+        try
+        {
+            var keys = RedisKeys.For(code);
+
+            // Fire-and-forget; the text overload lets the library pick EVALSHA once the script is known on the connection.
+            _db.ScriptEvaluateAsync(RedisScripts.Touch.Text, keys.ConfigAndState, [nowMs], CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            // Best effort by contract; the next write sets lastActivity anyway.
+            Interlocked.Increment(ref _failures);
+        }
+    }
+
+    /// <inheritdoc />
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<EnqueueOutcome> EnqueueToHostAsync(RoomCode code, ReadOnlyMemory<byte> entry, int maxLength, long nowMs)
+    {
+        var keys = RedisKeys.For(code);
+        try
+        {
+            return (EnqueueOutcome)Int(await EvalAsync(RedisScripts.Enqueue, keys.EnqueueKeys, [entry, maxLength, nowMs]));
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(EnqueueToHostAsync));
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> DrainToHostAsync(RoomCode code, int maxCount)
+    {
+        if (maxCount <= 0)
+        {
+            return [];
+        }
+
+        var keys = RedisKeys.For(code);
+        RedisValue[]? values;
+        try
+        {
+            // RPOP key count (Redis ≥ 6.2): entries were LPUSHed, so this is oldest first.
+            values = await _db.ListRightPopAsync(keys.ToHostQueue, maxCount);
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(DrainToHostAsync));
+        }
+
+        if (values is null || values.Length == 0)
+        {
+            return [];
+        }
+
+        var list = new ReadOnlyMemory<byte>[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            list[i] = (byte[]?)values[i] ?? [];
+        }
+
+        return list;
+    }
+}

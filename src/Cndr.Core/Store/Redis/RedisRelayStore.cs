@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Cndr.Core.Store.Redis;
+
+/// <summary>
+/// <see cref="IRelayStore"/> on Redis (many nodes). Every atomic step is one Lua script sent with EVALSHA (hash computed
+/// once at startup, scripts loaded on connect and after each reconnect; on NOSCRIPT the text is sent once instead), so the
+/// hot path (game/player state, to-host enqueue, poll answers) is one command and one round trip. Reads that need several
+/// independent commands are pipelined (issued without awaiting, then awaited together). Opaque JSON goes to Redis as the
+/// caller's bytes (no copy, no re-serialisation) and comes back as arrays the caller owns.
+/// </summary>
+/// <remarks>
+/// Every Redis failure (connection, timeout, server error) surfaces as <see cref="StoreUnavailableException"/>; nothing else
+/// escapes except <see cref="InvalidOperationException"/> for a caller bug (a new seat or audience id that already exists),
+/// as in the embedded store. Secrets (host keys, passwords, seat token hashes) are never logged.
+/// </remarks>
+public sealed partial class RedisRelayStore : IRelayStore
+{
+    private static readonly long s_logIntervalTicks = Stopwatch.Frequency * 5;
+
+    private readonly RedisConnection _connection;
+    private readonly IDatabase _db;
+    private readonly ILogger _logger;
+    private long _lastFailureLog;
+    private long _failures;
+    private long _noScriptFallbacks;
+
+    /// <summary>A store over the process's shared connection (the connection stays owned by the caller).</summary>
+    public RedisRelayStore(RedisConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        _connection = connection;
+        _db = connection.Database;
+        _logger = connection.Logger;
+    }
+
+    /// <summary>Store calls that failed with <see cref="StoreUnavailableException"/> since startup.</summary>
+    public long FailureCount => Interlocked.Read(ref _failures);
+
+    /// <summary>EVALSHA calls that met NOSCRIPT and were re-sent with the script text.</summary>
+    public long NoScriptFallbackCount => Interlocked.Read(ref _noScriptFallbacks);
+
+    /// <summary>EVALSHA of <paramref name="script"/>; on NOSCRIPT (server restarted or SCRIPT FLUSH) the text is sent once (EVAL).</summary>
+    private Task<RedisResult> EvalAsync(RedisScript script, RedisKey[] keys, RedisValue[] args)
+    {
+        var task = _db.ScriptEvaluateAsync(script.Hash, keys, args);
+        return task.IsCompletedSuccessfully ? task : AwaitWithFallback(task, script, keys, args);
+    }
+
+    private async Task<RedisResult> AwaitWithFallback(Task<RedisResult> task, RedisScript script, RedisKey[] keys, RedisValue[] args)
+    {
+        try
+        {
+            return await task;
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _noScriptFallbacks);
+
+            // The text overload loads the script (SCRIPT LOAD + EVALSHA in one write) and retries once on NOSCRIPT itself.
+            return await _db.ScriptEvaluateAsync(script.Text, keys, args);
+        }
+    }
+
+    private static bool IsStoreFailure(Exception ex) => ex is RedisException or TimeoutException or ObjectDisposedException;
+
+    /// <summary>Logs (at most every 5 s) and wraps a Redis failure. The message names the operation, never its arguments.</summary>
+    private StoreUnavailableException Unavailable(Exception ex, string operation)
+    {
+        Interlocked.Increment(ref _failures);
+        var now = Stopwatch.GetTimestamp();
+        var last = Interlocked.Read(ref _lastFailureLog);
+        if (now - last > s_logIntervalTicks && Interlocked.CompareExchange(ref _lastFailureLog, now, last) == last)
+        {
+            if (ex is RedisServerException && !IsOutageError(ex.Message))
+            {
+                _logger.LogError("Redis store {Operation} failed with a server error: {Error}", operation, ex.Message);
+            }
+            else
+            {
+                _logger.LogWarning("Redis store unavailable ({Operation}: {ErrorType}); {Failures} failed calls so far",
+                    operation, ex.GetType().Name, Interlocked.Read(ref _failures));
+            }
+        }
+
+        return new StoreUnavailableException($"The Redis store is unavailable ({operation}).", ex);
+    }
+
+    private static bool IsOutageError(string message) =>
+        message.StartsWith("LOADING", StringComparison.Ordinal) || message.StartsWith("BUSY", StringComparison.Ordinal)
+        || message.StartsWith("MASTERDOWN", StringComparison.Ordinal) || message.StartsWith("READONLY", StringComparison.Ordinal)
+        || message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal) || message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
+        || message.StartsWith("NOAUTH", StringComparison.Ordinal) || message.StartsWith("OOM", StringComparison.Ordinal);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static InvalidOperationException DuplicateMember(string what) => new($"A {what} with this id already exists in the room.");
+
+    // ---- result parsing ----
+
+    private static RedisResult[] Items(RedisResult r) => (RedisResult[]?)r ?? [];
+
+    private static long Long(RedisResult r) => r.IsNull ? 0 : ((RedisValue)r).TryParse(out long v) ? v : 0;
+
+    private static int Int(RedisResult r) => (int)Long(r);
+
+    /// <summary>A fresh array the caller owns (empty for nil / empty string).</summary>
+    private static byte[] Bytes(RedisResult r) => (byte[]?)r ?? [];
+
+    private static string? NonEmpty(RedisResult r)
+    {
+        var s = (string?)r;
+        return string.IsNullOrEmpty(s) ? null : s;
+    }
+
+    private static long Long(RedisValue v) => v.TryParse(out long l) ? l : 0;
+}

@@ -1,0 +1,409 @@
+using System.Diagnostics;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Cndr.Core.Store.Redis;
+
+/// <summary>
+/// <see cref="IRoomBus"/> over Redis pub/sub: channel <c>room:updates:&lt;code&gt;</c>, subscribed while this node has local
+/// connections in the room.
+/// </summary>
+/// <remarks>
+/// <para><b>Connection.</b> The bus uses the shared multiplexer's subscriber. Under RESP2 that is a dedicated socket per server
+/// (SUBSCRIBE puts a connection in pub/sub mode), separate from the interactive one the store pipelines on, so a burst of bus
+/// traffic never delays store replies and vice versa, without a second multiplexer (one reconnect policy, one set of
+/// sockets). The multiplexer re-issues every registered subscription after a reconnect; subscriptions whose SUBSCRIBE failed
+/// while Redis was down are retried when the subscription connection is restored.</para>
+/// <para><b>Threads.</b> Each room subscription is an ordered <see cref="ChannelMessageQueue"/> (the library appends messages in
+/// arrival order on its reader thread); its handler only copies the reference into this node's one bounded channel and returns.
+/// A single consumer loop decodes and calls <see cref="IRoomBusListener.OnBusMessage"/>, so no relay work runs on a Redis
+/// thread and a room's messages keep their order. When the channel is full, new messages are dropped and counted
+/// (best-effort delivery, PROTOCOL §7).</para>
+/// </remarks>
+public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
+{
+    /// <summary>Default capacity of the incoming-message channel.</summary>
+    public const int DefaultQueueCapacity = 8192;
+
+    private static readonly long s_logIntervalTicks = Stopwatch.Frequency * 5;
+
+    private readonly RedisConnection _connection;
+    private readonly ISubscriber _subscriber;
+    private readonly ILogger _logger;
+    private readonly byte[] _nodeIdUtf8;
+    private readonly Channel<Incoming> _incoming;
+    private readonly Dictionary<RoomCode, RoomSubscription> _subscriptions = [];
+    private readonly Lock _gate = new();
+    private readonly Task _consumer;
+    private IRoomBusListener? _listener;
+    private long _dropped;
+    private long _publishFailures;
+    private long _malformed;
+    private long _lastLog;
+    private bool _disposed;
+
+    /// <summary>The bus of node <paramref name="nodeId"/> over the process's shared connection (which stays owned by the caller).</summary>
+    public RedisRoomBus(RedisConnection connection, string nodeId, int queueCapacity = DefaultQueueCapacity)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrEmpty(nodeId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(queueCapacity, 1);
+        _nodeIdUtf8 = Encoding.UTF8.GetBytes(nodeId);
+        if (_nodeIdUtf8.Length > 255)
+        {
+            throw new ArgumentException("The node id must be at most 255 UTF-8 bytes.", nameof(nodeId));
+        }
+
+        NodeId = nodeId;
+        _connection = connection;
+        _subscriber = connection.Subscriber;
+        _logger = connection.Logger;
+        _incoming = Channel.CreateBounded<Incoming>(new BoundedChannelOptions(queueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait, // with TryWrite: a full channel refuses, and we count the drop
+            AllowSynchronousContinuations = false,  // the consumer never runs on the writer's (Redis) thread
+        });
+        _connection.Restored += OnRestored;
+        _consumer = Task.Run(ConsumeAsync);
+    }
+
+    /// <inheritdoc />
+    public string NodeId { get; }
+
+    /// <summary>Incoming messages dropped because the node's channel was full.</summary>
+    public long DroppedCount => Interlocked.Read(ref _dropped);
+
+    /// <summary>Publications that could not be handed to Redis (disconnected).</summary>
+    public long PublishFailureCount => Interlocked.Read(ref _publishFailures);
+
+    /// <summary>Number of rooms currently subscribed (or being subscribed).</summary>
+    public int SubscriptionCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _subscriptions.Count;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Attach(IRoomBusListener listener) => _listener = listener;
+
+    /// <inheritdoc />
+    public void Subscribe(RoomCode room)
+    {
+        RoomSubscription sub;
+        lock (_gate)
+        {
+            if (_disposed || _subscriptions.ContainsKey(room))
+            {
+                return;
+            }
+
+            sub = new RoomSubscription(this, room);
+            _subscriptions.Add(room, sub);
+        }
+
+        _ = sub.StartAsync();
+    }
+
+    /// <inheritdoc />
+    public void Unsubscribe(RoomCode room)
+    {
+        RoomSubscription? sub;
+        lock (_gate)
+        {
+            if (!_subscriptions.Remove(room, out sub))
+            {
+                return;
+            }
+        }
+
+        sub.Stop();
+    }
+
+    /// <summary>True once the SUBSCRIBE for <paramref name="room"/> has been acknowledged (for tests and diagnostics).</summary>
+    public bool IsSubscribed(RoomCode room)
+    {
+        lock (_gate)
+        {
+            return _subscriptions.TryGetValue(room, out var sub) && sub.IsActive;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Publish(RoomCode room, in RoomBusMessage message)
+    {
+        try
+        {
+            var payload = RoomBusCodec.Encode(_nodeIdUtf8, message);
+            _ = _subscriber.PublishAsync(RedisKeys.For(room).Updates, payload, CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            Interlocked.Increment(ref _publishFailures);
+            LogThrottled(LogLevel.Warning, "Room bus publish failed ({ErrorType}); {Count} failed so far", ex.GetType().Name, Interlocked.Read(ref _publishFailures));
+        }
+    }
+
+    private void Enqueue(RoomCode room, in ChannelMessage message)
+    {
+        // Runs on the library's queue loop: only hand the payload over (the library gave us its own array).
+        if (!_incoming.Writer.TryWrite(new Incoming(room, (ReadOnlyMemory<byte>)message.Message)))
+        {
+            Interlocked.Increment(ref _dropped);
+            LogThrottled(LogLevel.Warning, "Room bus channel full: dropped {Count} incoming messages so far", "drop", Interlocked.Read(ref _dropped));
+        }
+    }
+
+    private async Task ConsumeAsync()
+    {
+        var reader = _incoming.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            while (reader.TryRead(out var item))
+            {
+                Dispatch(item);
+            }
+        }
+    }
+
+    private void Dispatch(in Incoming item)
+    {
+        if (!RoomBusCodec.TryDecode(item.Payload, out var source, out var message))
+        {
+            Interlocked.Increment(ref _malformed);
+            LogThrottled(LogLevel.Warning, "Ignored a malformed room bus message ({Reason}); {Count} so far", "envelope", Interlocked.Read(ref _malformed));
+            return;
+        }
+
+        if (source.SequenceEqual(_nodeIdUtf8))
+        {
+            return;
+        }
+
+        try
+        {
+            _listener?.OnBusMessage(item.Room, message);
+        }
+        catch (Exception ex)
+        {
+            // A listener bug must not stop the node's bus.
+            _logger.LogError(ex, "Room bus listener failed");
+        }
+    }
+
+    private void OnRestored(ConnectionType type)
+    {
+        if (type != ConnectionType.Subscription)
+        {
+            return;
+        }
+
+        List<RoomSubscription>? retry = null;
+        lock (_gate)
+        {
+            foreach (var sub in _subscriptions.Values)
+            {
+                if (sub.NeedsRetry)
+                {
+                    (retry ??= []).Add(sub);
+                }
+            }
+        }
+
+        if (retry is not null)
+        {
+            _ = Task.Run(async () =>
+            {
+                foreach (var sub in retry)
+                {
+                    await sub.StartAsync();
+                }
+            });
+        }
+    }
+
+    private bool IsCurrent(RoomSubscription sub)
+    {
+        lock (_gate)
+        {
+            return _subscriptions.TryGetValue(sub.Room, out var current) && current == sub;
+        }
+    }
+
+    private void LogThrottled(LogLevel level, string message, string arg0, long arg1)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var last = Interlocked.Read(ref _lastLog);
+        if (now - last > s_logIntervalTicks && Interlocked.CompareExchange(ref _lastLog, now, last) == last)
+        {
+#pragma warning disable CA2254 // The templates are constants chosen by the callers above.
+            _logger.Log(level, message, arg0, arg1);
+#pragma warning restore CA2254
+        }
+    }
+
+    /// <summary>Unsubscribes every room and stops the consumer (the connection stays open: it is owned by the caller).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        RoomSubscription[] subs;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            subs = [.. _subscriptions.Values];
+            _subscriptions.Clear();
+        }
+
+        _connection.Restored -= OnRestored;
+        foreach (var sub in subs)
+        {
+            sub.Stop();
+        }
+
+        _incoming.Writer.TryComplete();
+        await _consumer;
+    }
+
+    private readonly record struct Incoming(RoomCode Room, ReadOnlyMemory<byte> Payload);
+
+    /// <summary>One room's subscription: SUBSCRIBE → ordered queue → the bus's channel; stop → UNSUBSCRIBE of this queue only.</summary>
+    private sealed class RoomSubscription(RedisRoomBus bus, RoomCode room)
+    {
+        private readonly Lock _lock = new();
+        private readonly RedisChannel _channel = RedisKeys.For(room).Updates;
+        private ChannelMessageQueue? _queue;
+        private bool _starting;
+        private bool _stopped;
+        private bool _failed;
+
+        public RoomCode Room => room;
+
+        public bool IsActive
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _queue is not null && !_stopped;
+                }
+            }
+        }
+
+        public bool NeedsRetry
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _failed && !_stopped && !_starting;
+                }
+            }
+        }
+
+        public async Task StartAsync()
+        {
+            lock (_lock)
+            {
+                if (_stopped || _starting || _queue is not null)
+                {
+                    return;
+                }
+
+                _starting = true;
+                _failed = false;
+            }
+
+            ChannelMessageQueue queue;
+            try
+            {
+                queue = await bus._subscriber.SubscribeAsync(_channel);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                lock (_lock)
+                {
+                    _starting = false;
+                    _failed = true;
+                }
+
+                bus.LogThrottled(LogLevel.Warning, "Room bus SUBSCRIBE failed ({ErrorType}); retrying after the reconnect ({Count})", ex.GetType().Name, 1);
+
+                // The library registered the queue before the SUBSCRIBE failed: remove it (it would be re-subscribed on
+                // reconnect and never read). Only while this is still the room's subscription: a newer one shares the channel.
+                if (bus.IsCurrent(this))
+                {
+                    await SafeUnsubscribeChannelAsync();
+                }
+
+                return;
+            }
+
+            bool stop;
+            lock (_lock)
+            {
+                _starting = false;
+                _queue = queue;
+                stop = _stopped;
+            }
+
+            if (stop)
+            {
+                await SafeUnsubscribeAsync(queue);
+                return;
+            }
+
+            queue.OnMessage(m => bus.Enqueue(room, m));
+        }
+
+        public void Stop()
+        {
+            ChannelMessageQueue? queue;
+            lock (_lock)
+            {
+                _stopped = true;
+                queue = _queue;
+            }
+
+            if (queue is not null)
+            {
+                _ = SafeUnsubscribeAsync(queue);
+            }
+        }
+
+        private async Task SafeUnsubscribeAsync(ChannelMessageQueue queue)
+        {
+            try
+            {
+                await queue.UnsubscribeAsync();
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                // Disconnected: the server forgot the subscription with the connection, and the library no longer re-issues it.
+            }
+        }
+
+        private async Task SafeUnsubscribeChannelAsync()
+        {
+            try
+            {
+                await bus._subscriber.UnsubscribeAsync(_channel);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                // As above.
+            }
+        }
+    }
+}

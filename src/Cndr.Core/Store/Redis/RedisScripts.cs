@@ -1,0 +1,294 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Cndr.Core.Store.Redis;
+
+/// <summary>One Lua script: its text and the SHA-1 the store sends with EVALSHA.</summary>
+internal sealed class RedisScript
+{
+    public RedisScript(string name, string text)
+    {
+        Name = name;
+        Text = text;
+#pragma warning disable CA5350 // SHA-1 is what Redis names scripts by (EVALSHA); not a security use.
+        Hash = SHA1.HashData(Encoding.UTF8.GetBytes(text));
+#pragma warning restore CA5350
+    }
+
+    public string Name { get; }
+
+    public string Text { get; }
+
+    /// <summary>Raw 20-byte SHA-1 of <see cref="Text"/>.</summary>
+    public byte[] Hash { get; }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// The store's atomic steps. Every script first checks that <c>room:config</c> exists (a deleted room is never
+/// re-created), treats a missing <c>room:state</c> as a fresh room (counters 0, no host) and writes <c>lastActivity</c>.
+/// Integer outcomes are the numeric values of the C# enums (<see cref="JoinOutcome"/>, <see cref="ConnectionEndOutcome"/>,
+/// <see cref="StateWriteOutcome"/>, <see cref="EnqueueOutcome"/>, <see cref="PollStartOutcome"/>, <see cref="PollOutcome"/>).
+/// A script returns <c>-1</c> for "the member id already exists" (a caller bug: ids are fresh UUIDs / connection ids).
+/// </summary>
+internal static class RedisScripts
+{
+    /// <summary>KEYS config state; ARGV password hostKey maxPlayers maxAudience createdAt now → 1 created, 0 exists.</summary>
+    public static readonly RedisScript CreateRoom = new(nameof(CreateRoom), """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        redis.call('HSET', KEYS[1], 'password', ARGV[1], 'hostKey', ARGV[2], 'maxPlayers', ARGV[3], 'maxAudience', ARGV[4], 'createdAt', ARGV[5])
+        redis.call('DEL', KEYS[2])
+        redis.call('HSET', KEYS[2], 'hostNodeId', '', 'hostClientId', '', 'lastActivity', ARGV[6], 'gameStateRev', 0, 'playerCount', 0, 'audienceCount', 0)
+        return 1
+        """);
+
+    /// <summary>
+    /// KEYS config state clients gamestate polls queue; ARGV clientPrefix playerStatePrefix pollConfigPrefix pollResponsesPrefix
+    /// → 1 when the room existed. Client hashes and player states are found through <c>room:clients</c>, polls through <c>room:polls</c>.
+    /// </summary>
+    public static readonly RedisScript DeleteRoom = new(nameof(DeleteRoom), """
+        local existed = redis.call('EXISTS', KEYS[1])
+        local function delPairs(ids, p1, p2)
+          local batch = {}
+          for i = 1, #ids do
+            batch[#batch + 1] = p1 .. ids[i]
+            batch[#batch + 1] = p2 .. ids[i]
+            if #batch >= 500 then
+              redis.call('DEL', unpack(batch))
+              batch = {}
+            end
+          end
+          if #batch > 0 then redis.call('DEL', unpack(batch)) end
+        end
+        delPairs(redis.call('ZRANGE', KEYS[3], 0, -1), ARGV[1], ARGV[2])
+        delPairs(redis.call('ZRANGE', KEYS[5], 0, -1), ARGV[3], ARGV[4])
+        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+        return existed
+        """);
+
+    /// <summary>
+    /// KEYS config state clients gamestate; ARGV conn node now clientPrefix
+    /// → {1} not found, or {0, prevConn, prevNode, gameState, gameStateRev, [id, role, meta, socketId, joinedAt]...}.
+    /// </summary>
+    public static readonly RedisScript ClaimHost = new(nameof(ClaimHost), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {1} end
+        local prev = redis.call('HMGET', KEYS[2], 'hostClientId', 'hostNodeId', 'gameStateRev')
+        local prevConn = prev[1] or ''
+        if prevConn ~= '' and prevConn ~= ARGV[1] then redis.call('ZREM', KEYS[3], prevConn) end
+        redis.call('HSET', KEYS[2], 'hostClientId', ARGV[1], 'hostNodeId', ARGV[2], 'lastActivity', ARGV[3])
+        redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+        local out = {0, prevConn, prev[2] or '', redis.call('GET', KEYS[4]) or '', prev[3] or '0'}
+        local members = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+        for i = 1, #members, 2 do
+          local id = members[i]
+          if id ~= ARGV[1] then
+            local h = redis.call('HMGET', ARGV[4] .. id, 'role', 'meta', 'socketId', 'joinedAt')
+            if h[1] == 'player' or h[1] == 'audience' then
+              out[#out + 1] = id
+              out[#out + 1] = h[1]
+              out[#out + 1] = h[2] or '{}'
+              out[#out + 1] = h[3] or ''
+              out[#out + 1] = h[4] or members[i + 1]
+            end
+          end
+        end
+        return out
+        """);
+
+    /// <summary>KEYS config state clients; ARGV conn now → ConnectionEndOutcome.</summary>
+    public static readonly RedisScript ReleaseHost = new(nameof(ReleaseHost), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
+        local h = redis.call('HGET', KEYS[2], 'hostClientId')
+        if not h or h == '' then return 2 end
+        if h ~= ARGV[1] then return 1 end
+        redis.call('HSET', KEYS[2], 'hostClientId', '', 'hostNodeId', '', 'lastActivity', ARGV[2])
+        redis.call('ZREM', KEYS[3], ARGV[1])
+        return 0
+        """);
+
+    /// <summary>
+    /// Capacity check + counter + seat write. KEYS config state clients client gamestate;
+    /// ARGV clientId seatTokenHashHex conn node meta now → {outcome} or {0, gameState, gameStateRev, hostConnected}.
+    /// </summary>
+    public static readonly RedisScript JoinPlayer = new(nameof(JoinPlayer), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {1} end
+        local max = tonumber(redis.call('HGET', KEYS[1], 'maxPlayers')) or 0
+        local st = redis.call('HMGET', KEYS[2], 'playerCount', 'gameStateRev', 'hostClientId')
+        if max > 0 and (tonumber(st[1]) or 0) >= max then return {2} end
+        if redis.call('EXISTS', KEYS[4]) == 1 then return {-1} end
+        redis.call('HSET', KEYS[4], 'role', 'player', 'meta', ARGV[5], 'connectedNodeId', ARGV[4], 'socketId', ARGV[3], 'joinedAt', ARGV[6], 'seatTokenHash', ARGV[2], 'playerStateRev', 0)
+        redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
+        redis.call('HINCRBY', KEYS[2], 'playerCount', 1)
+        redis.call('HSET', KEYS[2], 'lastActivity', ARGV[6])
+        local host = 0
+        if st[3] and st[3] ~= '' then host = 1 end
+        return {0, redis.call('GET', KEYS[5]) or '', st[2] or '0', host}
+        """);
+
+    /// <summary>
+    /// KEYS config state client gamestate playerstate; ARGV seatTokenHashHex conn node meta('' = keep) now
+    /// → {outcome} or {0, joinedAt, meta, prevConn, prevNode, gameState, gameStateRev, playerState, playerStateRev, hostConnected}.
+    /// The token hashes are compared in constant time.
+    /// </summary>
+    public static readonly RedisScript ReclaimSeat = new(nameof(ReclaimSeat), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {1} end
+        local c = redis.call('HMGET', KEYS[3], 'role', 'seatTokenHash', 'socketId', 'connectedNodeId', 'meta', 'joinedAt', 'playerStateRev')
+        if c[1] ~= 'player' then return {3} end
+        local stored = c[2] or ''
+        local given = ARGV[1]
+        if given == '' or stored == '' or #stored ~= #given then return {4} end
+        local d = 0
+        for i = 1, #given do d = bit.bor(d, bit.bxor(string.byte(given, i), string.byte(stored, i))) end
+        if d ~= 0 then return {4} end
+        local meta = c[5] or '{}'
+        if ARGV[4] ~= '' then
+          meta = ARGV[4]
+          redis.call('HSET', KEYS[3], 'meta', meta)
+        end
+        redis.call('HSET', KEYS[3], 'socketId', ARGV[2], 'connectedNodeId', ARGV[3])
+        redis.call('HSET', KEYS[2], 'lastActivity', ARGV[5])
+        local st = redis.call('HMGET', KEYS[2], 'gameStateRev', 'hostClientId')
+        local host = 0
+        if st[2] and st[2] ~= '' then host = 1 end
+        return {0, c[6] or '0', meta, c[3] or '', c[4] or '', redis.call('GET', KEYS[4]) or '', st[1] or '0', redis.call('GET', KEYS[5]) or '', c[7] or '0', host}
+        """);
+
+    /// <summary>
+    /// Compare-and-set disconnect / leave. KEYS config state clients client playerstate; ARGV clientId conn now leave(1|0)
+    /// → ConnectionEndOutcome.
+    /// </summary>
+    public static readonly RedisScript EndPlayer = new(nameof(EndPlayer), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
+        local c = redis.call('HMGET', KEYS[4], 'role', 'socketId')
+        if c[1] ~= 'player' then return 2 end
+        if c[2] ~= ARGV[2] then return 1 end
+        if ARGV[4] == '1' then
+          redis.call('DEL', KEYS[4], KEYS[5])
+          redis.call('ZREM', KEYS[3], ARGV[1])
+          redis.call('HINCRBY', KEYS[2], 'playerCount', -1)
+        else
+          redis.call('HSET', KEYS[4], 'socketId', '', 'connectedNodeId', '')
+        end
+        redis.call('HSET', KEYS[2], 'lastActivity', ARGV[3])
+        return 0
+        """);
+
+    /// <summary>
+    /// KEYS config state clients client gamestate polls; ARGV conn node meta now pollConfigPrefix
+    /// → {outcome} or {0, gameState, gameStateRev, hostConnected, [pollId, type, question, options, startedAt]...} (active polls in start order).
+    /// </summary>
+    public static readonly RedisScript JoinAudience = new(nameof(JoinAudience), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {1} end
+        local max = tonumber(redis.call('HGET', KEYS[1], 'maxAudience')) or 0
+        local st = redis.call('HMGET', KEYS[2], 'audienceCount', 'gameStateRev', 'hostClientId')
+        if max > 0 and (tonumber(st[1]) or 0) >= max then return {2} end
+        if redis.call('EXISTS', KEYS[4]) == 1 then return {-1} end
+        redis.call('HSET', KEYS[4], 'role', 'audience', 'meta', ARGV[3], 'connectedNodeId', ARGV[2], 'socketId', ARGV[1], 'joinedAt', ARGV[4])
+        redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+        redis.call('HINCRBY', KEYS[2], 'audienceCount', 1)
+        redis.call('HSET', KEYS[2], 'lastActivity', ARGV[4])
+        local host = 0
+        if st[3] and st[3] ~= '' then host = 1 end
+        local out = {0, redis.call('GET', KEYS[5]) or '', st[2] or '0', host}
+        local polls = redis.call('ZRANGE', KEYS[6], 0, -1)
+        for i = 1, #polls do
+          local p = redis.call('HMGET', ARGV[5] .. polls[i], 'type', 'question', 'options', 'active', 'startedAt')
+          if p[4] == 'true' then
+            out[#out + 1] = polls[i]
+            out[#out + 1] = p[1] or ''
+            out[#out + 1] = p[2] or ''
+            out[#out + 1] = p[3] or '[]'
+            out[#out + 1] = p[5] or '0'
+          end
+        end
+        return out
+        """);
+
+    /// <summary>KEYS config state clients client; ARGV conn now → ConnectionEndOutcome.</summary>
+    public static readonly RedisScript RemoveAudience = new(nameof(RemoveAudience), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
+        if redis.call('HGET', KEYS[4], 'role') ~= 'audience' then return 2 end
+        redis.call('DEL', KEYS[4])
+        redis.call('ZREM', KEYS[3], ARGV[1])
+        redis.call('HINCRBY', KEYS[2], 'audienceCount', -1)
+        redis.call('HSET', KEYS[2], 'lastActivity', ARGV[2])
+        return 0
+        """);
+
+    /// <summary>KEYS config state gamestate; ARGV state now → new gameStateRev, or -1 when the room is gone.</summary>
+    public static readonly RedisScript SetGameState = new(nameof(SetGameState), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+        redis.call('SET', KEYS[3], ARGV[1])
+        local rev = redis.call('HINCRBY', KEYS[2], 'gameStateRev', 1)
+        redis.call('HSET', KEYS[2], 'lastActivity', ARGV[2])
+        return rev
+        """);
+
+    /// <summary>KEYS config state client playerstate; ARGV state now → {outcome} or {0, playerStateRev, socketId}.</summary>
+    public static readonly RedisScript SetPlayerState = new(nameof(SetPlayerState), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {1} end
+        local c = redis.call('HMGET', KEYS[3], 'role', 'socketId')
+        if c[1] ~= 'player' then return {2} end
+        redis.call('SET', KEYS[4], ARGV[1])
+        local rev = redis.call('HINCRBY', KEYS[3], 'playerStateRev', 1)
+        redis.call('HSET', KEYS[2], 'lastActivity', ARGV[2])
+        return {0, rev, c[2] or ''}
+        """);
+
+    /// <summary>KEYS config state; ARGV now. Moves lastActivity forward for an existing room only.</summary>
+    public static readonly RedisScript Touch = new(nameof(Touch), """
+        if redis.call('EXISTS', KEYS[1]) == 1 and (tonumber(redis.call('HGET', KEYS[2], 'lastActivity')) or 0) < tonumber(ARGV[1]) then
+          redis.call('HSET', KEYS[2], 'lastActivity', ARGV[1])
+        end
+        return 0
+        """);
+
+    /// <summary>Bounded LPUSH. KEYS config state queue; ARGV entry maxLength now → EnqueueOutcome.</summary>
+    public static readonly RedisScript Enqueue = new(nameof(Enqueue), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
+        if redis.call('LLEN', KEYS[3]) >= tonumber(ARGV[2]) then return 1 end
+        redis.call('LPUSH', KEYS[3], ARGV[1])
+        redis.call('HSET', KEYS[2], 'lastActivity', ARGV[3])
+        return 0
+        """);
+
+    /// <summary>KEYS config state polls pollconfig; ARGV pollId type question options now → PollStartOutcome.</summary>
+    public static readonly RedisScript StartPoll = new(nameof(StartPoll), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
+        if redis.call('EXISTS', KEYS[4]) == 1 or redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 1 end
+        redis.call('HSET', KEYS[4], 'type', ARGV[2], 'question', ARGV[3], 'options', ARGV[4], 'active', 'true', 'startedAt', ARGV[5], 'endedAt', '')
+        redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
+        redis.call('HSET', KEYS[2], 'lastActivity', ARGV[5])
+        return 0
+        """);
+
+    /// <summary>KEYS config state pollconfig; ARGV now → PollOutcome.</summary>
+    public static readonly RedisScript EndPoll = new(nameof(EndPoll), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
+        local a = redis.call('HGET', KEYS[3], 'active')
+        if not a then return 1 end
+        if a ~= 'true' then return 2 end
+        redis.call('HSET', KEYS[3], 'active', 'false', 'endedAt', ARGV[1])
+        redis.call('HSET', KEYS[2], 'lastActivity', ARGV[1])
+        return 0
+        """);
+
+    /// <summary>KEYS config state pollconfig responses; ARGV clientId response now → PollOutcome.</summary>
+    public static readonly RedisScript RecordPollResponse = new(nameof(RecordPollResponse), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
+        local a = redis.call('HGET', KEYS[3], 'active')
+        if not a then return 1 end
+        if a ~= 'true' then return 2 end
+        redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+        redis.call('HSET', KEYS[2], 'lastActivity', ARGV[3])
+        return 0
+        """);
+
+    /// <summary>Every script (loaded on connect and after each reconnect).</summary>
+    public static readonly RedisScript[] All =
+    [
+        CreateRoom, DeleteRoom, ClaimHost, ReleaseHost, JoinPlayer, ReclaimSeat, EndPlayer, JoinAudience, RemoveAudience,
+        SetGameState, SetPlayerState, Touch, Enqueue, StartPoll, EndPoll, RecordPollResponse,
+    ];
+}

@@ -1,0 +1,91 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Cndr.Core.Store.Redis;
+
+/// <summary>
+/// Binary envelope of a <see cref="RoomBusMessage"/> on <c>room:updates:&lt;code&gt;</c>. The packet is carried as is
+/// (encoded once by the publishing node):
+/// <code>
+/// +---------+------+------------+-------+--------------+-----------------+--------------+---------------+
+/// | version | kind | recipients | N (1) | nodeId (N B) | T (2, BE;       | target (T B) | packet (rest) |
+/// | (1) = 1 | (1)  | (1)        |       | UTF-8        |  0xFFFF = null) | UTF-8        |               |
+/// +---------+------+------------+-------+--------------+-----------------+--------------+---------------+
+/// </code>
+/// The source node id lets a node ignore its own publications (IRoomBus: never back to this node).
+/// </summary>
+internal static class RoomBusCodec
+{
+    public const byte Version = 1;
+    private const ushort NoTarget = 0xFFFF;
+
+    /// <summary>One array per publication (it stays referenced by the outgoing command until it is written).</summary>
+    public static byte[] Encode(ReadOnlySpan<byte> nodeId, in RoomBusMessage message)
+    {
+        var targetLength = message.Target is null ? 0 : Encoding.UTF8.GetByteCount(message.Target);
+        if (targetLength >= NoTarget)
+        {
+            throw new ArgumentException("The bus message target is too long.", nameof(message));
+        }
+
+        var payload = new byte[4 + nodeId.Length + 2 + targetLength + message.Packet.Length];
+        payload[0] = Version;
+        payload[1] = (byte)message.Kind;
+        payload[2] = (byte)message.Recipients;
+        payload[3] = (byte)nodeId.Length;
+        nodeId.CopyTo(payload.AsSpan(4));
+        var pos = 4 + nodeId.Length;
+        BinaryPrimitives.WriteUInt16BigEndian(payload.AsSpan(pos), message.Target is null ? NoTarget : (ushort)targetLength);
+        pos += 2;
+        if (message.Target is not null)
+        {
+            pos += Encoding.UTF8.GetBytes(message.Target, payload.AsSpan(pos));
+        }
+
+        message.Packet.Span.CopyTo(payload.AsSpan(pos));
+        return payload;
+    }
+
+    /// <summary>Reads an envelope; false for anything malformed (never throws).</summary>
+    public static bool TryDecode(ReadOnlyMemory<byte> payload, out ReadOnlySpan<byte> sourceNode, out RoomBusMessage message)
+    {
+        sourceNode = default;
+        message = default;
+        var span = payload.Span;
+        if (span.Length < 6 || span[0] != Version)
+        {
+            return false;
+        }
+
+        var kind = (RoomBusKind)span[1];
+        if (kind is < RoomBusKind.Deliver or > RoomBusKind.RoomClosed)
+        {
+            return false;
+        }
+
+        var n = span[3];
+        if (span.Length < 4 + n + 2)
+        {
+            return false;
+        }
+
+        sourceNode = span.Slice(4, n);
+        var pos = 4 + n;
+        var t = BinaryPrimitives.ReadUInt16BigEndian(span[pos..]);
+        pos += 2;
+        string? target = null;
+        if (t != NoTarget)
+        {
+            if (span.Length < pos + t)
+            {
+                return false;
+            }
+
+            target = Encoding.UTF8.GetString(span.Slice(pos, t));
+            pos += t;
+        }
+
+        message = new RoomBusMessage(kind, (RoomRecipients)span[2], target, payload[pos..]);
+        return true;
+    }
+}
