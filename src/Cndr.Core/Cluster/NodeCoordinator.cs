@@ -39,6 +39,8 @@ public sealed partial class NodeCoordinator : IAsyncDisposable
     private volatile string? _primary;
     private volatile bool _registered;
     private bool _reportedUnavailable;
+    private int _registeredCount;
+    private int _activeCount;
 
     public NodeCoordinator(string nodeId, INodeRegistry registry, IRelayStore store, IRoomCloser closer, CoordinatorOptions options, ILogger<NodeCoordinator>? logger = null, TimeProvider? time = null)
     {
@@ -61,6 +63,12 @@ public sealed partial class NodeCoordinator : IAsyncDisposable
 
     /// <summary>True while this node computes itself as the primary.</summary>
     public bool IsPrimary => _primary == NodeId;
+
+    /// <summary>Nodes in the registry when it was last read.</summary>
+    public int RegisteredNodeCount => Volatile.Read(ref _registeredCount);
+
+    /// <summary>Nodes with a live heartbeat when the registry was last read.</summary>
+    public int ActiveNodeCount => Volatile.Read(ref _activeCount);
 
     /// <summary>Registers (best effort: an unreachable registry is retried by the loop) and starts the loop.</summary>
     public async Task StartAsync()
@@ -153,7 +161,10 @@ public sealed partial class NodeCoordinator : IAsyncDisposable
         try
         {
             var nodes = await _registry.ListAsync().ConfigureAwait(false);
-            var primary = PrimaryElection.Elect(nodes, Now(), _options.NodeTimeoutMs);
+            var now = Now();
+            var primary = PrimaryElection.Elect(nodes, now, _options.NodeTimeoutMs);
+            Volatile.Write(ref _registeredCount, nodes.Count);
+            Volatile.Write(ref _activeCount, nodes.Count(n => PrimaryElection.IsAlive(n, now, _options.NodeTimeoutMs)));
             var previous = _primary;
             _primary = primary;
             if (primary is not null && primary != previous)

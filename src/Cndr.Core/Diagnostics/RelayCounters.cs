@@ -1,0 +1,77 @@
+using Cndr.Core.Protocol;
+using Cndr.Core.Store;
+
+namespace Cndr.Core.Diagnostics;
+
+/// <summary>
+/// What one node's relay has done, as plain counters: incremented with <see cref="Interlocked"/> on the hot
+/// path (no lock, no allocation) and read by the Host's metrics exporter at scrape time.
+/// </summary>
+public sealed class RelayCounters
+{
+    private const int Roles = 4;            // indexed by (int)ClientRole
+    private const int Commands = 11;        // indexed by (int)RelayCommand
+
+    private readonly long[] _connected = new long[Roles];
+    private readonly long[] _joins = new long[Roles];
+    private readonly long[] _leaves = new long[Roles];
+    private readonly long[] _commands = new long[Commands];
+    private long _rateLimited;
+    private long _deliveries;
+    private long _toHostQueued;
+    private long _toHostDelivered;
+    private long _unauthorized;
+    private long _authFailures;
+
+    /// <summary>Names of the commands, in <see cref="CommandCount"/> order, as in the protocol.</summary>
+    public static IReadOnlyList<string> CommandNames { get; } =
+        Enumerable.Range(0, Commands).Select(i => i == 0 ? "unknown" : System.Text.Encoding.UTF8.GetString(RelayCommands.Name((RelayCommand)i))).ToArray();
+
+    public long Connected(ClientRole role) => Volatile.Read(ref _connected[(int)role]);
+
+    public long Joins(ClientRole role) => Volatile.Read(ref _joins[(int)role]);
+
+    public long Leaves(ClientRole role) => Volatile.Read(ref _leaves[(int)role]);
+
+    /// <summary>Inbound commands by index into <see cref="CommandNames"/>.</summary>
+    public long CommandCount(int index) => Volatile.Read(ref _commands[index]);
+
+    public long RateLimited => Volatile.Read(ref _rateLimited);
+
+    /// <summary>Outbound packets handed to local connections (one per recipient).</summary>
+    public long Deliveries => Volatile.Read(ref _deliveries);
+
+    public long ToHostQueued => Volatile.Read(ref _toHostQueued);
+
+    public long ToHostDelivered => Volatile.Read(ref _toHostDelivered);
+
+    public long Unauthorized => Volatile.Read(ref _unauthorized);
+
+    public long AuthFailures => Volatile.Read(ref _authFailures);
+
+    internal void Joined(ClientRole role)
+    {
+        Interlocked.Increment(ref _connected[(int)role]);
+        Interlocked.Increment(ref _joins[(int)role]);
+    }
+
+    internal void Ended(ClientRole role)
+    {
+        Interlocked.Decrement(ref _connected[(int)role]);
+        Interlocked.Increment(ref _leaves[(int)role]);
+    }
+
+    internal void Command(RelayCommand command) => Interlocked.Increment(ref _commands[(int)command]);
+
+    internal void RateLimit() => Interlocked.Increment(ref _rateLimited);
+
+    internal void Delivered(int recipients) => Interlocked.Add(ref _deliveries, recipients);
+
+    internal void Queued() => Interlocked.Increment(ref _toHostQueued);
+
+    internal void DeliveredToHost(int count) => Interlocked.Add(ref _toHostDelivered, count);
+
+    internal void Forbidden() => Interlocked.Increment(ref _unauthorized);
+
+    internal void AuthFailed() => Interlocked.Increment(ref _authFailures);
+}

@@ -1,0 +1,298 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Cndr.Core;
+using Cndr.Core.Cluster;
+using Cndr.Core.Relay;
+using Cndr.Core.Store;
+using Cndr.Core.Store.Redis;
+using Cndr.Host.Admin;
+using Cndr.Host.Configuration;
+using Cndr.Host.Metrics;
+using Cndr.Transport.EngineIO;
+using Cndr.Transport.Http;
+using Cndr.Transport.SocketIO;
+using Microsoft.Extensions.Logging;
+
+namespace Cndr.Host;
+
+/// <summary>
+/// One running cndr node: the composition root. Transport (HTTP, WebSocket, Engine.IO, Socket.IO on one
+/// port) → the relay (namespace <c>/</c>) → the store and the inter-node bus (embedded, or Redis), plus the
+/// admin API, health, readiness, metrics and node coordination.
+/// </summary>
+internal sealed partial class CndrNode : IAsyncDisposable
+{
+    private readonly CndrSettings _settings;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly HttpServer _http;
+    private readonly SocketIOServer _socketIO;
+    private readonly RelayHandler _relay;
+    private readonly NodeCoordinator _coordinator;
+    private readonly StoreBundle _stores;
+    private int _disposed;
+
+    private CndrNode(CndrSettings settings, ILoggerFactory loggers, StoreBundle stores, RelayHandler relay, HttpServer http, SocketIOServer socketIO, NodeCoordinator coordinator)
+    {
+        _settings = settings;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger("Cndr.Node");
+        _stores = stores;
+        _relay = relay;
+        _http = http;
+        _socketIO = socketIO;
+        _coordinator = coordinator;
+        Rooms = new RoomAdmin(stores.Store, new RelayRoomCloser(relay), settings.RoomCodeLength);
+    }
+
+    public string NodeId => _relay.NodeId;
+
+    /// <summary>The port actually listened on (useful with <c>PORT=0</c>).</summary>
+    public int Port => _http.EndPoints[0].Port;
+
+    public RoomAdmin Rooms { get; }
+
+    internal RelayHandler Relay => _relay;
+
+    internal NodeCoordinator Coordinator => _coordinator;
+
+    internal SocketIOServer SocketIO => _socketIO;
+
+    internal CndrSettings Settings => _settings;
+
+    /// <summary>Builds and starts a node; throws with a clear message when the port or the certificate cannot be used.</summary>
+    public static async Task<CndrNode> StartAsync(CndrSettings settings, ILoggerFactory loggers)
+    {
+        var nodeId = string.IsNullOrEmpty(settings.NodeId) ? Guid.NewGuid().ToString("D") : settings.NodeId;
+        var stores = await StoreBundle.CreateAsync(settings, nodeId, loggers);
+
+        var relayOptions = new RelayOptions
+        {
+            NodeId = nodeId,
+            RoomCodeLength = settings.RoomCodeLength,
+            HandshakeTimeout = TimeSpan.FromMilliseconds(settings.HandshakeTimeoutMs),
+            HandshakeSweepInterval = TimeSpan.FromMilliseconds(Math.Clamp(settings.HandshakeTimeoutMs / 4, 10, 1000)),
+            RateLimitMessages = settings.RateLimitMessages,
+            RateLimitWindowMs = settings.RateLimitWindowMs,
+            ToHostQueueLimit = settings.MaxQueueLength,
+            MaxMetaBytes = settings.MaxMetaBytes,
+            MaxFreeTextChars = settings.MaxFreeTextLength,
+        };
+        var relay = new RelayHandler(stores.Store, stores.Bus, relayOptions, loggers.CreateLogger<RelayHandler>());
+
+        var httpOptions = new HttpServerOptions
+        {
+            MaxRequestBodyBytes = Math.Max(settings.MaxMessageBytes, 16 * 1024),
+        };
+        httpOptions.Listener.EndPoints.Add(new IPEndPoint(IPAddress.Parse(settings.BindAddress), settings.Port));
+        httpOptions.Listener.MaxConnections = settings.MaxConnections;
+        httpOptions.Listener.MaxConnectionsPerIp = settings.MaxConnectionsPerIp;
+        SetOrigins(httpOptions.AllowedOrigins, settings);
+        if (!string.IsNullOrEmpty(settings.TlsCertPath))
+        {
+            httpOptions.Listener.StreamWrapper = TlsWrapper(settings.TlsCertPath!, settings.TlsKeyPath!);
+        }
+
+        var http = new HttpServer(httpOptions);
+        var engineOptions = new EngineIOOptions
+        {
+            Path = settings.SocketIOPath,
+            PingInterval = settings.PingIntervalMs,
+            PingTimeout = settings.PingTimeoutMs,
+            MaxPayload = settings.MaxMessageBytes,
+            MaxOutboundBytes = settings.MaxOutboundBytes,
+        };
+        SetOrigins(engineOptions.AllowedOrigins, settings);
+        var socketIO = new SocketIOServer(engineOptions);
+        socketIO.AddNamespace("/", relay);
+        socketIO.MapTo(http);
+
+        var coordinator = new NodeCoordinator(
+            nodeId,
+            stores.Registry,
+            stores.Store,
+            new RelayRoomCloser(relay),
+            new CoordinatorOptions
+            {
+                HeartbeatIntervalMs = settings.HeartbeatIntervalMs,
+                NodeTimeoutMs = settings.NodeTimeoutMs,
+                CleanupIntervalMs = settings.CleanupIntervalMs,
+                InactiveRoomThresholdMs = settings.InactiveRoomThresholdMs,
+            },
+            loggers.CreateLogger<NodeCoordinator>());
+
+        var node = new CndrNode(settings, loggers, stores, relay, http, socketIO, coordinator);
+        new AdminEndpoints(node.Rooms, settings.AdminToken, allowLoopbackWithoutToken: settings.UsesEmbeddedStore).Map(http.Router);
+        node.MapOperationalEndpoints();
+
+        http.Start();
+        await coordinator.StartAsync();
+        node._ready = true;
+        Log.NodeStarted(node._logger, "node_started", nodeId, node.Port, settings.UsesEmbeddedStore ? "embedded" : "redis");
+        return node;
+    }
+
+    private static void SetOrigins(IList<string> target, CndrSettings settings)
+    {
+        target.Clear();
+        foreach (var o in settings.ParsedAllowedOrigins())
+        {
+            target.Add(o);
+        }
+
+        if (target.Count == 0)
+        {
+            target.Add("*");
+        }
+    }
+
+    private static Func<Stream, CancellationToken, ValueTask<Stream>> TlsWrapper(string certPath, string keyPath)
+    {
+        // Load once; an ephemeral PEM key must be re-imported to be usable by SslStream on Linux.
+        using var pem = X509Certificate2.CreateFromPemFile(certPath, keyPath);
+        var cert = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificate = cert,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            ClientCertificateRequired = false,
+        };
+        return async (stream, ct) =>
+        {
+            var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+            await ssl.AuthenticateAsServerAsync(options, ct).ConfigureAwait(false);
+            return ssl;
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _coordinator.DisposeAsync();
+        await _http.DisposeAsync();
+        _relay.Dispose();
+        await _stores.DisposeAsync();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Event} node {NodeId} on port {Port}, store {Store}")]
+        public static partial void NodeStarted(ILogger logger, string @event, string nodeId, int port, string store);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Event} node {NodeId}, deadline {DeadlineMs} ms")]
+        public static partial void Draining(ILogger logger, string @event, string nodeId, long deadlineMs);
+
+        [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "{Event} node {NodeId}, {Remaining} connections left at the deadline")]
+        public static partial void Drained(ILogger logger, string @event, string nodeId, int remaining);
+    }
+}
+
+/// <summary>Closes rooms through the relay (admin API, inactivity cleanup).</summary>
+internal sealed class RelayRoomCloser(RelayHandler relay) : IRoomCloser
+{
+    public async ValueTask<bool> CloseRoomAsync(RoomCode code, string reason) =>
+        await relay.CloseRoomAsync(code, reason == "inactive" ? RoomCloseReason.Inactive : RoomCloseReason.ClosedByHost);
+}
+
+/// <summary>The store, bus and node registry of one node: embedded (one process) or Redis.</summary>
+internal sealed class StoreBundle : IAsyncDisposable
+{
+    private readonly Func<Task<(bool Connected, double LatencyMs)>>? _probe;
+    private readonly IAsyncDisposable? _owner;
+
+    private StoreBundle(IRelayStore store, IRoomBus bus, INodeRegistry registry, StoreLatency? latency, Func<Task<(bool, double)>>? probe, IAsyncDisposable? owner)
+    {
+        Store = store;
+        Bus = bus;
+        Registry = registry;
+        Latency = latency;
+        _probe = probe;
+        _owner = owner;
+    }
+
+    public IRelayStore Store { get; }
+
+    public IRoomBus Bus { get; }
+
+    public INodeRegistry Registry { get; }
+
+    /// <summary>Timing of store operations (Redis only; the embedded store is in-process).</summary>
+    public StoreLatency? Latency { get; }
+
+    public static Task<StoreBundle> CreateAsync(CndrSettings settings, string nodeId, ILoggerFactory loggers)
+    {
+        _ = loggers;
+        if (settings.UsesEmbeddedStore)
+        {
+            return Task.FromResult(new StoreBundle(new EmbeddedRelayStore(), new InProcessRoomBus(nodeId), new InMemoryNodeRegistry(), null, null, null));
+        }
+
+        return CreateRedisAsync(settings, nodeId, loggers);
+    }
+
+    private static async Task<StoreBundle> CreateRedisAsync(CndrSettings settings, string nodeId, ILoggerFactory loggers)
+    {
+        var connection = await RedisConnection.ConnectAsync(
+            new RedisStoreOptions
+            {
+                Host = settings.RedisHost!,
+                Port = settings.RedisPort,
+                User = string.IsNullOrEmpty(settings.RedisUser) ? null : settings.RedisUser,
+                Password = string.IsNullOrEmpty(settings.RedisPassword) ? null : settings.RedisPassword,
+                UseTls = settings.RedisTls,
+                ClientName = "cndr-" + nodeId,
+            },
+            loggers);
+        var latency = new StoreLatency();
+        var store = new MeasuredRelayStore(new RedisRelayStore(connection), latency);
+        var bus = new RedisRoomBus(connection, nodeId);
+        var registry = new RedisNodeRegistry(connection.Multiplexer);
+        var mux = connection.Multiplexer;
+        async Task<(bool, double)> ProbeAsync()
+        {
+            if (!mux.IsConnected)
+            {
+                return (false, 0);
+            }
+
+            try
+            {
+                var rtt = await mux.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromSeconds(2));
+                return (true, rtt.TotalMilliseconds);
+            }
+            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                return (false, 0);
+            }
+        }
+
+        return new StoreBundle(store, bus, registry, latency, ProbeAsync, new Owned(bus, connection));
+    }
+
+    /// <summary>Disposes the bus, then the shared connection.</summary>
+    private sealed class Owned(RedisRoomBus bus, RedisConnection connection) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await bus.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>Redis reachability and round-trip time (PING), or null on the embedded store.</summary>
+    public async Task<(bool Connected, double LatencyMs)?> ProbeAsync() => _probe is null ? null : await _probe();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_owner is not null)
+        {
+            await _owner.DisposeAsync();
+        }
+    }
+}

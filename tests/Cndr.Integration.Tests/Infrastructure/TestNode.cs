@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Cndr.Host;
+using Cndr.Host.Configuration;
+using Cndr.Host.Logging;
+using Cndr.Testing;
+using StackExchange.Redis;
+
+namespace Cndr.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// A whole cndr node in the test process on a free loopback port: the same composition as the executable
+/// (<see cref="CndrNode"/>), on the embedded store or on a real redis-server. Its log lines are captured.
+/// </summary>
+public sealed class TestNode : IAsyncDisposable
+{
+    private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    private readonly StringWriter _log;
+
+    private TestNode(CndrNode node, StringWriter log, CndrSettings settings)
+    {
+        Node = node;
+        _log = log;
+        Settings = settings;
+    }
+
+    internal CndrNode Node { get; }
+
+    internal CndrSettings Settings { get; }
+
+    public string Url => $"http://127.0.0.1:{Node.Port}";
+
+    public string NodeId => Node.NodeId;
+
+    /// <summary>Everything the node logged so far (one JSON object per line).</summary>
+    public string Logs
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    internal static async Task<TestNode> StartAsync(RedisServer? redis = null, Action<CndrSettings>? configure = null)
+    {
+        var settings = new CndrSettings
+        {
+            Port = 0,
+            BindAddress = "127.0.0.1",
+            DemoRoom = false,
+            LogLevel = "debug",
+            AdminToken = "test-admin-token",
+        };
+        if (redis is not null)
+        {
+            settings.RedisHost = redis.Host;
+            settings.RedisPort = redis.Port;
+        }
+
+        configure?.Invoke(settings);
+        var log = new StringWriter();
+        var loggers = LoggingSetup.Create(settings, TextWriter.Synchronized(log));
+        var node = await CndrNode.StartAsync(settings, loggers);
+        return new TestNode(node, log, settings);
+    }
+
+    public async Task<(string Code, string HostKey)> CreateRoomAsync(string? password = null, int maxPlayers = 0, int maxAudience = 0, string? roomCode = null)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, Url + "/admin/rooms")
+        {
+            Content = JsonContent.Create(new { password, maxPlayers, maxAudience, roomCode }),
+        };
+        req.Headers.Authorization = new("Bearer", Settings.AdminToken);
+        using var res = await s_http.SendAsync(req);
+        var body = await res.Content.ReadAsStringAsync();
+        Assert.True(res.StatusCode == HttpStatusCode.Created, $"create room: {(int)res.StatusCode} {body}");
+        var json = JsonNode.Parse(body)!;
+        return (json["roomCode"]!.GetValue<string>(), json["hostKey"]!.GetValue<string>());
+    }
+
+    public async Task<int> GetRoomStatusAsync(string code)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Get, $"{Url}/admin/rooms/{code}");
+        req.Headers.Authorization = new("Bearer", Settings.AdminToken);
+        using var res = await s_http.SendAsync(req);
+        return (int)res.StatusCode;
+    }
+
+    public async Task<JsonNode?> GetRoomAsync(string code)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Get, $"{Url}/admin/rooms/{code}");
+        req.Headers.Authorization = new("Bearer", Settings.AdminToken);
+        using var res = await s_http.SendAsync(req);
+        return res.IsSuccessStatusCode ? JsonNode.Parse(await res.Content.ReadAsStringAsync()) : null;
+    }
+
+    public static async Task<HttpResponseMessage> GetAsync(string url) => await s_http.GetAsync(url);
+
+    /// <summary>Every key of the Redis server matching <paramref name="pattern"/> (SCAN).</summary>
+    public async Task<List<string>> RedisKeysAsync(RedisServer redis, string pattern)
+    {
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var server = mux.GetServer(redis.Host, redis.Port);
+        var keys = new List<string>();
+        await foreach (var k in server.KeysAsync(pattern: pattern))
+        {
+            keys.Add(k.ToString());
+        }
+
+        return keys;
+    }
+
+    public async ValueTask DisposeAsync() => await Node.DisposeAsync();
+}
