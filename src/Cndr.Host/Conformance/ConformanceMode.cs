@@ -1,6 +1,7 @@
 using System.Net;
 using Cndr.Transport.EngineIO;
 using Cndr.Transport.Http;
+using Cndr.Transport.SocketIO;
 
 namespace Cndr.Host.Conformance;
 
@@ -72,6 +73,10 @@ public static class ConformanceMode
         var server = new HttpServer(options);
         var echo = new EngineIOServer(NewEngineOptions("/engine.io/"), new EngineIOEcho());
         echo.MapTo(server);
+        var io = new SocketIOServer(NewEngineOptions("/socket.io/"));
+        io.AddNamespace("/", new ConformanceHandler(echo: true));
+        io.AddNamespace("/custom", new ConformanceHandler(echo: false));
+        io.MapTo(server);
         return server;
     }
 }
