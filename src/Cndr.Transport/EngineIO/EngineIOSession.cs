@@ -283,6 +283,13 @@ public sealed partial class EngineIOSession : ITimerTarget
                     _getSignaled = true;
                     signal = true;
                 }
+                else if (kind == CloseKind.ClientClose && !_getPending)
+                {
+                    // The client's close POST may overtake its own pending GET on another connection:
+                    // that GET still gets the noop (Engine.IO polling onClose), a later one 400.
+                    _queue.Enqueue(new OutEntry(null, EngineIOLiterals.NoopFrame, false));
+                    _draining = true;
+                }
             }
         }
 
