@@ -95,8 +95,16 @@ public sealed partial class EngineIOSession
             else
             {
                 entries = ArrayPool<OutEntry>.Shared.Rent(_queue.Count);
-                while (_queue.TryDequeue(out var e))
+                while (_queue.TryPeek(out var e))
                 {
+                    // Like the reference server, the close packet goes out only once everything queued before it
+                    // has been delivered: clients handle Socket.IO packets a tick later than the Engine.IO close.
+                    if (count > 0 && ReferenceEquals(e.Frame, EngineIOLiterals.CloseFrame))
+                    {
+                        break;
+                    }
+
+                    _queue.Dequeue();
                     if (!e.WebSocketOnly)
                     {
                         entries[count++] = e;
@@ -104,7 +112,7 @@ public sealed partial class EngineIOSession
                 }
 
                 _queuedBytes = 0;
-                if (_draining)
+                if (_draining && _queue.Count == 0)
                 {
                     _draining = false;
                     finishedDrain = true;
