@@ -43,4 +43,22 @@ public interface ISocketIOConnection
     /// stock clients treat it as a transport close and reconnect.
     /// </summary>
     void CloseTransport();
+
+    /// <summary>
+    /// Server-initiated emit with an acknowledgement: sends EVENT <paramref name="eventJsonArray"/>
+    /// (e.g. <c>["ping",1]</c>) with a fresh ack id. Exactly one of <see cref="ISocketIOAckHandler.OnAck"/> or
+    /// <see cref="ISocketIOAckHandler.OnAckTimeout"/> is called later. Pending acks sit in one table per server
+    /// swept by the shared timer. Returns false (and calls nothing) when the connection is closed.
+    /// </summary>
+    bool EmitWithAck(ReadOnlySpan<byte> eventJsonArray, ISocketIOAckHandler handler, object? state, int timeoutMs) => false;
+}
+
+/// <summary>Receives the outcome of <see cref="ISocketIOConnection.EmitWithAck"/>.</summary>
+public interface ISocketIOAckHandler
+{
+    /// <summary>The client acknowledged. <paramref name="argsJsonArray"/> (and attachments) are valid only during the call.</summary>
+    void OnAck(ISocketIOConnection connection, object? state, ReadOnlyMemory<byte> argsJsonArray, IReadOnlyList<ReadOnlyMemory<byte>> attachments);
+
+    /// <summary>No ack within the timeout (or the connection closed first). Called on a thread-pool thread.</summary>
+    void OnAckTimeout(ISocketIOConnection connection, object? state);
 }

@@ -13,6 +13,7 @@ namespace Cndr.Transport.Sockets;
 public sealed class ConnectionListener : IAsyncDisposable
 {
     private const int MaxBackoffMs = 1000;
+    private const int LingerMs = 5000;
 
     private readonly ListenerOptions _options;
     private readonly IConnectionHandler _handler;
@@ -198,7 +199,7 @@ public sealed class ConnectionListener : IAsyncDisposable
                 _open.TryRemove(connection, out _);
                 try
                 {
-                    await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);
+                    await connection.CloseGracefullyAsync(LingerMs).ConfigureAwait(false);
                     await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
                 }
                 catch (Exception)

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
+using Cndr.Transport.Internal;
 
 namespace Cndr.Transport.Sockets;
 
@@ -7,7 +8,7 @@ namespace Cndr.Transport.Sockets;
 /// One accepted connection as seen by the protocol layers: a duplex pipe and the peer's address.
 /// Whether the bytes travel over a raw socket or a TLS stream is invisible here.
 /// </summary>
-public sealed class TransportConnection
+public sealed class TransportConnection : ITimerTarget
 {
     private readonly Action<TransportConnection>? _abort;
     private int _aborted;
@@ -44,6 +45,48 @@ public sealed class TransportConnection
     }
 
     internal object? Socket { get; set; }
+
+    void ITimerTarget.OnTimer(long token, long dueMs) => Abort();
+
+    /// <summary>
+    /// Graceful close: completes the output (the socket sends what is buffered, then FIN) and waits until the
+    /// peer closes its side, at most <paramref name="lingerMs"/> (one shared-timer entry, no Timer per connection).
+    /// </summary>
+    internal async Task CloseGracefullyAsync(int lingerMs)
+    {
+        try
+        {
+            await Transport.Output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // already completed
+        }
+
+        if (Volatile.Read(ref _aborted) != 0)
+        {
+            return;
+        }
+
+        SharedTimer.Instance.Schedule(this, 0, MonotonicClock.NowMs + lingerMs);
+        var input = Transport.Input;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync().ConfigureAwait(false);
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception)
+        {
+            // reset by peer or already completed: closed either way
+        }
+    }
 }
 
 /// <summary>Runs one accepted connection until it ends.</summary>

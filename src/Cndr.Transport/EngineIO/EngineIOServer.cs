@@ -1,0 +1,368 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Cndr.Transport.Http;
+using Cndr.Transport.Internal;
+using Cndr.Transport.SocketIO;
+using Cndr.Transport.WebSockets;
+
+namespace Cndr.Transport.EngineIO;
+
+/// <summary>
+/// Engine.IO v4 endpoint: handshake, long-polling, WebSocket, the polling→websocket upgrade and the heartbeat.
+/// Register it on an <see cref="HttpServer"/> with <see cref="MapTo"/>.
+/// </summary>
+public sealed class EngineIOServer : IHttpHandler
+{
+    private const int SidBytes = 12; // 16 base64url characters
+
+    private readonly ConcurrentDictionary<UInt128, EngineIOSession> _sessions = new();
+    private readonly CorsPolicy _cors;
+
+    public EngineIOServer(EngineIOOptions options, IEngineIOHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handler);
+        Options = options;
+        Handler = handler;
+        _cors = new CorsPolicy(options.AllowedOrigins);
+    }
+
+    /// <summary>The options.</summary>
+    public EngineIOOptions Options { get; }
+
+    /// <summary>Live counters.</summary>
+    public EngineIOCounters Counters { get; } = new();
+
+    /// <summary>Open sessions.</summary>
+    public int SessionCount => _sessions.Count;
+
+    /// <summary>Raised when a handler callback throws (the connection is closed; the server goes on).</summary>
+    public event Action<Exception>? HandlerFaulted;
+
+    internal IEngineIOHandler Handler { get; }
+
+    /// <summary>Routes <see cref="EngineIOOptions.Path"/> of <paramref name="server"/> to this endpoint.</summary>
+    public void MapTo(HttpServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        server.Router.Map(null, Options.Path, this, Options.MaxPayload);
+    }
+
+    /// <summary>Closes every session (after flushing queued packets).</summary>
+    public void CloseAll(DisconnectReason reason = DisconnectReason.ServerShutdown)
+    {
+        foreach (var s in _sessions.Values)
+        {
+            s.Close(reason, EngineIOSession.CloseKind.Graceful);
+        }
+    }
+
+    internal void ReportHandlerFault(Exception ex) => HandlerFaulted?.Invoke(ex);
+
+    internal void Remove(EngineIOSession session) => _sessions.TryRemove(new KeyValuePair<UInt128, EngineIOSession>(session.Key, session));
+
+    /// <inheritdoc />
+    public ValueTask HandleAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = context.Request;
+        var response = context.Response;
+        if (request.Verb == HttpVerb.Options)
+        {
+            return _cors.WritePreflightAsync(context);
+        }
+
+        if (!_cors.Apply(context))
+        {
+            return response.SendAsync(403, HttpLiterals.ApplicationJson, EngineIOLiterals.Forbidden);
+        }
+
+        if (!request.TryGetQueryValue("EIO"u8, out var eio) || !eio.SequenceEqual("4"u8))
+        {
+            return response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadProtocol);
+        }
+
+        request.TryGetQueryValue("transport"u8, out var transport);
+        var isWebSocket = transport.SequenceEqual("websocket"u8);
+        if (!(isWebSocket ? Options.AllowWebSocket : transport.SequenceEqual("polling"u8) && Options.AllowPolling))
+        {
+            return response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequestTransport);
+        }
+
+        EngineIOSession? session = null;
+        if (request.TryGetQueryValue("sid"u8, out var sid))
+        {
+            if (!TryParseSid(sid, out var key) || !_sessions.TryGetValue(key, out session))
+            {
+                return response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequestSid);
+            }
+
+            if (session.IsExpired(MonotonicClock.NowMs))
+            {
+                session.Close(DisconnectReason.PingTimeout, EngineIOSession.CloseKind.Error);
+                return response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequestSid);
+            }
+        }
+
+        if (isWebSocket)
+        {
+            if (!WebSocketHandshake.IsValidUpgradeRequest(request))
+            {
+                return response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequest);
+            }
+
+            return RunWebSocketAsync(context, session);
+        }
+
+        if (session is null)
+        {
+            if (request.Verb != HttpVerb.Get)
+            {
+                return response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequestMethod);
+            }
+
+            session = CreateSession(context, webSocket: null);
+            Interlocked.Increment(ref Counters._pollingSessions);
+            OpenSession(session);
+            return session.HandleGetAsync(context);
+        }
+
+        return request.Verb switch
+        {
+            HttpVerb.Get => session.HandleGetAsync(context),
+            HttpVerb.Post => session.HandlePostAsync(context),
+            _ => response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequestMethod),
+        };
+    }
+
+    private EngineIOSession CreateSession(HttpContext context, WebSocketChannel? webSocket)
+    {
+        Span<byte> raw = stackalloc byte[16];
+        Span<byte> text = stackalloc byte[16];
+        EngineIOSession session;
+        while (true)
+        {
+            raw.Clear();
+            RandomNumberGenerator.Fill(raw[..SidBytes]);
+            Base64Url.EncodeToUtf8(raw[..SidBytes], text, out _, out _);
+            var key = System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(raw);
+            session = new EngineIOSession(this, System.Text.Encoding.ASCII.GetString(text), key, context.RemoteAddress);
+            if (webSocket is not null)
+            {
+                session.AttachWebSocket(webSocket);
+            }
+
+            if (_sessions.TryAdd(key, session))
+            {
+                break;
+            }
+        }
+
+        Interlocked.Increment(ref Counters._handshakes);
+        return session;
+    }
+
+    private void OpenSession(EngineIOSession session)
+    {
+        // Engine.IO v4 open packet; exactly these keys (the reference server sends no others).
+        var open = OutboundMessage.Create(160);
+        open.Write("0{\"sid\":\""u8);
+        System.Text.Encoding.ASCII.GetBytes(session.Id, open.GetSpan(session.Id.Length));
+        open.Advance(session.Id.Length);
+        open.Write(session.IsWebSocket || !Options.AllowWebSocket ? "\",\"upgrades\":[],\"pingInterval\":"u8 : "\",\"upgrades\":[\"websocket\"],\"pingInterval\":"u8);
+        open.WriteInt64(Options.PingInterval);
+        open.Write(",\"pingTimeout\":"u8);
+        open.WriteInt64(Options.PingTimeout);
+        open.Write(",\"maxPayload\":"u8);
+        open.WriteInt64(Options.MaxPayload);
+        open.WriteByte((byte)'}');
+        open.Complete();
+        session.Send(open);
+        open.Release();
+        session.StartHeartbeat();
+        try
+        {
+            Handler.OnOpen(session);
+        }
+        catch (Exception ex)
+        {
+            ReportHandlerFault(ex);
+            session.Close(DisconnectReason.TransportError, EngineIOSession.CloseKind.Error);
+        }
+    }
+
+    internal static bool TryParseSid(ReadOnlySpan<byte> sid, out UInt128 key)
+    {
+        key = default;
+        Span<byte> raw = stackalloc byte[16];
+        raw.Clear();
+        if (sid.Length != 16
+            || Base64Url.DecodeFromUtf8(sid, raw, out var consumed, out var written) != System.Buffers.OperationStatus.Done
+            || consumed != 16 || written != SidBytes)
+        {
+            return false;
+        }
+
+        key = System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(raw);
+        return true;
+    }
+
+    private async ValueTask RunWebSocketAsync(HttpContext context, EngineIOSession? upgradeOf)
+    {
+        WebSocketHandshake.TryAccept(context);
+        await context.Response.FlushAsync().ConfigureAwait(false);
+        var channel = new WebSocketChannel(context.Connection, Options.MaxPayload, Counters);
+        Interlocked.Increment(ref Counters._openWebSockets);
+        EngineIOSession? session = null;
+        try
+        {
+            if (upgradeOf is null)
+            {
+                session = CreateSession(context, channel);
+                OpenSession(session);
+            }
+            else if (await RunProbeAsync(upgradeOf, channel).ConfigureAwait(false))
+            {
+                session = upgradeOf;
+            }
+            else
+            {
+                return;
+            }
+
+            await RunSessionLoopAsync(session, channel).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (session is not null)
+            {
+                await session.DetachAsync(channel).ConfigureAwait(false);
+            }
+
+            channel.Release();
+            Interlocked.Decrement(ref Counters._openWebSockets);
+        }
+    }
+
+    private static async ValueTask RunSessionLoopAsync(EngineIOSession session, WebSocketChannel channel)
+    {
+        while (true)
+        {
+            var status = await channel.ReadAsync().ConfigureAwait(false);
+            switch (status)
+            {
+                case WebSocketReadStatus.Message:
+                    bool ok;
+                    try
+                    {
+                        ok = await session.OnPacketAsync(channel.Message, channel.MessageIsBinary).ConfigureAwait(false);
+                    }
+                    catch (Exception)
+                    {
+                        session.Close(DisconnectReason.TransportError, EngineIOSession.CloseKind.Error, WebSocketConstants.CloseInternalError);
+                        throw;
+                    }
+
+                    if (!ok)
+                    {
+                        session.Close(DisconnectReason.ParseError, EngineIOSession.CloseKind.Error, WebSocketConstants.CloseUnsupportedData);
+                        return;
+                    }
+
+                    if (session.IsClosed && !session.IsWebSocket)
+                    {
+                        return;
+                    }
+
+                    break;
+                case WebSocketReadStatus.Closed:
+                    var code = channel.CloseStatus;
+                    if (code == WebSocketConstants.CloseAbnormal)
+                    {
+                        session.Close(DisconnectReason.TransportClose, EngineIOSession.CloseKind.Abort);
+                    }
+                    else
+                    {
+                        // RFC 6455 §5.5.1: echo the status code.
+                        session.Close(DisconnectReason.TransportClose, EngineIOSession.CloseKind.Graceful, code == WebSocketConstants.CloseNoStatus ? WebSocketConstants.CloseNormal : code);
+                    }
+
+                    return;
+                default:
+                    session.Close(channel.CloseStatus == WebSocketConstants.CloseMessageTooBig ? DisconnectReason.ParseError : DisconnectReason.TransportError, EngineIOSession.CloseKind.Error, channel.CloseStatus);
+                    return;
+            }
+        }
+    }
+
+    /// <summary>Runs the upgrade probe (Engine.IO v4 §5): <c>2probe</c> → <c>3probe</c>, then <c>5</c>.</summary>
+    private static async ValueTask<bool> RunProbeAsync(EngineIOSession session, WebSocketChannel channel)
+    {
+        if (!session.BeginUpgrade(channel))
+        {
+            await WriteCloseAsync(channel, WebSocketConstants.ClosePolicyViolation).ConfigureAwait(false);
+            return false;
+        }
+
+        try
+        {
+            while (true)
+            {
+                var status = await channel.ReadAsync().ConfigureAwait(false);
+                if (status != WebSocketReadStatus.Message || channel.MessageIsBinary)
+                {
+                    break;
+                }
+
+                var text = channel.Message.Span;
+                if (text.SequenceEqual(EngineIOLiterals.ProbePing))
+                {
+                    channel.Output.Write(EngineIOLiterals.ProbeReplyFrame);
+                    var flush = await channel.Output.FlushAsync().ConfigureAwait(false);
+                    if (flush.IsCompleted || flush.IsCanceled)
+                    {
+                        break;
+                    }
+
+                    session.OnProbe();
+                }
+                else if (text.Length == 1 && text[0] == (byte)'5')
+                {
+                    if (session.CompleteUpgrade(channel))
+                    {
+                        return true;
+                    }
+
+                    break;
+                }
+                else
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception)
+        {
+            // connection failed during the probe
+        }
+
+        session.AbortUpgrade(channel);
+        await WriteCloseAsync(channel, WebSocketConstants.CloseNormal).ConfigureAwait(false);
+        return false;
+    }
+
+    private static async ValueTask WriteCloseAsync(WebSocketChannel channel, ushort code)
+    {
+        try
+        {
+            channel.Output.Write(WebSocketFrameWriter.CloseFrame(code));
+            await channel.Output.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // the peer is gone
+        }
+    }
+}

@@ -1,0 +1,249 @@
+using System.Buffers;
+using System.Buffers.Text;
+using Cndr.Transport.Http;
+using Cndr.Transport.SocketIO;
+
+namespace Cndr.Transport.EngineIO;
+
+public sealed partial class EngineIOSession
+{
+    private enum GetAction
+    {
+        Drain,
+        Wait,
+        Noop,
+        BadRequest,
+        Duplicate,
+    }
+
+    /// <summary>A long-polling GET: answers with every queued packet, or waits until there is one.</summary>
+    internal async ValueTask HandleGetAsync(HttpContext context)
+    {
+        GetAction action;
+        lock (_lock)
+        {
+            if (_isWebSocket || (_closed && !_draining))
+            {
+                action = GetAction.BadRequest;
+            }
+            else if (_getPending)
+            {
+                action = GetAction.Duplicate;
+            }
+            else if (_queue.Count > 0)
+            {
+                action = GetAction.Drain;
+            }
+            else if (_upgrading)
+            {
+                action = GetAction.Noop;
+            }
+            else
+            {
+                _waiter ??= new PollWaiter();
+                _waiter.Reset();
+                _getPending = true;
+                _getSignaled = false;
+                action = GetAction.Wait;
+            }
+        }
+
+        switch (action)
+        {
+            case GetAction.BadRequest:
+                await context.Response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequestSid).ConfigureAwait(false);
+                return;
+            case GetAction.Duplicate:
+                // Engine.IO: overlapping polls are a client error; the pending one gets the close packet.
+                Close(DisconnectReason.TransportError, CloseKind.Error);
+                await context.Response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequest).ConfigureAwait(false);
+                return;
+            case GetAction.Noop:
+                await WriteSingleAsync(context, EngineIOLiterals.NoopFrame).ConfigureAwait(false);
+                return;
+            case GetAction.Wait:
+                await _waiter!.WaitAsync().ConfigureAwait(false);
+                break;
+        }
+
+        await RespondWithQueueAsync(context).ConfigureAwait(false);
+    }
+
+    private ValueTask WriteSingleAsync(HttpContext context, byte[] frame)
+    {
+        Interlocked.Add(ref _server.Counters._bytesOut, frame.Length - 2);
+        return context.Response.SendAsync(200, HttpLiterals.TextPlain, frame.AsSpan(2));
+    }
+
+    private async ValueTask RespondWithQueueAsync(HttpContext context)
+    {
+        OutEntry[]? entries = null;
+        var count = 0;
+        byte[]? single = null;
+        var finishedDrain = false;
+        lock (_lock)
+        {
+            _getPending = false;
+            if (_closed && !_draining)
+            {
+                single = _closeReply ?? EngineIOLiterals.CloseFrame;
+            }
+            else if (_queue.Count == 0)
+            {
+                single = EngineIOLiterals.NoopFrame;
+            }
+            else
+            {
+                entries = ArrayPool<OutEntry>.Shared.Rent(_queue.Count);
+                while (_queue.TryPeek(out var e))
+                {
+                    // Like the reference server, the close packet goes out only once everything queued before it
+                    // has been delivered: clients handle Socket.IO packets a tick later than the Engine.IO close.
+                    if (count > 0 && ReferenceEquals(e.Frame, EngineIOLiterals.CloseFrame))
+                    {
+                        break;
+                    }
+
+                    _queue.Dequeue();
+                    if (!e.WebSocketOnly)
+                    {
+                        entries[count++] = e;
+                    }
+                }
+
+                _queuedBytes = 0;
+                if (_draining && _queue.Count == 0)
+                {
+                    _draining = false;
+                    finishedDrain = true;
+                }
+            }
+        }
+
+        if (finishedDrain)
+        {
+            _server.Remove(this);
+        }
+
+        if (single is not null)
+        {
+            await WriteSingleAsync(context, single).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            long length = count - 1;
+            for (var i = 0; i < count; i++)
+            {
+                length += PollingLength(entries![i]);
+            }
+
+            // Base64 lengths above are exact (GetMaxEncodedToUtf8Length pads to 4), so Content-Length is exact.
+            var output = context.Response.Writer;
+            context.Response.WriteHead(200, HttpLiterals.TextPlain, length);
+            for (var i = 0; i < count; i++)
+            {
+                if (i > 0)
+                {
+                    output.GetSpan(1)[0] = 0x1E;
+                    output.Advance(1);
+                }
+
+                WritePollingRecord(output, entries![i]);
+            }
+
+            Interlocked.Add(ref _server.Counters._bytesOut, length);
+        }
+        finally
+        {
+            for (var i = 0; i < count; i++)
+            {
+                entries![i].Message?.Release();
+                entries[i] = default;
+            }
+
+            if (entries is not null)
+            {
+                ArrayPool<OutEntry>.Shared.Return(entries);
+            }
+        }
+
+        await context.Response.FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A long-polling POST: one or more packets separated by 0x1E; answers <c>ok</c>.</summary>
+    internal async ValueTask HandlePostAsync(HttpContext context)
+    {
+        bool overlap;
+        lock (_lock)
+        {
+            if (_closed || _isWebSocket)
+            {
+                overlap = false;
+                goto badRequest;
+            }
+
+            overlap = _postActive;
+            if (!overlap)
+            {
+                _postActive = true;
+                goto accepted;
+            }
+        }
+
+    badRequest:
+        if (overlap)
+        {
+            Close(DisconnectReason.TransportError, CloseKind.Error);
+        }
+
+        await context.Response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequest).ConfigureAwait(false);
+        return;
+
+    accepted:
+        var ok = true;
+        try
+        {
+            var body = context.Request.BodyMemory;
+            Interlocked.Add(ref _server.Counters._bytesIn, body.Length);
+            while (ok && !body.IsEmpty && !IsClosed)
+            {
+                var sep = body.Span.IndexOf((byte)0x1E);
+                var record = sep < 0 ? body : body[..sep];
+                body = sep < 0 ? default : body[(sep + 1)..];
+                if (!record.IsEmpty && record.Span[0] == (byte)'b')
+                {
+                    var data = record[1..];
+                    if (Base64.DecodeFromUtf8InPlace(data.Span, out var written) != OperationStatus.Done)
+                    {
+                        ok = false;
+                        break;
+                    }
+
+                    ok = await OnPacketAsync(data[..written], true).ConfigureAwait(false);
+                }
+                else
+                {
+                    ok = await OnPacketAsync(record, false).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _postActive = false;
+            }
+        }
+
+        if (!ok)
+        {
+            Close(DisconnectReason.ParseError, CloseKind.Error);
+            await context.Response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequest).ConfigureAwait(false);
+            return;
+        }
+
+        await context.Response.SendAsync(200, HttpLiterals.TextHtml, EngineIOLiterals.Ok).ConfigureAwait(false);
+    }
+}
