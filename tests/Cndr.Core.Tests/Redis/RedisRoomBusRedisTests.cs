@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Text;
+using System.Threading.Channels;
+using Cndr.Core.Store;
+using Cndr.Core.Store.Redis;
+using Cndr.Testing;
+
+namespace Cndr.Core.Tests.Redis;
+
+public sealed class RedisRoomBusRedisTests
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
+
+    private static RedisStoreOptions Options(RedisServer server) =>
+        new() { Host = server.Host, Port = server.Port, ConnectTimeoutMs = 1000, OperationTimeoutMs = 2000 };
+
+    private static RoomBusMessage Deliver(string packet, RoomRecipients to = RoomRecipients.Players | RoomRecipients.Audience, string? target = null) =>
+        new(RoomBusKind.Deliver, to, target, Encoding.UTF8.GetBytes(packet));
+
+    [Fact]
+    public async Task A_published_message_reaches_the_other_subscribed_nodes_as_sent_and_never_the_publisher()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var a = await Node.StartAsync(server, "node-a");
+        await using var b = await Node.StartAsync(server, "node-b");
+        await using var c = await Node.StartAsync(server, "node-c");
+        var room = RedisTestServer.NewCode();
+        var otherRoom = RedisTestServer.NewCode();
+        a.Bus.Subscribe(room);
+        b.Bus.Subscribe(room);
+        c.Bus.Subscribe(otherRoom);
+        await WaitUntilAsync(() => a.Bus.IsSubscribed(room) && b.Bus.IsSubscribed(room) && c.Bus.IsSubscribed(otherRoom));
+
+        a.Bus.Publish(room, new RoomBusMessage(RoomBusKind.Kick, RoomRecipients.None, "conn-42", Encoding.UTF8.GetBytes("42[\"relay_error\",{}]")));
+        a.Bus.Publish(room, Deliver("42[\"game_state\",{\"rev\":1}]", RoomRecipients.Player, "client-ü"));
+        a.Bus.Publish(room, new RoomBusMessage(RoomBusKind.ToHostQueued, RoomRecipients.None, null, default));
+
+        var kick = await b.NextAsync();
+        Assert.Equal((room, RoomBusKind.Kick, RoomRecipients.None, "conn-42", "42[\"relay_error\",{}]"), kick);
+        Assert.Equal((room, RoomBusKind.Deliver, RoomRecipients.Player, "client-ü", "42[\"game_state\",{\"rev\":1}]"), await b.NextAsync());
+        Assert.Equal((room, RoomBusKind.ToHostQueued, RoomRecipients.None, null, ""), await b.NextAsync());
+
+        // b publishes back: a gets it; nobody got its own message, c (another room) got nothing.
+        b.Bus.Publish(room, Deliver("marker"));
+        Assert.Equal("marker", (await a.NextAsync()).Packet);
+        Assert.True(b.IsEmpty);
+        Assert.True(c.IsEmpty);
+    }
+
+    [Fact]
+    public async Task Messages_of_a_room_arrive_in_publication_order()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var a = await Node.StartAsync(server, "node-a");
+        await using var b = await Node.StartAsync(server, "node-b");
+        var room = RedisTestServer.NewCode();
+        b.Bus.Subscribe(room);
+        await WaitUntilAsync(() => b.Bus.IsSubscribed(room));
+
+        for (var i = 0; i < 500; i++)
+        {
+            a.Bus.Publish(room, Deliver(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        for (var i = 0; i < 500; i++)
+        {
+            Assert.Equal(i.ToString(System.Globalization.CultureInfo.InvariantCulture), (await b.NextAsync()).Packet);
+        }
+    }
+
+    [Fact]
+    public async Task After_unsubscribing_a_node_receives_nothing_more_for_the_room()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var a = await Node.StartAsync(server, "node-a");
+        await using var b = await Node.StartAsync(server, "node-b");
+        var room = RedisTestServer.NewCode();
+        var sentinelRoom = RedisTestServer.NewCode();
+        b.Bus.Subscribe(room);
+        b.Bus.Subscribe(room); // idempotent
+        b.Bus.Subscribe(sentinelRoom);
+        await WaitUntilAsync(() => b.Bus.IsSubscribed(room) && b.Bus.IsSubscribed(sentinelRoom));
+        Assert.Equal(2, b.Bus.SubscriptionCount);
+
+        b.Bus.Unsubscribe(room);
+        Assert.Equal(1, b.Bus.SubscriptionCount);
+        await WaitUntilAsync(async () => await NumSubAsync(a, room) == 0);
+        a.Bus.Publish(room, Deliver("after-unsubscribe"));
+        a.Bus.Publish(sentinelRoom, Deliver("sentinel"));
+
+        // The sentinel was published later on the same connection: once it is here, the other message would have been too.
+        var next = await b.NextAsync();
+        Assert.Equal((sentinelRoom, "sentinel"), (next.Room, next.Packet));
+        Assert.True(b.IsEmpty);
+
+        b.Bus.Subscribe(room);
+        await WaitUntilAsync(() => b.Bus.IsSubscribed(room));
+        a.Bus.Publish(room, Deliver("again"));
+        Assert.Equal("again", (await b.NextAsync()).Packet);
+    }
+
+    [Fact]
+    public async Task A_node_receives_its_rooms_again_after_the_server_restarts()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var a = await Node.StartAsync(server, "node-a");
+        await using var b = await Node.StartAsync(server, "node-b");
+        var room = RedisTestServer.NewCode();
+        var lateRoom = RedisTestServer.NewCode();
+        b.Bus.Subscribe(room);
+        await WaitUntilAsync(() => b.Bus.IsSubscribed(room));
+
+        server.Kill();
+        a.Bus.Publish(room, Deliver("lost")); // must not throw while down
+        b.Bus.Subscribe(lateRoom);            // asked for while down
+        await server.RestartAsync();
+
+        // Both subscriptions come back by themselves: publish until b sees each room (bounded).
+        var deadline = Stopwatch.StartNew();
+        var seen = new HashSet<RoomCode>();
+        while (seen.Count < 2)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "subscriptions did not come back after the restart");
+            a.Bus.Publish(room, Deliver("back"));
+            a.Bus.Publish(lateRoom, Deliver("back"));
+            var got = await b.TryNextAsync(TimeSpan.FromMilliseconds(250));
+            if (got is { } m)
+            {
+                Assert.Equal("back", m.Packet);
+                seen.Add(m.Room);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_malformed_payload_on_the_channel_is_ignored()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var a = await Node.StartAsync(server, "node-a");
+        await using var b = await Node.StartAsync(server, "node-b");
+        var room = RedisTestServer.NewCode();
+        b.Bus.Subscribe(room);
+        await WaitUntilAsync(() => b.Bus.IsSubscribed(room));
+
+        await a.Connection.Multiplexer.GetSubscriber().PublishAsync(StackExchange.Redis.RedisChannel.Literal($"room:updates:{room}"), "{\"type\":\"gamestate\"}");
+        a.Bus.Publish(room, Deliver("valid"));
+        Assert.Equal("valid", (await b.NextAsync()).Packet);
+    }
+
+    private static async Task<long> NumSubAsync(Node node, RoomCode room)
+    {
+        var r = await node.Connection.Multiplexer.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", $"room:updates:{room}");
+        return (long)((StackExchange.Redis.RedisResult[])r!)[1];
+    }
+
+    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(deadline.Elapsed < s_wait, "condition not reached in time");
+            await Task.Delay(20);
+        }
+    }
+
+    private sealed class Node : IRoomBusListener, IAsyncDisposable
+    {
+        private readonly Channel<(RoomCode Room, RoomBusKind Kind, RoomRecipients Recipients, string? Target, string Packet)> _received =
+            Channel.CreateUnbounded<(RoomCode, RoomBusKind, RoomRecipients, string?, string)>();
+
+        private Node(RedisConnection connection, RedisRoomBus bus)
+        {
+            Connection = connection;
+            Bus = bus;
+            bus.Attach(this);
+        }
+
+        public RedisConnection Connection { get; }
+
+        public RedisRoomBus Bus { get; }
+
+        public bool IsEmpty => !_received.Reader.TryPeek(out _);
+
+        public static async Task<Node> StartAsync(RedisServer server, string nodeId)
+        {
+            var connection = await RedisConnection.ConnectAsync(Options(server));
+            return new Node(connection, new RedisRoomBus(connection, nodeId));
+        }
+
+        public void OnBusMessage(RoomCode room, in RoomBusMessage message) =>
+            _received.Writer.TryWrite((room, message.Kind, message.Recipients, message.Target, Encoding.UTF8.GetString(message.Packet.Span)));
+
+        public async Task<(RoomCode Room, RoomBusKind Kind, RoomRecipients Recipients, string? Target, string Packet)> NextAsync()
+        {
+            using var cts = new CancellationTokenSource(s_wait);
+            return await _received.Reader.ReadAsync(cts.Token);
+        }
+
+        public async Task<(RoomCode Room, RoomBusKind Kind, RoomRecipients Recipients, string? Target, string Packet)?> TryNextAsync(TimeSpan wait)
+        {
+            using var cts = new CancellationTokenSource(wait);
+            try
+            {
+                return await _received.Reader.ReadAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Bus.DisposeAsync();
+            await Connection.DisposeAsync();
+        }
+    }
+}

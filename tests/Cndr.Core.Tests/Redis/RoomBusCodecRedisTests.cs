@@ -1,0 +1,37 @@
+using System.Text;
+using Cndr.Core.Store;
+using Cndr.Core.Store.Redis;
+
+namespace Cndr.Core.Tests.Redis;
+
+public sealed class RoomBusCodecRedisTests
+{
+    [Theory]
+    [InlineData(RoomBusKind.Deliver, RoomRecipients.Host | RoomRecipients.Players, null, "42[\"x\"]")]
+    [InlineData(RoomBusKind.Kick, RoomRecipients.None, "conn-1", "42[\"relay_error\",{}]")]
+    [InlineData(RoomBusKind.ToHostQueued, RoomRecipients.None, null, "")]
+    [InlineData(RoomBusKind.RoomClosed, RoomRecipients.None, "", "42[\"room_closed\"]")]
+    public void An_encoded_message_decodes_to_the_same_message_and_source(RoomBusKind kind, RoomRecipients to, string? target, string packet)
+    {
+        var node = Encoding.UTF8.GetBytes("node-ä");
+        var bytes = RoomBusCodec.Encode(node, new RoomBusMessage(kind, to, target, Encoding.UTF8.GetBytes(packet)));
+
+        Assert.True(RoomBusCodec.TryDecode(bytes, out var source, out var m));
+        Assert.Equal(node, source.ToArray());
+        Assert.Equal((kind, to, target, packet), (m.Kind, m.Recipients, m.Target, Encoding.UTF8.GetString(m.Packet.Span)));
+    }
+
+    [Fact]
+    public void Every_truncation_and_foreign_payload_is_rejected()
+    {
+        var bytes = RoomBusCodec.Encode("n1"u8, new RoomBusMessage(RoomBusKind.Kick, RoomRecipients.None, "target", default));
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            Assert.False(RoomBusCodec.TryDecode(bytes.AsMemory(0, i), out _, out _), $"prefix {i}");
+        }
+
+        Assert.False(RoomBusCodec.TryDecode("{\"type\":\"gamestate\",\"data\":1}"u8.ToArray(), out _, out _));
+        byte[] badKind = [RoomBusCodec.Version, 9, 0, 0, 0xFF, 0xFF];
+        Assert.False(RoomBusCodec.TryDecode(badKind, out _, out _));
+    }
+}
