@@ -62,12 +62,13 @@ internal sealed class AdminApi : IDisposable
 
     public async Task<RoomInfo> CreateRoomAsync(string? password, int maxPlayers, int maxAudience, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.Serialize(new Dictionary<string, object?>
+        var fields = new Dictionary<string, object> { ["maxPlayers"] = maxPlayers, ["maxAudience"] = maxAudience };
+        if (password is not null)
         {
-            ["password"] = password,
-            ["maxPlayers"] = maxPlayers,
-            ["maxAudience"] = maxAudience,
-        });
+            fields["password"] = password;
+        }
+
+        var body = JsonSerializer.Serialize(fields);
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
         using var response = await _http.PostAsync(new Uri("admin/rooms", UriKind.Relative), content, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
