@@ -315,7 +315,10 @@ internal abstract class Scenario : IClientHandler
                     endBatch();
                 }
 
-                Thread.Sleep(1);
+                // Sleep to the next due send (1 ms granularity at high rates; longer when idle, so the
+                // generator's own overhead stays out of the figures at low rates).
+                var untilNext = ((issued / ratePerSecond) - sw.Elapsed.TotalSeconds) * 1000;
+                Thread.Sleep(untilNext > 2 ? (int)Math.Min(untilNext - 1, 50) : 1);
             }
 
             return issued;
