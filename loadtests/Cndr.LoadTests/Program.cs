@@ -55,6 +55,8 @@ public static class Program
                                     stragglers with no progress)  --max-count N (10000000 per step)
           --max-lost N (0)  --max-errors N (0)   a step over these fails
           --setup-concurrency N (64) joins in flight during setup
+          --no-ack                  fanout/inbound: emit without ack ids (no ack traffic; expected = sent;
+                                    failures then show only as relay_error events and lost deliveries)
 
         output:
           --report-dir DIR          default loadtests/reports/<timestamp>/ (report.md, report.html, steps.csv,

@@ -134,10 +134,10 @@ internal sealed class LeanClient
         }
     }
 
-    /// <summary>Emits <c>42&lt;ackId&gt;["event",body]</c>; returns the ack id. Ack arrives at <see cref="IClientHandler.OnAck"/>.</summary>
-    public int Emit(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> body, bool flush = true)
+    /// <summary>Emits <c>42&lt;ackId&gt;["event",body]</c> (no ack id when <paramref name="withAck"/> is false; returns 0); returns the ack id. Ack arrives at <see cref="IClientHandler.OnAck"/>.</summary>
+    public int Emit(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> body, bool flush = true, bool withAck = true)
     {
-        var ackId = Interlocked.Increment(ref _nextAckId);
+        var ackId = withAck ? Interlocked.Increment(ref _nextAckId) : 0;
         var size = 2 + 11 + 2 + eventName.Length + 2 + body.Length + 1;
         var rented = size <= 1024 ? null : ArrayPool<byte>.Shared.Rent(size);
         Span<byte> buffer = rented is null ? stackalloc byte[1024] : rented;
@@ -177,8 +177,13 @@ internal sealed class LeanClient
     {
         buffer[0] = (byte)'4';
         buffer[1] = (byte)'2';
-        Utf8Formatter.TryFormat(ackId, buffer[2..], out var digits);
-        var n = 2 + digits;
+        var n = 2;
+        if (ackId > 0)
+        {
+            Utf8Formatter.TryFormat(ackId, buffer[2..], out var digits);
+            n += digits;
+        }
+
         buffer[n++] = (byte)'[';
         buffer[n++] = (byte)'"';
         eventName.CopyTo(buffer[n..]);

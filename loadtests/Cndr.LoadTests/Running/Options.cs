@@ -92,6 +92,9 @@ internal sealed class Options
 
     public bool Plain { get; set; }
 
+    /// <summary>fanout/inbound: emit without ack ids (expected deliveries then count sends).</summary>
+    public bool NoAck { get; set; }
+
     public int Nodes { get; set; } = 1;
 
     public string? RedisHost { get; set; } = "127.0.0.1";
@@ -196,6 +199,7 @@ internal sealed class Options
                 case "--report-dir": o.ReportDir = Value(); break;
                 case "--no-report": o.NoReport = true; break;
                 case "--plain": o.Plain = true; break;
+                case "--no-ack": o.NoAck = true; break;
                 default:
                     if (a.StartsWith('-'))
                     {

@@ -26,6 +26,7 @@ internal sealed class FanoutScenario(Options options, TargetRuntime target, bool
     {
         var meter = Meter;
         var rooms = Rooms;
+        var noAck = Options.NoAck;
         var size = Options.SizeBytes;
         var touched = new List<LeanClient>(rooms.Count);
         var buffer = new byte[size + 128];
@@ -35,8 +36,13 @@ internal sealed class FanoutScenario(Options options, TargetRuntime target, bool
             var room = rooms[(int)(i % rooms.Count)];
             var host = room.Host!;
             var n = WriteTimestampedBody(buffer, "state"u8, i, size);
-            host.Emit("set_game_state"u8, buffer.AsSpan(0, n), flush: false);
+            host.Emit("set_game_state"u8, buffer.AsSpan(0, n), flush: false, withAck: !noAck);
             meter.CountSent();
+            if (noAck)
+            {
+                meter.AddExpected(room.Receivers);
+            }
+
             touched.Add(host);
         }, () =>
         {
@@ -48,12 +54,13 @@ internal sealed class FanoutScenario(Options options, TargetRuntime target, bool
             touched.Clear();
         }, cancellationToken);
         var active = sw.Elapsed.TotalSeconds;
-        await DrainAsync(() => meter.Acked + meter.Errors >= sent && meter.Delivered >= meter.Expected, () => meter.Delivered + meter.Acked, cancellationToken);
+        await DrainAsync(() => (noAck || meter.Acked + meter.Errors >= sent) && meter.Delivered >= meter.Expected, () => meter.Delivered + meter.Acked, cancellationToken);
+        var unacked = noAck ? 0 : Math.Max(0, sent - meter.Acked - meter.Errors);
         return new StepOutcome
         {
             ActiveSeconds = active,
             Units = meter.Delivered,
-            Lost = Math.Max(0, meter.Expected - meter.Delivered) + Math.Max(0, sent - meter.Acked - meter.Errors) * (Rooms.Count == 0 ? 0 : Rooms[0].Receivers),
+            Lost = Math.Max(0, meter.Expected - meter.Delivered) + (unacked * (Rooms.Count == 0 ? 0 : Rooms[0].Receivers)),
             Connections = Connections,
         };
     }

@@ -49,6 +49,7 @@ internal sealed class InboundScenario(Options options, TargetRuntime target, boo
     {
         var meter = Meter;
         var senders = _senders;
+        var noAck = Options.NoAck;
         var size = Options.SizeBytes;
         var buffer = new byte[size + 128];
         var touched = new List<LeanClient>();
@@ -57,7 +58,7 @@ internal sealed class InboundScenario(Options options, TargetRuntime target, boo
         {
             var sender = senders[(int)(i % senders.Length)];
             var n = WriteTimestampedBody(buffer, "message"u8, i, size);
-            sender.Emit("message_to_host"u8, buffer.AsSpan(0, n), flush: false);
+            sender.Emit("message_to_host"u8, buffer.AsSpan(0, n), flush: false, withAck: !noAck);
             meter.CountSent();
             touched.Add(sender);
         }, () =>
@@ -70,6 +71,18 @@ internal sealed class InboundScenario(Options options, TargetRuntime target, boo
             touched.Clear();
         }, cancellationToken);
         var active = sw.Elapsed.TotalSeconds;
+        if (noAck)
+        {
+            await DrainAsync(() => meter.Delivered + meter.Errors >= sent, () => meter.Delivered + meter.Errors, cancellationToken);
+            return new StepOutcome
+            {
+                ActiveSeconds = active,
+                Units = meter.Delivered,
+                Lost = Math.Max(0, sent - meter.Delivered - meter.Errors),
+                Connections = Connections,
+            };
+        }
+
         await DrainAsync(() => meter.Acked + meter.Errors >= sent && meter.Delivered >= meter.Acked, () => meter.Delivered + meter.Acked + meter.Errors, cancellationToken);
         return new StepOutcome
         {
