@@ -1,0 +1,750 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Cndr.LoadTests.Client;
+
+/// <summary>Callbacks from a connection's reader. Spans are only valid during the call.</summary>
+internal interface IClientHandler
+{
+    /// <summary>A Socket.IO EVENT: <paramref name="name"/> is the event name, <paramref name="packet"/> the whole JSON array.</summary>
+    void OnEvent(LeanClient client, ReadOnlySpan<byte> name, ReadOnlySpan<byte> packet);
+
+    /// <summary>An ACK nobody awaits (emitted with <see cref="LeanClient.Emit"/>): payload is the JSON array.</summary>
+    void OnAck(LeanClient client, int ackId, ReadOnlySpan<byte> payload);
+
+    void OnClosed(LeanClient client);
+}
+
+internal enum ClientRole
+{
+    Host,
+    Player,
+    Audience,
+}
+
+/// <summary>How a client joins its room (PROTOCOL §3).</summary>
+internal enum HandshakeMode
+{
+    /// <summary>The join object rides in the Socket.IO CONNECT packet as auth.</summary>
+    Auth,
+
+    /// <summary>Plain CONNECT, then a <c>handshake</c> event with an ack.</summary>
+    Event,
+}
+
+/// <summary>
+/// A lean Socket.IO v4 client over one WebSocket: one reader per connection, received frames parsed in
+/// place in a pooled buffer (no string per message), sends masked and coalesced into a pooled buffer that
+/// is written by whoever finds the socket idle (sync-first; the async path only when the kernel pushes back).
+/// </summary>
+internal sealed class LeanClient
+{
+    private const int ReceiveBufferSize = 16 * 1024;
+    private const int SendBufferSize = 4 * 1024;
+
+    private readonly Socket _socket;
+    private readonly IClientHandler _handler;
+    private readonly object _sendLock = new();
+    private readonly byte[]? _auth;
+    private readonly HandshakeMode _mode;
+    private readonly TaskCompletionSource<JoinResult> _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private byte[] _receive;
+    private int _receiveStart;
+    private int _receiveEnd;
+    private byte[] _pending;
+    private int _pendingLength;
+    private byte[] _inFlight;
+    private bool _sending;
+    private uint _maskState;
+    private int _nextAckId;
+    private Dictionary<int, TaskCompletionSource<byte[]>>? _awaitedAcks;
+    private List<byte>? _fragments;
+    private int _closed;
+
+    private LeanClient(Socket socket, IClientHandler handler, byte[]? auth, HandshakeMode mode)
+    {
+        _socket = socket;
+        _handler = handler;
+        _auth = auth;
+        _mode = mode;
+        _receive = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+        _pending = ArrayPool<byte>.Shared.Rent(SendBufferSize);
+        _inFlight = ArrayPool<byte>.Shared.Rent(SendBufferSize);
+        _maskState = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
+    }
+
+    /// <summary>Free slot for the scenario (room index, seat, …).</summary>
+    public int Room { get; set; }
+
+    public int Index { get; set; }
+
+    public ClientRole Role { get; set; }
+
+    public int Node { get; set; }
+
+    /// <summary>Stopwatch ticks of the last emit whose ack the scenario times.</summary>
+    public long LastSendTicks { get; set; }
+
+    public string? ClientId { get; set; }
+
+    /// <summary>Closed on purpose by the scenario (churn, connect teardown): not an error.</summary>
+    public bool Retired { get; set; }
+
+    public string? SeatToken { get; set; }
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>
+    /// Connects, upgrades, and joins a room with <paramref name="joinJson"/> (the handshake object);
+    /// completes when <c>handshake_response</c> arrives (success or error) or the connect is refused.
+    /// </summary>
+    public static async Task<(LeanClient Client, JoinResult Result)> ConnectAsync(
+        TargetEndpoint endpoint, byte[] joinJson, HandshakeMode mode, IClientHandler handler, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        LeanClient? client = null;
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(endpoint.Address, endpoint.Port), cancellationToken);
+            client = new LeanClient(socket, handler, joinJson, mode);
+            var leftover = await LeanWebSocket.UpgradeAsync(socket, endpoint.HostHeader, endpoint.SocketIOPath, client._receive, cancellationToken);
+            client._receiveEnd = leftover;
+            _ = client.ReadLoopAsync();
+            using var reg = cancellationToken.Register(static c => ((LeanClient)c!).Close(), client);
+            var result = await client._joined.Task;
+            return (client, result);
+        }
+        catch
+        {
+            if (client is not null)
+            {
+                client.Close();
+            }
+            else
+            {
+                socket.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Emits <c>42&lt;ackId&gt;["event",body]</c> (no ack id when <paramref name="withAck"/> is false; returns 0); returns the ack id. Ack arrives at <see cref="IClientHandler.OnAck"/>.</summary>
+    public int Emit(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> body, bool flush = true, bool withAck = true)
+    {
+        var ackId = withAck ? Interlocked.Increment(ref _nextAckId) : 0;
+        var size = 2 + 11 + 2 + eventName.Length + 2 + body.Length + 1;
+        var rented = size <= 1024 ? null : ArrayPool<byte>.Shared.Rent(size);
+        Span<byte> buffer = rented is null ? stackalloc byte[1024] : rented;
+        var n = WritePacket(buffer, ackId, eventName, body);
+        Enqueue(buffer[..n]);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        if (flush)
+        {
+            Flush();
+        }
+
+        return ackId;
+    }
+
+    /// <summary>Emits with an ack and waits for it (setup and checks only: allocates).</summary>
+    public Task<byte[]> EmitWithAckAsync(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> body)
+    {
+        var tcs = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ackId = Interlocked.Increment(ref _nextAckId);
+        lock (_sendLock)
+        {
+            (_awaitedAcks ??= [])[ackId] = tcs;
+        }
+
+        var buffer = new byte[2 + 11 + 2 + eventName.Length + 2 + body.Length + 1];
+        var n = WritePacket(buffer, ackId, eventName, body);
+        Enqueue(buffer.AsSpan(0, n));
+        Flush();
+        return tcs.Task;
+    }
+
+    private static int WritePacket(Span<byte> buffer, int ackId, ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> body)
+    {
+        buffer[0] = (byte)'4';
+        buffer[1] = (byte)'2';
+        var n = 2;
+        if (ackId > 0)
+        {
+            Utf8Formatter.TryFormat(ackId, buffer[2..], out var digits);
+            n += digits;
+        }
+
+        buffer[n++] = (byte)'[';
+        buffer[n++] = (byte)'"';
+        eventName.CopyTo(buffer[n..]);
+        n += eventName.Length;
+        buffer[n++] = (byte)'"';
+        if (!body.IsEmpty)
+        {
+            buffer[n++] = (byte)',';
+            body.CopyTo(buffer[n..]);
+            n += body.Length;
+        }
+
+        buffer[n++] = (byte)']';
+        return n;
+    }
+
+    /// <summary>Adds one text frame to the pending send buffer (no syscall).</summary>
+    public void Enqueue(ReadOnlySpan<byte> payload)
+    {
+        lock (_sendLock)
+        {
+            var need = _pendingLength + LeanWebSocket.FrameSize(payload.Length);
+            if (need > _pending.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(need, _pending.Length * 2));
+                _pending.AsSpan(0, _pendingLength).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_pending);
+                _pending = bigger;
+            }
+
+            _pendingLength += LeanWebSocket.WriteFrame(_pending.AsSpan(_pendingLength), LeanWebSocket.OpText, payload, NextMask());
+        }
+    }
+
+    /// <summary>Writes what is pending unless a write is already in flight (which then picks it up).</summary>
+    public void Flush()
+    {
+        lock (_sendLock)
+        {
+            if (_sending || _pendingLength == 0 || _closed != 0)
+            {
+                return;
+            }
+
+            _sending = true;
+        }
+
+        PumpSends();
+    }
+
+    private void PumpSends()
+    {
+        while (true)
+        {
+            byte[] buffer;
+            int length;
+            lock (_sendLock)
+            {
+                if (_pendingLength == 0 || _closed != 0)
+                {
+                    _sending = false;
+                    return;
+                }
+
+                buffer = _pending;
+                length = _pendingLength;
+                _pending = _inFlight;
+                _inFlight = buffer;
+                _pendingLength = 0;
+            }
+
+            ValueTask<int> pending;
+            try
+            {
+                pending = _socket.SendAsync(buffer.AsMemory(0, length), SocketFlags.None);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                Close();
+                return;
+            }
+
+            if (!pending.IsCompletedSuccessfully || pending.Result != length)
+            {
+                _ = SendAwaitedAsync(pending, buffer, length);
+                return;
+            }
+        }
+    }
+
+    private async Task SendAwaitedAsync(ValueTask<int> pending, byte[] buffer, int length)
+    {
+        try
+        {
+            var sent = await pending;
+            while (sent < length)
+            {
+                sent += await _socket.SendAsync(buffer.AsMemory(sent, length - sent), SocketFlags.None);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            Close();
+            return;
+        }
+
+        PumpSends();
+    }
+
+    private uint NextMask()
+    {
+        // xorshift32: masking needs unpredictability against proxies, not cryptographic strength here.
+        var x = _maskState;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        _maskState = x;
+        return x;
+    }
+
+    /// <summary>Closes the TCP connection abruptly (as a crashed or unplugged client would).</summary>
+    public void Close()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _socket.Dispose();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _joined.TrySetException(new IOException("connection closed before the handshake completed"));
+        List<TaskCompletionSource<byte[]>>? waiting = null;
+        lock (_sendLock)
+        {
+            if (_awaitedAcks is not null)
+            {
+                waiting = [.. _awaitedAcks.Values];
+                _awaitedAcks.Clear();
+            }
+        }
+
+        if (waiting is not null)
+        {
+            foreach (var w in waiting)
+            {
+                w.TrySetException(new IOException("connection closed before the ack"));
+            }
+        }
+
+        _handler.OnClosed(this);
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        try
+        {
+            // Bytes that arrived with the upgrade response.
+            if (_receiveEnd > 0 && !ProcessFrames())
+            {
+                return;
+            }
+
+            while (Volatile.Read(ref _closed) == 0)
+            {
+                if (_receiveEnd == _receive.Length)
+                {
+                    MakeRoom();
+                }
+
+                var n = await _socket.ReceiveAsync(_receive.AsMemory(_receiveEnd), SocketFlags.None);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                _receiveEnd += n;
+                if (!ProcessFrames())
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+        {
+        }
+        finally
+        {
+            Close();
+            ArrayPool<byte>.Shared.Return(_receive);
+        }
+    }
+
+    private void MakeRoom()
+    {
+        if (_receiveStart > 0)
+        {
+            _receive.AsSpan(_receiveStart, _receiveEnd - _receiveStart).CopyTo(_receive);
+            _receiveEnd -= _receiveStart;
+            _receiveStart = 0;
+        }
+
+        if (_receiveEnd == _receive.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(_receive.Length * 2);
+            _receive.AsSpan(0, _receiveEnd).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_receive);
+            _receive = bigger;
+        }
+    }
+
+    /// <summary>Handles every complete frame in the buffer; false when the connection must end.</summary>
+    private bool ProcessFrames()
+    {
+        while (true)
+        {
+            var available = _receive.AsSpan(_receiveStart, _receiveEnd - _receiveStart);
+            if (!LeanWebSocket.TryParseFrame(available, out var fin, out var opcode, out var headerLength, out var payloadLength, out var error))
+            {
+                break;
+            }
+
+            if (error is not null || payloadLength > 64L * 1024 * 1024)
+            {
+                return false;
+            }
+
+            if (available.Length < headerLength + payloadLength)
+            {
+                break;
+            }
+
+            var payload = available.Slice(headerLength, (int)payloadLength);
+            _receiveStart += headerLength + (int)payloadLength;
+            switch (opcode)
+            {
+                case LeanWebSocket.OpText when fin && _fragments is null:
+                    if (!HandleEngineIO(payload))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case LeanWebSocket.OpText or LeanWebSocket.OpBinary or LeanWebSocket.OpContinuation:
+                    // Fragmented message (rare: servers here do not fragment); assemble it.
+                    (_fragments ??= []).AddRange(payload);
+                    if (fin)
+                    {
+                        var whole = _fragments.ToArray();
+                        _fragments = null;
+                        if (!HandleEngineIO(whole))
+                        {
+                            return false;
+                        }
+                    }
+
+                    break;
+                case LeanWebSocket.OpPing:
+                    Enqueue(payload, LeanWebSocket.OpPong);
+                    Flush();
+                    break;
+                case LeanWebSocket.OpClose:
+                    return false;
+                default:
+                    break;
+            }
+        }
+
+        if (_receiveStart == _receiveEnd)
+        {
+            _receiveStart = 0;
+            _receiveEnd = 0;
+        }
+
+        return true;
+    }
+
+    private void Enqueue(ReadOnlySpan<byte> payload, byte opcode)
+    {
+        lock (_sendLock)
+        {
+            var need = _pendingLength + LeanWebSocket.FrameSize(payload.Length);
+            if (need > _pending.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(need * 2);
+                _pending.AsSpan(0, _pendingLength).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_pending);
+                _pending = bigger;
+            }
+
+            _pendingLength += LeanWebSocket.WriteFrame(_pending.AsSpan(_pendingLength), opcode, payload, NextMask());
+        }
+    }
+
+    /// <summary>One Engine.IO packet (v4): type digit, then data.</summary>
+    private bool HandleEngineIO(ReadOnlySpan<byte> packet)
+    {
+        if (packet.IsEmpty)
+        {
+            return true;
+        }
+
+        switch (packet[0])
+        {
+            case (byte)'4':
+                return HandleSocketIO(packet[1..]);
+            case (byte)'2':
+                // Engine.IO ping from the server: answer with pong (same data, e.g. none).
+                Span<byte> pong = stackalloc byte[Math.Min(packet.Length, 64)];
+                packet[..pong.Length].CopyTo(pong);
+                pong[0] = (byte)'3';
+                Enqueue(pong);
+                Flush();
+                return true;
+            case (byte)'0':
+                // Open: join the default namespace, with auth when joining through connect auth.
+                SendConnect();
+                return true;
+            case (byte)'1':
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    private void SendConnect()
+    {
+        if (_mode == HandshakeMode.Auth && _auth is not null)
+        {
+            var buffer = new byte[2 + _auth.Length];
+            buffer[0] = (byte)'4';
+            buffer[1] = (byte)'0';
+            _auth.CopyTo(buffer, 2);
+            Enqueue(buffer);
+        }
+        else
+        {
+            Enqueue("40"u8);
+        }
+
+        Flush();
+    }
+
+    /// <summary>One Socket.IO packet (v5) in the default namespace.</summary>
+    private bool HandleSocketIO(ReadOnlySpan<byte> packet)
+    {
+        if (packet.IsEmpty)
+        {
+            return false;
+        }
+
+        var type = packet[0];
+        var rest = packet[1..];
+        switch (type)
+        {
+            case (byte)'2':
+            {
+                // EVENT: [ackId]["name",...]
+                var i = 0;
+                while (i < rest.Length && rest[i] != (byte)'[')
+                {
+                    i++;
+                }
+
+                var array = rest[i..];
+                if (array.Length < 4 || array[1] != (byte)'"')
+                {
+                    return true;
+                }
+
+                var nameEnd = array[2..].IndexOf((byte)'"');
+                if (nameEnd < 0)
+                {
+                    return true;
+                }
+
+                var name = array.Slice(2, nameEnd);
+                if (_joined.Task.IsCompleted || !name.SequenceEqual("handshake_response"u8))
+                {
+                    _handler.OnEvent(this, name, array);
+                }
+                else
+                {
+                    CompleteJoin(array);
+                }
+
+                return true;
+            }
+
+            case (byte)'3':
+            {
+                // ACK: ackId[...]
+                var i = 0;
+                while (i < rest.Length && rest[i] != (byte)'[')
+                {
+                    i++;
+                }
+
+                if (!Utf8Parser.TryParse(rest[..i], out int ackId, out _))
+                {
+                    return true;
+                }
+
+                var payload = rest[i..];
+                TaskCompletionSource<byte[]>? awaited = null;
+                if (_awaitedAcks is not null)
+                {
+                    lock (_sendLock)
+                    {
+                        _awaitedAcks.Remove(ackId, out awaited);
+                    }
+                }
+
+                if (awaited is not null)
+                {
+                    awaited.TrySetResult(payload.ToArray());
+                }
+                else if (_joined.Task.IsCompleted)
+                {
+                    _handler.OnAck(this, ackId, payload);
+                }
+
+                return true;
+            }
+
+            case (byte)'0':
+                if (_mode == HandshakeMode.Event && _auth is not null)
+                {
+                    _ = HandshakeByEventAsync();
+                }
+
+                return true;
+            case (byte)'4':
+            {
+                // CONNECT_ERROR {"message":..,"data":{"code":..}}
+                var error = JoinResult.FromConnectError(rest);
+                _joined.TrySetResult(error);
+                return false;
+            }
+
+            case (byte)'1':
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    private async Task HandshakeByEventAsync()
+    {
+        try
+        {
+            var ack = await EmitWithAckAsync("handshake"u8, _auth);
+            // The ack carries the same object as handshake_response (PROTOCOL §8.2); the event may come first.
+            CompleteJoin(ack);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void CompleteJoin(ReadOnlySpan<byte> array)
+    {
+        var result = JoinResult.FromResponseArray(array);
+        if (result.Success)
+        {
+            ClientId = result.ClientId;
+            SeatToken = result.SeatToken ?? SeatToken;
+        }
+
+        _joined.TrySetResult(result);
+    }
+
+    /// <summary>Finds <c>"ts":&lt;digits&gt;</c> in a packet by scanning bytes (no decoding).</summary>
+    public static bool TryFindTimestamp(ReadOnlySpan<byte> packet, out long ticks)
+    {
+        var at = packet.IndexOf("\"ts\":"u8);
+        if (at < 0)
+        {
+            ticks = 0;
+            return false;
+        }
+
+        return Utf8Parser.TryParse(packet[(at + 5)..], out ticks, out _);
+    }
+
+    /// <summary>Reads the first element of an ack array (<c>[{"status":"ok",...}]</c>) for <c>"status":"ok"</c>.</summary>
+    public static bool IsOkAck(ReadOnlySpan<byte> payload) => payload.IndexOf("\"status\":\"ok\""u8) >= 0;
+}
+
+/// <summary>The outcome of a join: handshake_response (or CONNECT_ERROR).</summary>
+internal sealed class JoinResult
+{
+    public bool Success { get; private init; }
+
+    public string? ErrorCode { get; private init; }
+
+    public string? ErrorMessage { get; private init; }
+
+    public string? ClientId { get; private init; }
+
+    public string? SeatToken { get; private init; }
+
+    public bool Reconnected { get; private init; }
+
+    public static JoinResult FromResponseArray(ReadOnlySpan<byte> array)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(array.ToArray());
+            var root = doc.RootElement;
+            var obj = root.ValueKind == JsonValueKind.Array ? root[root.GetArrayLength() - 1] : root;
+            if (obj.ValueKind != JsonValueKind.Object)
+            {
+                return new JoinResult { ErrorCode = "BAD_RESPONSE", ErrorMessage = "handshake_response is not an object" };
+            }
+
+            if (obj.TryGetProperty("status", out var status) && status.ValueEquals("success"u8))
+            {
+                return new JoinResult
+                {
+                    Success = true,
+                    ClientId = obj.TryGetProperty("clientId", out var id) ? id.GetString() : null,
+                    SeatToken = obj.TryGetProperty("seatToken", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null,
+                    Reconnected = obj.TryGetProperty("reconnected", out var r) && r.ValueKind == JsonValueKind.True,
+                };
+            }
+
+            var error = obj.TryGetProperty("error", out var e) ? e : default;
+            return new JoinResult
+            {
+                ErrorCode = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("code", out var c) ? c.GetString() : "UNKNOWN",
+                ErrorMessage = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) ? m.GetString() : null,
+            };
+        }
+        catch (JsonException ex)
+        {
+            return new JoinResult { ErrorCode = "BAD_RESPONSE", ErrorMessage = ex.Message };
+        }
+    }
+
+    public static JoinResult FromConnectError(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json.ToArray());
+            var root = doc.RootElement;
+            var code = root.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.Object && d.TryGetProperty("code", out var c)
+                ? c.GetString() : "CONNECT_ERROR";
+            var message = root.TryGetProperty("message", out var m) ? m.GetString() : null;
+            return new JoinResult { ErrorCode = code, ErrorMessage = message };
+        }
+        catch (JsonException)
+        {
+            return new JoinResult { ErrorCode = "CONNECT_ERROR", ErrorMessage = Encoding.UTF8.GetString(json) };
+        }
+    }
+
+    public override string ToString() => Success ? $"success {ClientId}" : $"{ErrorCode}: {ErrorMessage}";
+}

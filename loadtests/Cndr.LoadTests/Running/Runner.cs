@@ -1,0 +1,353 @@
+using System.Diagnostics;
+using Cndr.LoadTests.Client;
+using Cndr.LoadTests.Measure;
+using Cndr.LoadTests.Reports;
+using Cndr.LoadTests.Scenarios;
+
+namespace Cndr.LoadTests.Running;
+
+/// <summary>
+/// Runs a scenario (crossnode: two) against one target, or against two alternately (--compare): setup,
+/// an unrecorded warm-up, then the steps of the load simulation, each measured (counters, latency
+/// histogram per second, server and generator CPU from /proc), then the report.
+/// </summary>
+internal sealed class Runner(Options options, IProgressView view)
+{
+    private readonly List<StepResult> _results = [];
+
+    public IReadOnlyList<StepResult> Results => _results;
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var reportDir = options.ReportDir ?? Path.Combine("loadtests", "reports", DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
+        await using var launcher = new ServerLauncher();
+        var runtimes = new List<TargetRuntime>();
+        try
+        {
+            foreach (var spec in options.Targets)
+            {
+                var urls = spec.Urls;
+                var pids = spec.Pids;
+                if (spec.StartCommand is not null)
+                {
+                    (urls, pids) = await launcher.StartAsync(spec, options, reportDir, view.Log, cancellationToken);
+                }
+
+                var endpoints = urls.Select(u => TargetEndpoint.Parse(u, options.SocketIOPath, options.AllowRemote)).ToList();
+                foreach (var pid in pids.Where(p => !ProcStats.IsAlive(p)))
+                {
+                    throw new ArgumentException($"no process {pid} (--server-pid)");
+                }
+
+                if (pids.Count == 0)
+                {
+                    view.Log($"{spec.Label}: no server PID given: server CPU and RSS are not measured");
+                }
+
+                runtimes.Add(new TargetRuntime(spec.Label, endpoints, pids, options.AdminToken));
+            }
+
+            if (options.Scenario == "crossnode" && runtimes.Any(r => r.Endpoints.Count < 2))
+            {
+                view.Log("crossnode with a single node: every delivery stays on one node (give several --url, or --nodes 2 with --start)");
+            }
+
+            var phases = options.Scenario == "crossnode" ? new[] { "crossnode-fanout", "crossnode-inbound" } : [options.Scenario];
+            var failed = false;
+            foreach (var phase in phases)
+            {
+                failed |= !await RunPhaseAsync(phase, runtimes, cancellationToken);
+            }
+
+            view.Done(_results, options);
+            if (!options.NoReport)
+            {
+                var written = ReportWriter.Write(reportDir, options, _results);
+                view.Log($"report: {written}");
+            }
+
+            return failed ? 1 : 0;
+        }
+        finally
+        {
+            foreach (var r in runtimes)
+            {
+                r.Dispose();
+            }
+        }
+    }
+
+    private Scenario Create(string phase, TargetRuntime t) => phase switch
+    {
+        "fanout" => new FanoutScenario(options, t, crossNode: false),
+        "crossnode-fanout" => new FanoutScenario(options, t, crossNode: true),
+        "inbound" => new InboundScenario(options, t, crossNode: false),
+        "crossnode-inbound" => new InboundScenario(options, t, crossNode: true),
+        "polls" => new PollsScenario(options, t),
+        "connect" => new ConnectScenario(options, t),
+        "churn" => new ChurnScenario(options, t),
+        _ => throw new ArgumentException($"unknown scenario {phase}"),
+    };
+
+    /// <summary>Returns false when a step failed in a way that fails the run.</summary>
+    private async Task<bool> RunPhaseAsync(string phase, List<TargetRuntime> runtimes, CancellationToken cancellationToken)
+    {
+        var scenarios = runtimes.Select(t => Create(phase, t)).ToList();
+        var ok = true;
+        try
+        {
+            foreach (var s in scenarios)
+            {
+                try
+                {
+                    await s.SetupAsync(view.Log, cancellationToken);
+                }
+                catch (Exception e) when (e is JoinFailedException or IOException or System.Net.Sockets.SocketException or InvalidOperationException or HttpRequestException or TaskCanceledException)
+                {
+                    view.Log($"{phase}: setup failed: {e.Message}");
+                    return false;
+                }
+            }
+
+            var rateOverride = phase == "crossnode-inbound" && options.Shape == LoadShape.Constant ? options.InboundRate : null;
+            var rates = rateOverride is { } r ? [r] : options.PlannedRates(scenarios[0].DefaultRate);
+            if (options.Warmup > TimeSpan.Zero)
+            {
+                foreach (var s in scenarios)
+                {
+                    view.Log($"{s.Name} @ {s.Label(runtimes, scenarios)}: warm-up {options.Warmup.TotalSeconds:0.#} s at {rates[0]:0.##} {s.RateUnit}");
+                    s.BeginStep();
+                    await s.RunStepAsync(new StepPlan(0, rates[0], options.Warmup, options.MaxCount, IsWarmup: true), cancellationToken);
+                }
+            }
+
+            var rateOf = scenarios.Select(_ => rates[0]).ToArray();
+            var stopped = new bool[scenarios.Count];
+            var lastGood = new StepResult?[scenarios.Count];
+            var maxSteps = options.Shape == LoadShape.Saturate ? options.MaxSteps : rates.Count;
+            for (var step = 1; step <= maxSteps; step++)
+            {
+                for (var i = 0; i < scenarios.Count; i++)
+                {
+                    if (stopped[i])
+                    {
+                        continue;
+                    }
+
+                    var rate = options.Shape == LoadShape.Saturate ? rateOf[i] : rates[step - 1];
+                    var result = await RunStepAsync(scenarios[i], runtimes[i], new StepPlan(step, rate, options.Duration, options.MaxCount, IsWarmup: false), cancellationToken);
+                    _results.Add(result);
+                    view.StepFinished(result);
+                    if (result.CheckFailure is not null)
+                    {
+                        ok = false;
+                    }
+
+                    if (options.Shape == LoadShape.Saturate)
+                    {
+                        if (result.Passed)
+                        {
+                            lastGood[i] = result;
+                            rateOf[i] = options.NextSaturationRate(rate);
+                        }
+                        else
+                        {
+                            stopped[i] = true;
+                        }
+                    }
+                    else if (!result.Passed)
+                    {
+                        ok = false;
+                    }
+                }
+
+                if (stopped.All(s => s))
+                {
+                    break;
+                }
+            }
+
+            if (options.Shape == LoadShape.Saturate)
+            {
+                for (var i = 0; i < scenarios.Count; i++)
+                {
+                    var good = lastGood[i];
+                    if (good is null)
+                    {
+                        view.Log($"{phase} @ {runtimes[i].Label}: no step passed (p99 ≤ {options.P99MaxMs} ms, nothing lost)");
+                        ok = false;
+                    }
+                    else
+                    {
+                        good.Verdict = "last good (saturation)";
+                        view.Log($"{phase} @ {runtimes[i].Label}: saturation = step {good.Step}: {good.Throughput:N0} {good.Unit}/s, p99 {good.P99Ms:0.##} ms" +
+                            (stopped[i] ? "" : $" (still good after {options.MaxSteps} steps)"));
+                    }
+                }
+            }
+        }
+        finally
+        {
+            foreach (var s in scenarios)
+            {
+                await s.TeardownAsync();
+            }
+
+            await Task.Delay(300, CancellationToken.None);
+        }
+
+        return ok;
+    }
+
+    private async Task<StepResult> RunStepAsync(Scenario scenario, TargetRuntime target, StepPlan plan, CancellationToken cancellationToken)
+    {
+        var meter = scenario.BeginStep();
+        var result = new StepResult
+        {
+            Target = target.Label,
+            Scenario = scenario.Name,
+            Step = plan.Index,
+            Rate = plan.Rate,
+            RateUnit = scenario.RateUnit,
+            Unit = scenario.Unit,
+        };
+        view.StepStarted(result, plan);
+        var server0 = ProcStats.CpuSeconds(target.Pids);
+        var self0 = ProcStats.CpuSeconds(0);
+        var sw = Stopwatch.StartNew();
+        using var samplerStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var sampler = SampleAsync(meter, result, sw, samplerStop.Token);
+        StepOutcome outcome;
+        try
+        {
+            outcome = await scenario.RunStepAsync(plan, cancellationToken);
+        }
+        finally
+        {
+            await samplerStop.CancelAsync();
+            await sampler;
+        }
+
+        var wall = sw.Elapsed.TotalSeconds;
+        var server1 = ProcStats.CpuSeconds(target.Pids);
+        var self1 = ProcStats.CpuSeconds(0);
+        meter.TakeInterval();
+        var h = meter.Total;
+        result.DurationSeconds = wall;
+        result.ActiveSeconds = outcome.ActiveSeconds;
+        result.Connections = outcome.Connections;
+        result.Sent = meter.Sent;
+        result.Acked = meter.Acked;
+        result.Units = outcome.Units;
+        result.Lost = outcome.Lost;
+        result.Errors = meter.Errors;
+        result.ErrorSample = meter.ErrorSample;
+        result.CheckFailure = outcome.CheckFailure;
+        result.Throughput = outcome.ActiveSeconds > 0 ? outcome.Units / outcome.ActiveSeconds : 0;
+        result.LatencyCount = h.TotalCount;
+        if (h.TotalCount > 0)
+        {
+            result.MeanMs = HdrHistogram.HistogramExtensions.GetMean(h) / 1000.0;
+            result.P50Ms = h.GetValueAtPercentile(50) / 1000.0;
+            result.P90Ms = h.GetValueAtPercentile(90) / 1000.0;
+            result.P99Ms = h.GetValueAtPercentile(99) / 1000.0;
+            result.P999Ms = h.GetValueAtPercentile(99.9) / 1000.0;
+            result.MaxMs = HdrHistogram.HistogramExtensions.GetMaxValue(h) / 1000.0;
+        }
+
+        var serverCpu = outcome.CpuWindowServerSeconds ?? (server1 - server0);
+        var selfCpu = outcome.CpuWindowGeneratorSeconds ?? (self1 - self0);
+        var cpuWindow = outcome.CpuWindowServerSeconds is null ? wall : outcome.ActiveSeconds;
+        result.ServerCpuSeconds = serverCpu;
+        result.GeneratorCpuSeconds = selfCpu;
+        if (outcome.Units > 0)
+        {
+            result.ServerCpuMicrosPerUnit = serverCpu * 1e6 / outcome.Units;
+            result.GeneratorCpuMicrosPerUnit = selfCpu * 1e6 / outcome.Units;
+        }
+
+        if (cpuWindow > 0)
+        {
+            result.ServerCpuPercent = serverCpu * 100 / cpuWindow;
+            result.GeneratorCpuPercent = selfCpu * 100 / cpuWindow;
+        }
+
+        result.ServerRssBeforeKb = outcome.RssBeforeKb >= 0 ? outcome.RssBeforeKb : ProcStats.RssKb(target.Pids);
+        result.ServerRssAfterKb = outcome.RssAfterKb >= 0 ? outcome.RssAfterKb : ProcStats.RssKb(target.Pids);
+        if (outcome.RssBeforeKb >= 0 && outcome.RssAfterKb >= 0 && outcome.Units > 0)
+        {
+            result.RssBytesPerConnection = (outcome.RssAfterKb - outcome.RssBeforeKb) * 1024.0 / outcome.Units;
+        }
+
+        var reasons = new List<string>();
+        if (result.CheckFailure is not null)
+        {
+            reasons.Add("check: " + result.CheckFailure);
+        }
+
+        if (result.Lost > options.MaxLost)
+        {
+            reasons.Add($"lost {result.Lost}");
+        }
+
+        if (result.Errors > options.MaxErrors)
+        {
+            reasons.Add($"{result.Errors} errors (e.g. {result.ErrorSample})");
+        }
+
+        if (outcome.Units == 0)
+        {
+            reasons.Add("no work done");
+        }
+
+        if (options.Shape == LoadShape.Saturate && result.P99Ms > options.P99MaxMs)
+        {
+            reasons.Add($"p99 {result.P99Ms:0.##} ms > {options.P99MaxMs} ms");
+        }
+
+        result.Passed = reasons.Count == 0;
+        result.Verdict = result.Passed ? "ok" : string.Join("; ", reasons);
+        return result;
+    }
+
+    private async Task SampleAsync(Meter meter, StepResult result, Stopwatch sw, CancellationToken cancellationToken)
+    {
+        long lastUnits = 0;
+        long lastSent = 0;
+        var lastT = 0.0;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                var t = sw.Elapsed.TotalSeconds;
+                var interval = meter.TakeInterval();
+                var units = result.Unit == "answer" ? meter.Acked : meter.Delivered;
+                var sent = meter.Sent;
+                var dt = t - lastT;
+                var point = new SeriesPoint(
+                    Math.Round(t, 2),
+                    (units - lastUnits) / dt,
+                    (sent - lastSent) / dt,
+                    interval.TotalCount > 0 ? interval.GetValueAtPercentile(50) / 1000.0 : double.NaN,
+                    interval.TotalCount > 0 ? interval.GetValueAtPercentile(99) / 1000.0 : double.NaN,
+                    interval.TotalCount > 0 ? HdrHistogram.HistogramExtensions.GetMaxValue(interval) / 1000.0 : double.NaN);
+                result.Series.Add(point);
+                lastUnits = units;
+                lastSent = sent;
+                lastT = t;
+                view.Sample(result, point, meter);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
+
+/// <summary>Small helper so log lines can name a scenario's target.</summary>
+internal static class TargetRuntimeHolder
+{
+    public static string Label(this Scenario scenario, List<TargetRuntime> runtimes, List<Scenario> scenarios) =>
+        runtimes[scenarios.IndexOf(scenario)].Label;
+}
