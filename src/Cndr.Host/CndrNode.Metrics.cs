@@ -16,9 +16,9 @@ internal sealed partial class CndrNode
 
     private void MapMetrics()
     {
-        var registry = Metrics.NewCustomRegistry();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
         DotNetStats.Register(registry);
-        var f = Metrics.WithCustomRegistry(registry);
+        var f = Prometheus.Metrics.WithCustomRegistry(registry);
         var counters = _relay.Counters;
         var engine = _socketIO.Counters;
 
@@ -36,7 +36,6 @@ internal sealed partial class CndrNode
         var authFailed = f.CreateCounter("cndr_auth_failures_total", "Handshakes refused for a wrong host key, password or seat token.");
         var queued = f.CreateCounter("cndr_tohost_queued_total", "message_to_host entries written to a room's to-host queue.");
         var drained = f.CreateCounter("cndr_tohost_delivered_total", "Queued entries delivered to a host on this node.");
-        var queueDepth = f.CreateGauge("cndr_tohost_queue_depth", "Entries waiting in the to-host queues of rooms hosted here (at the last drain).");
         var storeOps = f.CreateCounter("cndr_store_operations_total", "Store (Redis) operations, by outcome.", "outcome");
         var nodesRegistered = f.CreateGauge("cndr_nodes_registered", "Nodes in nodes:registry (as last read).");
         var nodesActive = f.CreateGauge("cndr_nodes_active", "Nodes with a heartbeat younger than NODE_TIMEOUT_MS (as last read).");
@@ -66,7 +65,6 @@ internal sealed partial class CndrNode
             roomsLocal.Set(rooms.Local);
             roomsActive.Set(rooms.Hosted);
             roomsIdle.Set(rooms.Idle);
-            queueDepth.Set(rooms.QueueDepth);
             foreach (var (role, g) in connectedChildren)
             {
                 g.Set(counters.Connected(role));

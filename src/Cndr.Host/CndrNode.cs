@@ -44,7 +44,7 @@ internal sealed partial class CndrNode : IAsyncDisposable
         _http = http;
         _socketIO = socketIO;
         _coordinator = coordinator;
-        Rooms = new RoomAdmin(stores.Store, new RelayRoomCloser(relay), settings.RoomCodeLength);
+        Rooms = new RoomService(stores.Store, new RelayRoomCloser(relay), settings.RoomCodeLength);
     }
 
     public string NodeId => _relay.NodeId;
@@ -52,7 +52,7 @@ internal sealed partial class CndrNode : IAsyncDisposable
     /// <summary>The port actually listened on (useful with <c>PORT=0</c>).</summary>
     public int Port => _http.EndPoints[0].Port;
 
-    public RoomAdmin Rooms { get; }
+    public RoomService Rooms { get; }
 
     internal RelayHandler Relay => _relay;
 
@@ -182,13 +182,13 @@ internal sealed partial class CndrNode : IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Event} node {NodeId} on port {Port}, store {Store}")]
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{event} node {nodeId} on port {port}, store {store}")]
         public static partial void NodeStarted(ILogger logger, string @event, string nodeId, int port, string store);
 
-        [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Event} node {NodeId}, deadline {DeadlineMs} ms")]
+        [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{event} node {nodeId}, deadline {deadlineMs} ms")]
         public static partial void Draining(ILogger logger, string @event, string nodeId, long deadlineMs);
 
-        [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "{Event} node {NodeId}, {Remaining} connections left at the deadline")]
+        [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "{event} node {nodeId}, {remaining} connections left at the deadline")]
         public static partial void Drained(ILogger logger, string @event, string nodeId, int remaining);
     }
 }

@@ -130,7 +130,7 @@ public static class Program
         }
 
         await using var stores = await StoreBundle.CreateAsync(settings, "cli-" + Guid.NewGuid().ToString("N"), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
-        var admin = new RoomAdmin(stores.Store, NoCloser.Instance, settings.RoomCodeLength);
+        var admin = new RoomService(stores.Store, NoCloser.Instance, settings.RoomCodeLength);
         return await CreateRoomCommand.RunAsync(args, admin.CreateAsync);
     }
 

@@ -320,6 +320,7 @@ public abstract class StoreContractTests
     {
         var code = await RoomAsync();
         var other = await RoomAsync();
+        await Store.SetGameStateAsync(other, B("0"), 1);
         var id = Uuid();
         await SeatAsync(code, id, "c1");
         await Store.JoinAudienceAsync(code, new AudienceJoin("a1", "n", B("{}"), 1));
@@ -357,6 +358,9 @@ public abstract class StoreContractTests
     public async Task ListRoomsReportsLastActivity()
     {
         var code = await RoomAsync();
+        // Created but never activated: not subject to inactivity cleanup.
+        Assert.DoesNotContain(await Store.ListRoomsAsync(), r => r.Code == code);
+        await Store.SetGameStateAsync(code, B("1"), 1000);
         Assert.Contains(await Store.ListRoomsAsync(), r => r.Code == code && r.LastActivityMs == 1000);
         await Store.EnqueueToHostAsync(code, B("{}"), 10, 5000);
         Assert.Contains(await Store.ListRoomsAsync(), r => r.Code == code && r.LastActivityMs == 5000);

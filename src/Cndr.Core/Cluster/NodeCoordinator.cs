@@ -284,25 +284,25 @@ public sealed partial class NodeCoordinator : IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "{Event} node {NodeId}")]
+        [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "{event} node {nodeId}")]
         public static partial void NodeRegistered(ILogger logger, string @event, string nodeId);
 
-        [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "{Event} node {NodeId}")]
+        [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "{event} node {nodeId}")]
         public static partial void NodeHeartbeat(ILogger logger, string @event, string nodeId);
 
-        [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "{Event} node {NodeId} (this node: {IsSelf})")]
+        [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "{event} node {nodeId} (this node: {isSelf})")]
         public static partial void PrimaryElected(ILogger logger, string @event, string nodeId, bool isSelf);
 
-        [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "{Event} node {NodeId}, last heartbeat {LastHeartbeatMs}")]
+        [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "{event} node {nodeId}, last heartbeat {lastHeartbeatMs}")]
         public static partial void StaleNodeRemoved(ILogger logger, string @event, string nodeId, long lastHeartbeatMs);
 
-        [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "{Event} room {RoomCode} idle {IdleMs} ms")]
+        [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "{event} room {roomCode} idle {idleMs} ms")]
         public static partial void RoomCleanup(ILogger logger, string @event, string roomCode, long idleMs);
 
-        [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "{Event} node {NodeId}")]
+        [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "{event} node {nodeId}")]
         public static partial void NodeDeregistered(ILogger logger, string @event, string nodeId);
 
-        [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "node {NodeId} cannot reach the node registry: {Error}")]
+        [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "node {nodeId} cannot reach the node registry: {error}")]
         public static partial void RegistryUnavailable(ILogger logger, string nodeId, string error);
     }
 }

@@ -42,6 +42,9 @@ internal sealed class ClientSession(ISocketIOConnection connection)
     /// </summary>
     public volatile bool Detached;
 
+    /// <summary>True between the join's registration and the disconnect (for the connected-clients gauge).</summary>
+    public bool Counted;
+
     /// <summary>A successful connect-auth handshake waiting for <see cref="ISocketIOHandler.OnConnected"/>.</summary>
     public JoinOutcomeInfo? PendingJoin;
 

@@ -222,6 +222,9 @@ internal sealed class LocalRoomRegistry(IRoomBus bus)
 
     public int Count => _rooms.Count;
 
+    /// <summary>The rooms with local connections (a live view; for stats and drain).</summary>
+    public ICollection<LocalRoom> All => _rooms.Values;
+
     public bool TryGet(RoomCode code, out LocalRoom room) => _rooms.TryGetValue(code, out room!);
 
     /// <summary>Takes one reference on the room, creating it (and subscribing to it) when needed.</summary>

@@ -227,7 +227,7 @@ public sealed partial class RelayHandler
         }
 
         session.State = SessionState.Closed;
-        Log.HandshakeRefused(_logger, request.Code.ToString(), request.Role.ToString(), error.ToString());
+        LogRefusal(request, error);
         return ConnectDecision.Refuse(RelayJson.ConnectError(error));
     }
 
@@ -272,7 +272,7 @@ public sealed partial class RelayHandler
 
         // Failed first handshake: answer, then close once the answer is flushed (PROTOCOL §8.6).
         session.State = SessionState.Closed;
-        Log.HandshakeRefused(_logger, request?.Code.ToString() ?? "?", request?.Role.ToString() ?? "?", error.ToString());
+        LogRefusal(request, error);
         var s = RelayJson.Scratch();
         var w = RelayJson.Writer(s);
         RelayJson.WriteErrorObject(w, error);
@@ -326,6 +326,15 @@ public sealed partial class RelayHandler
                         }
 
                         MarkJoined(session, request, connectionId);
+                        if (r.PreviousNodeId is { Length: > 0 } oldNode && oldNode != _nodeId)
+                        {
+                            Log.HostNodeChanged(_logger, "host_node_changed", request.Code.ToString(), oldNode, _nodeId);
+                        }
+                        else if (r.PreviousConnectionId is null)
+                        {
+                            Log.RoomActivated(_logger, "room_activated", request.Code.ToString(), _nodeId);
+                        }
+
                         return (ErrorCode.None, new JoinOutcomeInfo
                         {
                             Response = BuildHostResponse(session, r),
@@ -524,6 +533,9 @@ public sealed partial class RelayHandler
     /// <summary>Registers a joined session in its local room, kicks what it replaced and notifies the room.</summary>
     private void Register(ClientSession session, JoinOutcomeInfo info)
     {
+        session.Counted = true;
+        _counters.Joined(session.Role);
+        Log.ClientConnected(_logger, "client_connected", session.Code.ToString(), RoleText(session.Role), session.ClientId, _nodeId);
         var room = _rooms.Acquire(session.Code);
         session.Room = room;
         ClientSession? replaced = null;

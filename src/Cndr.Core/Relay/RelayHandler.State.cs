@@ -203,6 +203,10 @@ public sealed partial class RelayHandler
         {
             var n = WriteEntry(buffer, session, raw.Span, now);
             outcome = await _store.EnqueueToHostAsync(session.Code, buffer.AsMemory(0, n), _options.ToHostQueueLimit, now).ConfigureAwait(false);
+            if (outcome == EnqueueOutcome.Queued)
+            {
+                _counters.Queued();
+            }
         }
         finally
         {
@@ -308,6 +312,8 @@ public sealed partial class RelayHandler
                         {
                             RelayJson.SendOnce(host.Connection, RelayJson.Event("client_message"u8, e.Span));
                         }
+
+                        _counters.DeliveredToHost(entries.Count);
                     }
                 }
 
@@ -454,6 +460,8 @@ public sealed partial class RelayHandler
             {
                 _rooms.Release(room);
             }
+
+            Interlocked.Decrement(ref _endingSessions);
         }
     }
 
@@ -486,7 +494,7 @@ public sealed partial class RelayHandler
 
     private void CloseEverywhere(RoomCode code, RoomCloseReason reason)
     {
-        Log.RoomClosed(_logger, code.ToString(), reason.ToString());
+        Log.RoomClosed(_logger, "room_closed", code.ToString(), reason == RoomCloseReason.Inactive ? "inactive" : "closed_by_host");
         var packet = RelayJson.Event("room_closed"u8, reason == RoomCloseReason.Inactive ? "{\"reason\":\"inactive\"}"u8 : "{\"reason\":\"closed_by_host\"}"u8);
         _bus.Publish(code, new RoomBusMessage(RoomBusKind.RoomClosed, RoomRecipients.None, null, packet.Payload));
         if (_rooms.TryGet(code, out var room))

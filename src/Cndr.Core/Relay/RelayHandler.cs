@@ -117,6 +117,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
 
         // Order of checks (PROTOCOL §8.9): UNKNOWN_COMMAND → NOT_JOINED → FORBIDDEN → RATE_LIMITED → INVALID_PAYLOAD → own errors.
         var command = RelayCommands.Match(evt.Name.Span);
+        _counters.Command(command);
         if (command == RelayCommand.Unknown)
         {
             RelayJson.Fail(connection, evt.AckId, ErrorCode.UnknownCommand, evt.Name.Span);
@@ -135,6 +136,8 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
 
         if (!RelayCommands.IsAllowed(command, session.Role))
         {
+            _counters.Forbidden();
+            Log.UnauthorizedMessage(_logger, "unauthorized_message", session.ClientId, session.Code.ToString(), session.Role, command.ToString());
             return Fail(session, evt, command, ErrorCode.Forbidden);
         }
 
@@ -143,7 +146,8 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
             var retryAfter = session.TryConsumeRate(NowMs, _options.RateLimitMessages, _options.RateLimitWindowMs);
             if (retryAfter > 0)
             {
-                Log.RateLimited(_logger, session.Code, session.Role);
+                _counters.RateLimit();
+                Log.RateLimitExceeded(_logger, "rate_limit_exceeded", session.ClientId, session.Code.ToString(), session.Role, _options.RateLimitMessages);
                 RelayJson.Fail(connection, evt.AckId, ErrorCode.RateLimited, RelayCommands.Name(command), retryAfter);
                 return default;
             }
@@ -173,11 +177,19 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
         _pending.TryRemove(session, out _);
         var previous = session.State;
         session.State = SessionState.Closed;
+        if (session.Counted)
+        {
+            session.Counted = false;
+            _counters.Ended(session.Role);
+            Log.ClientDisconnected(_logger, "client_disconnected", session.Code.ToString(), RoleText(session.Role), session.ClientId, reason.ToString());
+        }
+
         if (previous != SessionState.Joined)
         {
             return;
         }
 
+        Interlocked.Increment(ref _endingSessions);
         _ = EndSessionAsync(session);
     }
 
@@ -247,11 +259,13 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
         message.Release();
     }
 
-    private static void SendLocal(LocalRoom room, OutboundMessage message, RoomRecipients recipients, string? target)
+    private void SendLocal(LocalRoom room, OutboundMessage message, RoomRecipients recipients, string? target)
     {
+        var sent = 0;
         if ((recipients & RoomRecipients.Host) != 0 && room.Host is { } host)
         {
             host.Connection.Send(message);
+            sent++;
         }
 
         if ((recipients & RoomRecipients.Players) != 0)
@@ -260,6 +274,8 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
             {
                 p.Connection.Send(message);
             }
+
+            sent += room.Players.Length;
         }
         else if ((recipients & RoomRecipients.Player) != 0 && target is not null)
         {
@@ -268,6 +284,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
                 if (p.ClientId == target)
                 {
                     p.Connection.Send(message);
+                    sent++;
                 }
             }
         }
@@ -278,7 +295,11 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
             {
                 a.Connection.Send(message);
             }
+
+            sent += room.Audience.Length;
         }
+
+        _counters.Delivered(sent);
     }
 
     /// <summary>
@@ -351,7 +372,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
                 if (session.State == SessionState.Pending)
                 {
                     session.State = SessionState.Closed;
-                    Log.HandshakeTimeout(_logger, session.Connection.Id);
+                    Log.HandshakeTimeout(_logger, "handshake_timeout", session.Connection.Id);
                     session.Connection.Disconnect();
                 }
             }

@@ -69,7 +69,7 @@ public sealed class EmbeddedRelayStore : IRelayStore
         {
             lock (room)
             {
-                if (!room.Deleted)
+                if (!room.Deleted && room.Activated)
                 {
                     list.Add(new RoomActivity(code, room.LastActivity));
                 }
@@ -635,7 +635,20 @@ public sealed class EmbeddedRelayStore : IRelayStore
         public bool Deleted;
         public string? HostConnectionId;
         public string? HostNodeId;
-        public long LastActivity = nowMs;
+        private long _lastActivity = nowMs;
+
+        /// <summary>True once anything but the creation wrote to the room (Redis: <c>room:state</c> exists).</summary>
+        public bool Activated;
+
+        public long LastActivity
+        {
+            get => _lastActivity;
+            set
+            {
+                _lastActivity = value;
+                Activated = true;
+            }
+        }
         public byte[]? GameState;
         public int GameStateLength;
         public long GameStateRev;

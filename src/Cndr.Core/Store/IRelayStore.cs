@@ -38,8 +38,9 @@ public interface IRelayStore
     // ---- Rooms (admin API, cleanup) ----
 
     /// <summary>
-    /// Creates the room if no room with that code exists (NX): writes <c>room:config</c> and initialises
-    /// <c>room:state</c> (<c>lastActivity = nowMs</c>, counters and revisions 0). Atomic.
+    /// Creates the room if no room with that code exists (NX): writes <c>room:config</c> only. <c>room:state</c>
+    /// appears when the room is activated (its first join or write), so a room that was created but never used
+    /// is not subject to inactivity cleanup (ARCHITECTURE §7). Atomic.
     /// </summary>
     ValueTask<CreateRoomOutcome> CreateRoomAsync(RoomCode code, RoomConfig config, long nowMs);
 
@@ -52,7 +53,10 @@ public interface IRelayStore
     /// <summary>Deletes every key of the room (config, state, clients, client hashes, game/player state, polls, queue). Returns false when the room did not exist.</summary>
     ValueTask<bool> DeleteRoomAsync(RoomCode code);
 
-    /// <summary>Every room with its last activity (Redis: SCAN <c>room:state:*</c>), for inactivity cleanup.</summary>
+    /// <summary>
+    /// Every activated room (one with <c>room:state</c> and its <c>lastActivity</c>) with its last activity, for
+    /// inactivity cleanup. Rooms that were created but never activated are not listed.
+    /// </summary>
     ValueTask<IReadOnlyList<RoomActivity>> ListRoomsAsync();
 
     // ---- Membership ----

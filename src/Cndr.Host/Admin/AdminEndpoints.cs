@@ -13,7 +13,7 @@ namespace Cndr.Host.Admin;
 /// Guarded by <c>Authorization: Bearer &lt;ADMIN_TOKEN&gt;</c>; with no token configured the API is off,
 /// except for requests from loopback when the node runs on the embedded store (the demo set-up).
 /// </summary>
-internal sealed class AdminEndpoints(RoomAdmin admin, string? adminToken, bool allowLoopbackWithoutToken)
+internal sealed class AdminEndpoints(RoomService admin, string? adminToken, bool allowLoopbackWithoutToken)
 {
     private const long MaxBodyBytes = 16 * 1024;
 
@@ -51,7 +51,7 @@ internal sealed class AdminEndpoints(RoomAdmin admin, string? adminToken, bool a
         switch (error)
         {
             case CreateRoomError.None:
-                await ctx.Response.SendJsonAsync(201, JsonSerializer.SerializeToUtf8Bytes(room!, AdminJson.Default.CreatedRoom));
+                await ctx.Response.SendJsonAsync(201, JsonSerializer.SerializeToUtf8Bytes(room!, AdminJson.Default.CreatedRoomView));
                 return;
             case CreateRoomError.InvalidRoomCode:
                 await ErrorAsync(ctx, 400, "INVALID_PAYLOAD", $"roomCode must be {admin.RoomCodeLength} characters [A-Z0-9].");
@@ -175,7 +175,7 @@ internal sealed record AdminError(AdminErrorBody Error);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CreateRoomRequest))]
-[JsonSerializable(typeof(CreatedRoom))]
+[JsonSerializable(typeof(CreatedRoomView))]
 [JsonSerializable(typeof(RoomView))]
 [JsonSerializable(typeof(AdminError))]
 internal sealed partial class AdminJson : JsonSerializerContext;

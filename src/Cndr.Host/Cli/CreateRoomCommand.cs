@@ -13,7 +13,7 @@ namespace Cndr.Host.Cli;
 /// </summary>
 internal static class CreateRoomCommand
 {
-    public static async Task<int> RunAsync(string[] args, Func<CreateRoomRequest, Task<(CreatedRoom? Room, CreateRoomError Error)>>? direct)
+    public static async Task<int> RunAsync(string[] args, Func<CreateRoomRequest, Task<(CreatedRoomView? Room, CreateRoomError Error)>>? direct)
     {
         string? url = null, token = Environment.GetEnvironmentVariable("ADMIN_TOKEN");
         var request = new CreateRoomRequest();
@@ -61,7 +61,7 @@ internal static class CreateRoomCommand
                 return 1;
             }
 
-            Console.WriteLine(JsonSerializer.Serialize(room, AdminJson.Default.CreatedRoom));
+            Console.WriteLine(JsonSerializer.Serialize(room, AdminJson.Default.CreatedRoomView));
             return 0;
         }
 

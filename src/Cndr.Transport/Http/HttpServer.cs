@@ -44,6 +44,9 @@ public sealed class HttpServer : IConnectionHandler, IAsyncDisposable
     /// <summary>Binds and starts accepting.</summary>
     public void Start() => _listener.Start();
 
+    /// <summary>Stops accepting new connections (graceful drain); open connections keep working.</summary>
+    public void StopAccepting() => _listener.StopAccepting();
+
     /// <summary>Stops accepting and aborts every open connection.</summary>
     public ValueTask DisposeAsync() => _listener.DisposeAsync();
 

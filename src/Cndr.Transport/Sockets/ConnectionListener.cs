@@ -219,6 +219,15 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the listening sockets (new connections are refused by the OS); open connections stay.</summary>
+    public void StopAccepting()
+    {
+        foreach (var s in _listeners)
+        {
+            s.Dispose();
+        }
+    }
+
     /// <summary>Stops accepting, aborts open connections and waits for the accept loops.</summary>
     public async ValueTask DisposeAsync()
     {

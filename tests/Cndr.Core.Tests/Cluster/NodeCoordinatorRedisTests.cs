@@ -105,7 +105,7 @@ public sealed class NodeCoordinatorRedisTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PrimaryClosesInactiveRoomsAndLeavesActiveOnes()
+    public async Task PrimaryClosesInactiveRoomsAndLeavesActiveAndNeverActivatedOnes()
     {
         var store = new EmbeddedRelayStore();
         var closer = new RecordingCloser();
@@ -117,6 +117,8 @@ public sealed class NodeCoordinatorRedisTests : IAsyncLifetime
         await store.CreateRoomAsync(fresh, cfg, now);
         await store.SetGameStateAsync(old, "{}"u8.ToArray(), now - 120_000);
         await store.SetGameStateAsync(fresh, "{}"u8.ToArray(), now);
+        RoomCode.TryParse("NEVER3", out var never);
+        await store.CreateRoomAsync(never, cfg, now - 120_000); // created long ago, never used
 
         var options = Fast();
         options.InactiveRoomThresholdMs = 60_000;

@@ -41,18 +41,22 @@ public sealed class RedisRelayStoreRedisTests(RedisTestServer redis) : IClassFix
         Assert.Equal("10", config["maxPlayers"]);
         Assert.Equal("50", config["maxAudience"]);
         Assert.Equal("1700000000", config["createdAt"]);
-        var state = (await redis.Db.HashGetAllAsync($"room:state:{code}")).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
-        Assert.Equal(Now.ToString(System.Globalization.CultureInfo.InvariantCulture), state["lastActivity"]);
-        Assert.Equal("0", state["gameStateRev"]);
-        Assert.Equal("", state["hostClientId"]);
+        // room:state appears only when the room is activated (first join or write).
+        Assert.False(await redis.Db.KeyExistsAsync($"room:state:{code}"));
 
         var read = await _store.GetRoomConfigAsync(code);
         Assert.Equal(Config(10, 50, "pw"), read);
         var info = await _store.GetRoomInfoAsync(code);
         Assert.NotNull(info);
         Assert.True(info.HasPassword);
-        Assert.Equal(Now, info.LastActivityMs);
+        Assert.Equal(1_700_000_000_000, info.LastActivityMs); // createdAt until activated
         Assert.False(info.HostConnected);
+
+        await _store.ClaimHostAsync(code, "h1", "node-1", Now + 7);
+        var state = (await redis.Db.HashGetAllAsync($"room:state:{code}")).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+        Assert.Equal((Now + 7).ToString(System.Globalization.CultureInfo.InvariantCulture), state["lastActivity"]);
+        Assert.Equal("h1", state["hostClientId"]);
+        Assert.Equal("node-1", state["hostNodeId"]);
     }
 
     [Fact]
@@ -67,7 +71,7 @@ public sealed class RedisRelayStoreRedisTests(RedisTestServer redis) : IClassFix
         Assert.NotNull(info);
         Assert.Equal(1678901234000, info.LastActivityMs);
         Assert.Equal(0, info.PlayerCount);
-        Assert.Contains(await _store.ListRoomsAsync(), r => r.Code == code && r.LastActivityMs == 1678901234000);
+        Assert.DoesNotContain(await _store.ListRoomsAsync(), r => r.Code == code); // created, never activated
 
         var host = await _store.ClaimHostAsync(code, "h1", "node-1", Now);
         Assert.Equal(JoinOutcome.Joined, host.Outcome);
@@ -423,11 +427,14 @@ public sealed class RedisRelayStoreRedisTests(RedisTestServer redis) : IClassFix
     {
         var a = await NewRoomAsync();
         var b = await NewRoomAsync();
+        var never = await NewRoomAsync();
+        await _store.SetGameStateAsync(a, Utf8("{}"), Now);
         await _store.SetGameStateAsync(b, Utf8("{}"), Now + 42);
         var rooms = await _store.ListRoomsAsync();
 
         Assert.Contains(new RoomActivity(a, Now), rooms);
         Assert.Contains(new RoomActivity(b, Now + 42), rooms);
+        Assert.DoesNotContain(rooms, r => r.Code == never);
         await _store.DeleteRoomAsync(a);
         Assert.DoesNotContain(await _store.ListRoomsAsync(), r => r.Code == a);
     }

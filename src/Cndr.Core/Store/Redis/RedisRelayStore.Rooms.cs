@@ -129,10 +129,10 @@ public sealed partial class RedisRelayStore
                 for (var i = 0; i < n; i++)
                 {
                     var v = await tasks[i];
-                    if (!v[1].IsNull)
+                    if (!v[1].IsNull && !v[0].IsNull)
                     {
-                        // The config still exists (not deleted between SCAN and now).
-                        result.Add(new RoomActivity(codes[start + i], v[0].IsNull ? CreatedAtMs(Long(v[1])) : Long(v[0])));
+                        // Activated (room:state has lastActivity) and the config still exists (not deleted between SCAN and now).
+                        result.Add(new RoomActivity(codes[start + i], Long(v[0])));
                     }
                 }
             }

@@ -39,7 +39,6 @@ internal static class RedisScripts
         if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
         redis.call('HSET', KEYS[1], 'password', ARGV[1], 'hostKey', ARGV[2], 'maxPlayers', ARGV[3], 'maxAudience', ARGV[4], 'createdAt', ARGV[5])
         redis.call('DEL', KEYS[2])
-        redis.call('HSET', KEYS[2], 'hostNodeId', '', 'hostClientId', '', 'lastActivity', ARGV[6], 'gameStateRev', 0, 'playerCount', 0, 'audienceCount', 0)
         return 1
         """);
 
