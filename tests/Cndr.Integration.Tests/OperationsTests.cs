@@ -247,7 +247,8 @@ public sealed class OperationsTests : IAsyncLifetime
                 s.TlsCertPath = certPath;
                 s.TlsKeyPath = keyPath;
             });
-            var url = node.Url.Replace("http://", "https://", StringComparison.Ordinal);
+            var url = node.Url;
+            Assert.StartsWith("https://", url, StringComparison.Ordinal);
 
             // Raw TLS handshake to the node, then an HTTP request over it.
             using (var tcp = new TcpClient())

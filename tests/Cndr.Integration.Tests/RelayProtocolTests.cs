@@ -215,7 +215,8 @@ public sealed class RelayProtocolTests(EmbeddedNodeFixture fixture) : IClassFixt
         AssertOk(await _js.EmitAsync("aud2", "poll_response", new { pollId = "text", response = "blue" }));
         AssertOk(await _js.EmitAsync("aud3", "poll_response", new { pollId = "text", response = "red" }));
         AssertError("INVALID_RESPONSE", await _js.EmitAsync("aud4", "poll_response", new { pollId = "text", response = "   " }));
-        AssertError("INVALID_RESPONSE", await _js.EmitAsync("aud4", "poll_response", new { pollId = "text", response = new string('x', 501) }));
+        // Over the free-text limit (500 characters) is a field limit: PAYLOAD_TOO_LARGE (PROTOCOL §8.7).
+        AssertError("PAYLOAD_TOO_LARGE", await _js.EmitAsync("aud4", "poll_response", new { pollId = "text", response = new string('x', 501) }));
 
         var single = await _js.EmitAsync("host", "poll_results_request", new { pollId = "single" });
         AssertJsonEqual("""{"option_0":0,"option_1":0,"option_2":2,"totalResponses":2}""", single!["results"]);

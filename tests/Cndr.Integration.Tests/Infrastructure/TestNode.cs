@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cndr.Host;
 using Cndr.Host.Configuration;
@@ -15,7 +15,11 @@ namespace Cndr.Integration.Tests.Infrastructure;
 /// </summary>
 public sealed class TestNode : IAsyncDisposable
 {
-    private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    // Loopback only; nodes under test may serve TLS with a certificate made at test time.
+    private static readonly HttpClient s_http = new(new HttpClientHandler { ServerCertificateCustomValidationCallback = static (_, _, _, _) => true })
+    {
+        Timeout = TimeSpan.FromSeconds(10),
+    };
 
     private readonly StringWriter _log;
 
@@ -30,7 +34,7 @@ public sealed class TestNode : IAsyncDisposable
 
     internal CndrSettings Settings { get; }
 
-    public string Url => $"http://127.0.0.1:{Node.Port}";
+    public string Url => $"{(string.IsNullOrEmpty(Settings.TlsCertPath) ? "http" : "https")}://127.0.0.1:{Node.Port}";
 
     public string NodeId => Node.NodeId;
 
@@ -73,7 +77,8 @@ public sealed class TestNode : IAsyncDisposable
     {
         using var req = new HttpRequestMessage(HttpMethod.Post, Url + "/admin/rooms")
         {
-            Content = JsonContent.Create(new { password, maxPlayers, maxAudience, roomCode }),
+            // A Content-Length body (our HTTP layer answers chunked request bodies with 501).
+            Content = new StringContent(JsonSerializer.Serialize(new { password, maxPlayers, maxAudience, roomCode }), System.Text.Encoding.UTF8, "application/json"),
         };
         req.Headers.Authorization = new("Bearer", Settings.AdminToken);
         using var res = await s_http.SendAsync(req);
