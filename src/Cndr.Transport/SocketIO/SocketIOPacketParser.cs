@@ -125,6 +125,12 @@ internal static class SocketIOPacketParser
 
         packet.PayloadStart = i;
         var payload = text[i..];
+
+        // Utf8JsonReader does not check UTF-8 inside strings; polling bodies are not checked anywhere else.
+        if (!System.Text.Unicode.Utf8.IsValid(payload))
+        {
+            return false;
+        }
         switch (packet.Type)
         {
             case SocketIOPacketType.Connect:

@@ -76,7 +76,10 @@ public sealed class TransportConnection : ITimerTarget
             {
                 var result = await input.ReadAsync().ConfigureAwait(false);
                 input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
+
+                // A cancellation left over from the protocol layer (e.g. the WebSocket pump ending the read loop)
+                // must not cut the linger short: the socket would be disposed before the last bytes are sent.
+                if (result.IsCompleted || (result.IsCanceled && Volatile.Read(ref _aborted) != 0))
                 {
                     break;
                 }

@@ -1,0 +1,338 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using Cndr.Transport.SocketIO;
+
+namespace Cndr.Transport.Tests;
+
+/// <summary>Behaviour the official suites check weakly or not at all (CONFORMANCE.md §5–§6), over real sockets.</summary>
+public class ServerSocketTests
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
+
+    private static async Task<string> RawAsync(int port, string request)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(request));
+        var buffer = new byte[64 * 1024];
+        var total = 0;
+        using var cts = new CancellationTokenSource(s_timeout);
+        try
+        {
+            while (true)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(total), cts.Token);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                total += n;
+                var text = Encoding.UTF8.GetString(buffer, 0, total);
+                var headEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+                if (headEnd > 0)
+                {
+                    var cl = text.IndexOf("Content-Length: ", StringComparison.Ordinal);
+                    if (cl < 0 || cl > headEnd)
+                    {
+                        break;
+                    }
+
+                    var len = int.Parse(text.AsSpan(cl + 16, text.IndexOf('\r', cl) - cl - 16), System.Globalization.CultureInfo.InvariantCulture);
+                    if (total >= headEnd + 4 + len)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return Encoding.UTF8.GetString(buffer, 0, total);
+    }
+
+    private static string Upgrade(string query, string? origin = null) =>
+        $"GET /socket.io/?{query} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+        (origin is null ? "" : $"Origin: {origin}\r\n") + "\r\n";
+
+    private static async Task<ClientWebSocket> OpenAsync(TestServer server, string path = "/socket.io/")
+    {
+        var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{server.Port}{path}?EIO=4&transport=websocket"), CancellationToken.None).WaitAsync(s_timeout);
+        var open = await ReceiveTextAsync(ws);
+        Assert.StartsWith("0{\"sid\":", open, StringComparison.Ordinal);
+        return ws;
+    }
+
+    private static async Task<string> ReceiveTextAsync(ClientWebSocket ws, bool skipPings = true)
+    {
+        var buffer = new byte[256 * 1024];
+        while (true)
+        {
+            var total = 0;
+            ValueWebSocketReceiveResult r;
+            do
+            {
+                r = await ws.ReceiveAsync(buffer.AsMemory(total), CancellationToken.None).AsTask().WaitAsync(s_timeout);
+                total += r.Count;
+            }
+            while (!r.EndOfMessage);
+            if (r.MessageType == WebSocketMessageType.Close)
+            {
+                return "<close " + (int?)ws.CloseStatus + ">";
+            }
+
+            var text = r.MessageType == WebSocketMessageType.Binary ? "<bin " + Convert.ToHexString(buffer, 0, total) + ">" : Encoding.UTF8.GetString(buffer, 0, total);
+            if (skipPings && text == "2")
+            {
+                await SendAsync(ws, "3");
+                continue;
+            }
+
+            return text;
+        }
+    }
+
+    private static Task SendAsync(ClientWebSocket ws, string text)
+        => ws.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(s_timeout);
+
+    [Theory]
+    [InlineData("EIO=3&transport=websocket")]
+    [InlineData("transport=websocket")]
+    [InlineData("EIO=4&transport=abc")]
+    [InlineData("EIO=4")]
+    [InlineData("EIO=4&transport=websocket&sid=AAAAAAAAAAAAAAAA")]
+    public async Task WebSocketUpgradeWithBadQueryGets400InsteadOf101(string query)
+    {
+        await using var server = new TestServer();
+        var response = await RawAsync(server.Port, Upgrade(query));
+        Assert.StartsWith("HTTP/1.1 400 ", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PollingPostOverMaxPayloadGets413()
+    {
+        await using var server = new TestServer(o => o.MaxPayload = 1000);
+        var open = await RawAsync(server.Port, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n");
+        var sid = open[(open.IndexOf("\"sid\":\"", StringComparison.Ordinal) + 7)..][..16];
+        var body = "4" + new string('x', 2000);
+        var response = await RawAsync(server.Port, $"POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\nContent-Length: {body.Length}\r\n\r\n{body}");
+        Assert.StartsWith("HTTP/1.1 413 ", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WebSocketMessageOverMaxPayloadIsClosedWith1009()
+    {
+        await using var server = new TestServer(o => o.MaxPayload = 1000);
+        using var ws = await OpenAsync(server);
+        await SendAsync(ws, "4" + new string('x', 5000));
+        Assert.Equal("<close 1009>", await ReceiveTextAsync(ws));
+    }
+
+    [Fact]
+    public async Task CorsHeadersAreSentForAllowedOriginsAndOthersAreRefused()
+    {
+        await using (var open = new TestServer())
+        {
+            var r = await RawAsync(open.Port, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: http://game.example\r\n\r\n");
+            Assert.Contains("Access-Control-Allow-Origin: *\r\n", r, StringComparison.Ordinal);
+            var pre = await RawAsync(open.Port, "OPTIONS /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: http://game.example\r\nAccess-Control-Request-Method: POST\r\n\r\n");
+            Assert.StartsWith("HTTP/1.1 204 ", pre, StringComparison.Ordinal);
+            Assert.Contains("Access-Control-Allow-Methods: GET, POST, OPTIONS", pre, StringComparison.Ordinal);
+        }
+
+        await using var strict = new TestServer(o =>
+        {
+            o.AllowedOrigins.Clear();
+            o.AllowedOrigins.Add("http://good.example");
+        });
+        var ok = await RawAsync(strict.Port, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: http://good.example\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200 ", ok, StringComparison.Ordinal);
+        Assert.Contains("Access-Control-Allow-Origin: http://good.example\r\n", ok, StringComparison.Ordinal);
+        var bad = await RawAsync(strict.Port, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: http://evil.example\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 403 ", bad, StringComparison.Ordinal);
+        var badWs = await RawAsync(strict.Port, Upgrade("EIO=4&transport=websocket", "http://evil.example"));
+        Assert.StartsWith("HTTP/1.1 403 ", badWs, StringComparison.Ordinal);
+        var goodWs = await RawAsync(strict.Port, Upgrade("EIO=4&transport=websocket", "http://good.example"));
+        Assert.StartsWith("HTTP/1.1 101 ", goodWs, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConnectTimeoutClosesAClientThatAnswersPingsButNeverConnects()
+    {
+        await using var server = new TestServer(o =>
+        {
+            o.PingInterval = 100;
+            o.PingTimeout = 2000;
+            o.ConnectTimeout = 600;
+        });
+        using var silent = await OpenAsync(server);
+        using var joined = await OpenAsync(server);
+        await SendAsync(joined, "40");
+        Assert.StartsWith("40{\"sid\":", await ReceiveTextAsync(joined), StringComparison.Ordinal);
+        Assert.Equal("42[\"welcome\",{}]", await ReceiveTextAsync(joined));
+
+        // The silent client answers every ping (ReceiveTextAsync pongs) and is still closed.
+        Assert.StartsWith("<close", await ReceiveTextAsync(silent), StringComparison.Ordinal);
+        await SendAsync(joined, "42[\"echo\",1]");
+        Assert.Equal("42[\"echo-back\",1]", await ReceiveTextAsync(joined));
+    }
+
+    [Fact]
+    public async Task SocketIOWorksOverPollingIncludingBinaryAttachments()
+    {
+        // No pings during the test: this client does not answer them.
+        await using var server = new TestServer(o => o.PingInterval = 20_000);
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url), Timeout = s_timeout };
+        var open = await http.GetStringAsync("/socket.io/?EIO=4&transport=polling");
+        var sid = open[(open.IndexOf("\"sid\":\"", StringComparison.Ordinal) + 7)..][..16];
+        var url = "/socket.io/?EIO=4&transport=polling&sid=" + sid;
+        Assert.Equal("ok", await (await http.PostAsync(url, new StringContent("40"))).Content.ReadAsStringAsync());
+        var resp = await http.GetAsync(url);
+        var respText = await resp.Content.ReadAsStringAsync();
+        Assert.True(resp.IsSuccessStatusCode, respText);
+        var connect = respText.Split('\x1e');
+        Assert.StartsWith("40{\"sid\":\"", connect[0], StringComparison.Ordinal);
+        Assert.Equal("42[\"welcome\",{}]", connect[1]);
+
+        var post = "451-[\"echo\",{\"_placeholder\":true,\"num\":0}]\u001ebAQID";
+        Assert.Equal("ok", await (await http.PostAsync(url, new StringContent(post))).Content.ReadAsStringAsync());
+        var back = await http.GetStringAsync(url);
+        Assert.Equal("451-[\"echo-back\",{\"_placeholder\":true,\"num\":0}]\u001ebAQID", back);
+    }
+
+    [Fact]
+    public async Task ServerEmitWithAckTimesOutWhenTheClientNeverAnswers()
+    {
+        await using var server = new TestServer();
+        using var ws = await OpenAsync(server);
+        await SendAsync(ws, "40");
+        await ReceiveTextAsync(ws);
+        await ReceiveTextAsync(ws);
+        await SendAsync(ws, "42[\"ask-silent\"]");
+        var question = await ReceiveTextAsync(ws);
+        Assert.Matches("^42[0-9]+\\[\"silent-question\"\\]$", question);
+        var deadline = DateTime.UtcNow + s_timeout;
+        while (server.Handler.AckTimeouts.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal("silent", Assert.Single(server.Handler.AckTimeouts));
+        Assert.Equal(0, server.IO.PendingAckCount);
+    }
+
+    [Fact]
+    public async Task ManyConcurrentClientsEachGetTheirOwnReplies()
+    {
+        await using var server = new TestServer();
+        var tasks = Enumerable.Range(0, 40).Select(async i =>
+        {
+            using var ws = await OpenAsync(server);
+            await SendAsync(ws, "40");
+            await ReceiveTextAsync(ws);
+            await ReceiveTextAsync(ws);
+            for (var k = 0; k < 5; k++)
+            {
+                await SendAsync(ws, $"42[\"echo\",{i},{k}]");
+                Assert.Equal($"42[\"echo-back\",{i},{k}]", await ReceiveTextAsync(ws));
+            }
+
+            await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).WaitAsync(s_timeout);
+        });
+        await Task.WhenAll(tasks);
+        Assert.Equal(40, server.IO.Counters.Handshakes);
+    }
+
+    [Theory]
+    [InlineData("4abc")]
+    [InlineData("42{}")]
+    [InlineData("42abc[\"x\"]")]
+    [InlineData("x")]
+    [InlineData("451-[\"echo\"]")]
+    public async Task AMalformedClientIsClosedAndAnotherIsUnaffected(string garbage)
+    {
+        await using var server = new TestServer();
+        using var good = await OpenAsync(server);
+        await SendAsync(good, "40");
+        await ReceiveTextAsync(good);
+        await ReceiveTextAsync(good);
+        using var bad = await OpenAsync(server);
+        await SendAsync(bad, "40");
+        await ReceiveTextAsync(bad);
+        await ReceiveTextAsync(bad);
+        await SendAsync(bad, garbage);
+        if (garbage.StartsWith("451-", StringComparison.Ordinal))
+        {
+            await SendAsync(bad, "4text-instead-of-attachment");
+        }
+
+        Assert.StartsWith("<close", await ReceiveTextAsync(bad), StringComparison.Ordinal);
+        await SendAsync(good, "42[\"echo\",\"fine\"]");
+        Assert.Equal("42[\"echo-back\",\"fine\"]", await ReceiveTextAsync(good));
+        Assert.Contains(server.Handler.Disconnects, d => d.Reason == DisconnectReason.ParseError);
+    }
+
+    [Fact]
+    public async Task RouterAnswersHealthAndRefusesUnknownPathsMethodsAndHeaderBombs()
+    {
+        await using var server = new TestServer();
+        var health = await RawAsync(server.Port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200 ", health, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\nok", health, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 404 ", await RawAsync(server.Port, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 405 ", await RawAsync(server.Port, "DELETE /health HTTP/1.1\r\nHost: x\r\n\r\n"), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 431 ", await RawAsync(server.Port, "GET / HTTP/1.1\r\nX: " + new string('a', 20_000) + "\r\n\r\n"), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 400 ", await RawAsync(server.Port, "GET / HTTP/1.1\r\nBad Header: 1\r\n\r\n"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AClientThatStopsReadingIsDroppedAsASlowConsumer()
+    {
+        await using var server = new TestServer(o =>
+        {
+            o.MaxOutboundBytes = 64 * 1024;
+            o.PingInterval = 20_000;
+        });
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url), Timeout = s_timeout };
+
+        // Polling session that never polls: every send queues until the limit is passed.
+        var open = await http.GetStringAsync("/socket.io/?EIO=4&transport=polling");
+        var sid = open[(open.IndexOf("\"sid\":\"", StringComparison.Ordinal) + 7)..][..16];
+        var url = "/socket.io/?EIO=4&transport=polling&sid=" + sid;
+        await http.PostAsync(url, new StringContent("40"));
+        ISocketIOConnection? conn = null;
+        var deadline = DateTime.UtcNow + s_timeout;
+        while (!server.Handler.Connected.TryPeek(out conn) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.NotNull(conn);
+        var payload = new byte[4096];
+        var sent = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            var m = OutboundMessage.CreateEvent(default, payload.Length + 16);
+            m.Write("[\"big\",\""u8);
+            m.Write(Enumerable.Repeat((byte)'a', payload.Length).ToArray());
+            m.Write("\"]"u8);
+            m.Complete();
+            if (conn.Send(m))
+            {
+                sent++;
+            }
+
+            m.Release();
+        }
+
+        Assert.InRange(sent, 1, 20);
+        Assert.Contains(server.Handler.Disconnects, d => d.Reason == DisconnectReason.SlowConsumer);
+        Assert.Equal(1, server.IO.Counters.SlowConsumers);
+    }
+}
