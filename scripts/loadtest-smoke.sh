@@ -17,7 +17,7 @@ TARGET=${TARGET:-reference}
 
 case "$TARGET" in
   reference) server_cmd=(node "$root/loadtests/reference/server.mjs") ;;
-  cndr) server_cmd=(dotnet run -c Release --no-build --project "$root/src/Cndr.Host") ;;
+  cndr) server_cmd=(dotnet "$root/src/Cndr.Host/bin/Release/net10.0/cndr.dll") ;;
   *) echo "loadtest-smoke: TARGET must be reference or cndr (got '$TARGET')"; exit 2 ;;
 esac
 

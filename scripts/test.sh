@@ -37,8 +37,16 @@ for proj in tests/Cndr.Transport.Tests tests/Cndr.Core.Tests tests/Cndr.Integrat
   [ "$rc" -ne 0 ] && status=1
 done
 
-echo "== load-test smoke"
-if bash scripts/loadtest-smoke.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+for target in cndr reference; do
+  echo "== load-test smoke against $target"
+  TARGET=$target SMOKE_NO_BUILD=1 bash scripts/loadtest-smoke.sh 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  line=$(grep -E "^smoke: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1)
+  p=$(sed -nE 's/^smoke: ([0-9]+) passed.*/\1/p' <<<"$line"); f=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")
+  if [ -z "$line" ]; then f=1; p=0; fi
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  [ "$rc" -ne 0 ] && { status=1; [ "${f:-0}" -eq 0 ] && failed=$((failed + 1)); }
+done
 rm -f "$log"
 [ "$failed" -gt 0 ] && status=1
 echo "$passed passed, $failed failed"
