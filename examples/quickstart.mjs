@@ -19,15 +19,18 @@ const hostHello = await once(host, "handshake_response");
 if (hostHello.status !== "success") throw new Error("host refused: " + JSON.stringify(hostHello.error));
 step(`host joined room ${hostHello.roomCode}`);
 
+// Listen before acting: the host may hear of the player before the player hears back.
+const playerJoined = once(host, "client_joined");
 const player = io(url, { auth: { roomCode, role: "player", password, meta: { playerName: "Ann" } } });
 const playerHello = await once(player, "handshake_response");
 if (playerHello.status !== "success") throw new Error("player refused: " + JSON.stringify(playerHello.error));
-const joined = await once(host, "client_joined");
+const joined = await playerJoined;
 step(`player ${joined.meta.playerName} joined as ${joined.clientId} (seat token kept by the player)`);
 
+const audienceJoined = once(host, "client_joined");
 const audience = io(url, { auth: { roomCode, role: "audience" } });
 await once(audience, "handshake_response");
-await once(host, "client_joined");
+await audienceJoined;
 step("an audience member joined");
 
 const gotState = once(player, "game_state");

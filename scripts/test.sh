@@ -17,8 +17,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     || { echo "could not install ${need_apt[*]}"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
-(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error) \
-  || { echo "npm ci failed in tests/interop"; echo "0 passed, 1 failed"; exit 1; }
+for dir in tests/interop examples loadtests/reference; do
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) \
+    || { echo "npm ci failed in $dir"; echo "0 passed, 1 failed"; exit 1; }
+done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build Cndr.sln -c Release -nologo -v q || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }

@@ -62,7 +62,7 @@ internal sealed class CndrSettings
     /// <summary>The table behind <c>--help</c>, parsing and validation. Order is the order of <c>--help</c>.</summary>
     public static IReadOnlyList<SettingDefinition> Definitions { get; } =
     [
-        Int("PORT", "TCP port for HTTP, WebSocket and the admin API", s => s.Port, (s, v) => s.Port = v, 1, 65535),
+        Int("PORT", "TCP port for HTTP, WebSocket and the admin API (0 = any free port, printed at start)", s => s.Port, (s, v) => s.Port = v, 0, 65535),
         Text("BIND_ADDRESS", "IP address to listen on (0.0.0.0 = all IPv4, :: = all)", s => s.BindAddress, (s, v) => s.BindAddress = v, ValidateIp),
         Text("NODE_ID", "this node's id in nodes:registry (default: a new UUID per start)", s => s.NodeId, (s, v) => s.NodeId = v),
 
