@@ -124,6 +124,7 @@ internal sealed partial class CndrNode : IAsyncDisposable
             loggers.CreateLogger<NodeCoordinator>());
 
         var node = new CndrNode(settings, loggers, stores, relay, http, socketIO, coordinator);
+        stores.OnReconnected(coordinator.Nudge); // re-register at once when Redis comes back
         new AdminEndpoints(node.Rooms, settings.AdminToken, allowLoopbackWithoutToken: settings.UsesEmbeddedStore).Map(http.Router);
         node.MapOperationalEndpoints();
 
@@ -205,9 +206,11 @@ internal sealed class StoreBundle : IAsyncDisposable
 {
     private readonly Func<Task<(bool Connected, double LatencyMs)>>? _probe;
     private readonly IAsyncDisposable? _owner;
+    private readonly RedisConnection? _connection;
 
-    private StoreBundle(IRelayStore store, IRoomBus bus, INodeRegistry registry, StoreLatency? latency, Func<Task<(bool, double)>>? probe, IAsyncDisposable? owner)
+    private StoreBundle(IRelayStore store, IRoomBus bus, INodeRegistry registry, StoreLatency? latency, Func<Task<(bool, double)>>? probe, IAsyncDisposable? owner, RedisConnection? connection = null)
     {
+        _connection = connection;
         Store = store;
         Bus = bus;
         Registry = registry;
@@ -272,7 +275,7 @@ internal sealed class StoreBundle : IAsyncDisposable
             }
         }
 
-        return new StoreBundle(store, bus, registry, latency, ProbeAsync, new Owned(bus, connection));
+        return new StoreBundle(store, bus, registry, latency, ProbeAsync, new Owned(bus, connection), connection);
     }
 
     /// <summary>Disposes the bus, then the shared connection.</summary>
@@ -282,6 +285,15 @@ internal sealed class StoreBundle : IAsyncDisposable
         {
             await bus.DisposeAsync();
             await connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>Calls <paramref name="action"/> whenever the Redis connection comes back (never on the embedded store).</summary>
+    public void OnReconnected(Action action)
+    {
+        if (_connection is not null)
+        {
+            _connection.Restored += _ => action();
         }
     }
 

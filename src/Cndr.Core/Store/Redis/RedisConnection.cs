@@ -12,7 +12,7 @@ namespace Cndr.Core.Store.Redis;
 /// <c>UNAVAILABLE</c> at once instead of piling requests up; the multiplexer reconnects on its own and re-issues
 /// every subscription.
 /// </summary>
-public sealed class RedisConnection : IAsyncDisposable, IDisposable
+public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
 {
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly ILogger _logger;
@@ -136,11 +136,11 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>
-        _logger.LogWarning("Redis connection lost ({ConnectionType}, {FailureType})", e.ConnectionType, e.FailureType);
+        Log.RedisDisconnected(_logger, "redis_disconnected", e.ConnectionType.ToString(), e.FailureType.ToString());
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        _logger.LogInformation("Redis connection restored ({ConnectionType})", e.ConnectionType);
+        Log.RedisReconnected(_logger, "redis_reconnected", e.ConnectionType.ToString());
         if (e.ConnectionType == ConnectionType.Interactive)
         {
             // Off the Redis thread: never await on a completion thread.
@@ -164,5 +164,14 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         _multiplexer.ConnectionFailed -= OnConnectionFailed;
         _multiplexer.ConnectionRestored -= OnConnectionRestored;
         _multiplexer.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(200, LogLevel.Error, "{event}: {connectionType} connection, {error}")]
+        public static partial void RedisDisconnected(ILogger logger, string @event, string connectionType, string error);
+
+        [LoggerMessage(201, LogLevel.Information, "{event}: {connectionType} connection")]
+        public static partial void RedisReconnected(ILogger logger, string @event, string connectionType);
     }
 }
