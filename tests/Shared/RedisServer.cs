@@ -23,8 +23,20 @@ public sealed class RedisServer : IAsyncDisposable, IDisposable
     public static async Task<RedisServer> StartAsync(int? port = null, string? password = null)
     {
         var s = new RedisServer();
-        await s.StartProcessAsync(port ?? FreePort(), password);
-        return s;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await s.StartProcessAsync(port ?? FreePort(), password);
+                return s;
+            }
+            catch (InvalidOperationException) when (port is null && attempt < 5)
+            {
+                // The port was taken between the check and redis-server's bind (another test, an outgoing
+                // connection): try another one.
+                s.Kill();
+            }
+        }
     }
 
     private async Task StartProcessAsync(int port, string? password)
@@ -64,6 +76,13 @@ public sealed class RedisServer : IAsyncDisposable, IDisposable
 
             if (await PingAsync(password))
             {
+                // Make sure it was our server that answered, not another one on the same port.
+                await Task.Delay(50);
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException($"redis-server exited with {_process.ExitCode} (port {port})");
+                }
+
                 return;
             }
 
@@ -126,13 +145,28 @@ public sealed class RedisServer : IAsyncDisposable, IDisposable
         return false;
     }
 
+    /// <summary>
+    /// A free loopback port below Linux's ephemeral range (32768+), so that outgoing connections, which take
+    /// ephemeral ports, cannot grab it between this check and the server's bind.
+    /// </summary>
     public static int FreePort()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
+        for (var i = 0; i < 200; i++)
+        {
+            var candidate = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var l = new TcpListener(IPAddress.Loopback, candidate);
+                l.Start();
+                l.Stop();
+                return candidate;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("no free loopback port in 20000-32000");
     }
 
     private static string FindRedisServer()
