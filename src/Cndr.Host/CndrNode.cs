@@ -62,6 +62,9 @@ internal sealed partial class CndrNode : IAsyncDisposable
 
     internal CndrSettings Settings => _settings;
 
+    /// <summary>Open TCP connections of this node.</summary>
+    internal int OpenConnections => _http.ConnectionCount;
+
     /// <summary>Builds and starts a node; throws with a clear message when the port or the certificate cannot be used.</summary>
     public static async Task<CndrNode> StartAsync(CndrSettings settings, ILoggerFactory loggers)
     {

@@ -193,6 +193,70 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConnectionLimitsRefuseTheExtraConnectionAndReadinessReportsTheLimit()
+    {
+        await using var node = await TestNode.StartAsync(configure: s =>
+        {
+            s.MaxConnections = 3;
+            s.MaxConnectionsPerIp = 3;
+        });
+        var port = new Uri(node.Url).Port;
+        using var c1 = new TcpClient();
+        using var c2 = new TcpClient();
+        await c1.ConnectAsync(IPAddress.Loopback, port);
+        await c2.ConnectAsync(IPAddress.Loopback, port);
+        await WaitForConnectionsAsync(node, 2);
+
+        // The third connection is admitted (the limit is 3) and /ready says the node is at its limit.
+        var (status, body) = await GetJsonAsync(node.Url + "/ready");
+        Assert.Equal(503, status);
+        Assert.Equal("at connection limit", Str(body, "reason"));
+
+        // A fourth concurrent connection is closed at once.
+        using var c3 = new TcpClient();
+        using var c4 = new TcpClient();
+        await c3.ConnectAsync(IPAddress.Loopback, port);
+        await WaitForConnectionsAsync(node, 3);
+        await c4.ConnectAsync(IPAddress.Loopback, port);
+        var buf = new byte[16];
+        c4.ReceiveTimeout = 5000;
+        var read = await c4.GetStream().ReadAsync(buf).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(0, read);
+    }
+
+    [Fact]
+    public async Task PerIpLimitClosesTheExtraConnectionFromThatAddress()
+    {
+        await using var node = await TestNode.StartAsync(configure: s => s.MaxConnectionsPerIp = 2);
+        var port = new Uri(node.Url).Port;
+        using var c1 = new TcpClient();
+        using var c2 = new TcpClient();
+        using var c3 = new TcpClient();
+        await c1.ConnectAsync(IPAddress.Loopback, port);
+        await c2.ConnectAsync(IPAddress.Loopback, port);
+        await WaitForConnectionsAsync(node, 2);
+        await c3.ConnectAsync(IPAddress.Loopback, port);
+        var read = await c3.GetStream().ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(0, read);
+
+        // The admitted ones still work.
+        await c1.GetStream().WriteAsync("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+        var buf = new byte[64];
+        var n = await c1.GetStream().ReadAsync(buf).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.StartsWith("HTTP/1.1 200", Encoding.ASCII.GetString(buf, 0, n), StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForConnectionsAsync(TestNode node, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (node.Node.OpenConnections < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "connections not seen in time");
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
     public async Task OriginsOutsideAllowedOriginsAreRefused()
     {
         await using var node = await TestNode.StartAsync(configure: s => s.AllowedOrigins = "https://game.example");
