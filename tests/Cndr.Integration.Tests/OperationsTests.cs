@@ -83,6 +83,19 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NodeAuthenticatesToRedisWithAPasswordAndNeverLogsIt()
+    {
+        await using var redis = await RedisServer.StartAsync(password: "r3dis-Pa55word");
+        await using var node = await TestNode.StartAsync(redis, s => s.RedisPassword = "r3dis-Pa55word");
+        var (code, key) = await node.CreateRoomAsync();
+        await _js.HostAsync("h", node.Url, code, key);
+        var (status, body) = await GetJsonAsync(node.Url + "/health");
+        Assert.Equal(200, status);
+        Assert.True(body!["redis"]!["connected"]!.GetValue<bool>());
+        Assert.DoesNotContain("r3dis-Pa55word", node.Logs, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MetricsCountAKnownScenarioExactly()
     {
         await using var node = await TestNode.StartAsync(configure: s => s.RateLimitMessages = 2);
