@@ -102,8 +102,9 @@ internal static class RelayJson
         }
 
         Span<byte> buf = stackalloc byte[64];
-        "[{\"status\":\"ok\",\"rev\":"u8.CopyTo(buf);
-        var n = 21;
+        var prefix = "[{\"status\":\"ok\",\"rev\":"u8;
+        prefix.CopyTo(buf);
+        var n = prefix.Length;
         System.Buffers.Text.Utf8Formatter.TryFormat(rev, buf[n..], out var w);
         n += w;
         buf[n++] = (byte)'}';

@@ -46,13 +46,13 @@ internal sealed class ClientSession(ISocketIOConnection connection)
     public JoinOutcomeInfo? PendingJoin;
 
     // Fixed-window rate limit (ARCHITECTURE §12): count within the window that started at _windowStartMs.
-    private long _windowStartMs = long.MinValue;
+    private long _windowStartMs;
     private int _count;
 
     /// <summary>Counts one attempt; returns 0 when allowed, else the milliseconds until the window resets.</summary>
     public long TryConsumeRate(long nowMs, int limit, int windowMs)
     {
-        if (nowMs - _windowStartMs >= windowMs)
+        if (_count == 0 || nowMs - _windowStartMs >= windowMs)
         {
             _windowStartMs = nowMs;
             _count = 0;

@@ -15,7 +15,7 @@ public sealed partial class RelayHandler
         public static partial void HandshakeTimeout(ILogger logger, string connectionId);
 
         [LoggerMessage(3, LogLevel.Information, "Rate limit hit in room {Room} by a {Role}")]
-        public static partial void RateLimited(ILogger logger, string room, ClientRole role);
+        public static partial void RateLimited(ILogger logger, RoomCode room, ClientRole role);
 
         [LoggerMessage(4, LogLevel.Warning, "Store unavailable during {Operation}")]
         public static partial void StoreUnavailable(ILogger logger, Exception exception, string operation);

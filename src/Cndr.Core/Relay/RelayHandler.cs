@@ -143,7 +143,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
             var retryAfter = session.TryConsumeRate(NowMs, _options.RateLimitMessages, _options.RateLimitWindowMs);
             if (retryAfter > 0)
             {
-                Log.RateLimited(_logger, session.Code.ToString(), session.Role);
+                Log.RateLimited(_logger, session.Code, session.Role);
                 RelayJson.Fail(connection, evt.AckId, ErrorCode.RateLimited, RelayCommands.Name(command), retryAfter);
                 return default;
             }
@@ -238,7 +238,12 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
             SendLocal(room, message, recipients, target);
         }
 
-        _bus.Publish(code, new RoomBusMessage(RoomBusKind.Deliver, recipients, target, message.Payload));
+        // A host-only event needs no other node when the host is here (a stale host elsewhere is being kicked).
+        if (recipients != RoomRecipients.Host || room?.Host is null)
+        {
+            _bus.Publish(code, new RoomBusMessage(RoomBusKind.Deliver, recipients, target, message.Payload));
+        }
+
         message.Release();
     }
 

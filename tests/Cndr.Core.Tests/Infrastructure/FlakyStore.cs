@@ -1,0 +1,41 @@
+using Cndr.Core.Store;
+
+namespace Cndr.Core.Tests.Infrastructure;
+
+/// <summary>A store that throws <see cref="StoreUnavailableException"/> from every call while <see cref="Down"/>.</summary>
+public sealed class FlakyStore(IRelayStore inner) : IRelayStore
+{
+    public volatile bool Down;
+
+    private void Check()
+    {
+        if (Down)
+        {
+            throw new StoreUnavailableException("down for the test");
+        }
+    }
+
+    public ValueTask<CreateRoomOutcome> CreateRoomAsync(RoomCode code, RoomConfig config, long nowMs) { Check(); return inner.CreateRoomAsync(code, config, nowMs); }
+    public ValueTask<RoomConfig?> GetRoomConfigAsync(RoomCode code) { Check(); return inner.GetRoomConfigAsync(code); }
+    public ValueTask<RoomInfo?> GetRoomInfoAsync(RoomCode code) { Check(); return inner.GetRoomInfoAsync(code); }
+    public ValueTask<bool> DeleteRoomAsync(RoomCode code) { Check(); return inner.DeleteRoomAsync(code); }
+    public ValueTask<IReadOnlyList<RoomActivity>> ListRoomsAsync() { Check(); return inner.ListRoomsAsync(); }
+    public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs) { Check(); return inner.ClaimHostAsync(code, connectionId, nodeId, nowMs); }
+    public ValueTask<ConnectionEndOutcome> ReleaseHostAsync(RoomCode code, string connectionId, long nowMs) { Check(); return inner.ReleaseHostAsync(code, connectionId, nowMs); }
+    public ValueTask<SeatJoinResult> JoinPlayerAsync(RoomCode code, NewSeat seat) { Check(); return inner.JoinPlayerAsync(code, seat); }
+    public ValueTask<SeatJoinResult> ReclaimSeatAsync(RoomCode code, SeatReclaim reclaim) { Check(); return inner.ReclaimSeatAsync(code, reclaim); }
+    public ValueTask<ConnectionEndOutcome> DisconnectPlayerAsync(RoomCode code, string clientId, string connectionId, long nowMs) { Check(); return inner.DisconnectPlayerAsync(code, clientId, connectionId, nowMs); }
+    public ValueTask<ConnectionEndOutcome> LeavePlayerAsync(RoomCode code, string clientId, string connectionId, long nowMs) { Check(); return inner.LeavePlayerAsync(code, clientId, connectionId, nowMs); }
+    public ValueTask<AudienceJoinResult> JoinAudienceAsync(RoomCode code, AudienceJoin join) { Check(); return inner.JoinAudienceAsync(code, join); }
+    public ValueTask<ConnectionEndOutcome> RemoveAudienceAsync(RoomCode code, string connectionId, long nowMs) { Check(); return inner.RemoveAudienceAsync(code, connectionId, nowMs); }
+    public ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs) { Check(); return inner.SetGameStateAsync(code, state, nowMs); }
+    public ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs) { Check(); return inner.SetPlayerStateAsync(code, clientId, state, nowMs); }
+    public void TouchActivity(RoomCode code, long nowMs) { if (!Down) { inner.TouchActivity(code, nowMs); } }
+    public ValueTask<EnqueueOutcome> EnqueueToHostAsync(RoomCode code, ReadOnlyMemory<byte> entry, int maxLength, long nowMs) { Check(); return inner.EnqueueToHostAsync(code, entry, maxLength, nowMs); }
+    public ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> DrainToHostAsync(RoomCode code, int maxCount) { Check(); return inner.DrainToHostAsync(code, maxCount); }
+    public ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs) { Check(); return inner.StartPollAsync(code, poll, nowMs); }
+    public ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs) { Check(); return inner.EndPollAsync(code, pollId, nowMs); }
+    public ValueTask<PollDefinition?> GetPollAsync(RoomCode code, string pollId) { Check(); return inner.GetPollAsync(code, pollId); }
+    public ValueTask<PollOutcome> RecordPollResponseAsync(RoomCode code, string pollId, string clientId, ReadOnlyMemory<byte> response, long nowMs) { Check(); return inner.RecordPollResponseAsync(code, pollId, clientId, response, nowMs); }
+    public ValueTask<PollSnapshot?> GetPollResponsesAsync(RoomCode code, string pollId) { Check(); return inner.GetPollResponsesAsync(code, pollId); }
+}
