@@ -48,6 +48,19 @@ public sealed class RedisOutageRedisTests
     }
 
     [Fact]
+    public async Task The_scripts_are_loaded_at_connect_so_the_first_calls_need_no_fallback()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var connection = await RedisConnection.ConnectAsync(Options(server));
+        var store = new RedisRelayStore(connection);
+        var code = RedisTestServer.NewCode();
+
+        Assert.Equal(CreateRoomOutcome.Created, await store.CreateRoomAsync(code, new RoomConfig("k", "", 0, 0, 1), Now));
+        Assert.Equal(1, (await store.SetGameStateAsync(code, "{}"u8.ToArray(), Now)).Rev);
+        Assert.Equal(0, store.NoScriptFallbackCount);
+    }
+
+    [Fact]
     public async Task Connecting_to_a_server_that_is_not_there_fails_with_StoreUnavailable()
     {
         var options = new RedisStoreOptions { Host = "127.0.0.1", Port = RedisServer.FreePort(), ConnectTimeoutMs = 500, Password = "never-shown" };
