@@ -1,8 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
+using Cndr.Benchmarks.Scenarios;
 using Cndr.Core;
 using Cndr.Core.Store;
 using Cndr.Core.Store.Redis;
@@ -10,144 +7,54 @@ using Cndr.Core.Store.Redis;
 namespace Cndr.Benchmarks;
 
 /// <summary>
-/// The Redis store's hot-path calls against a local redis-server: building the EVALSHA (keys, bytes) and one round trip.
-/// Uses the server on <c>REDIS_PORT</c> (127.0.0.1) when set; otherwise starts <c>redis-server</c> on a free loopback port
-/// (persistence off) and stops it afterwards. <c>Pipelined64</c> issues 64 writes to 64 rooms before awaiting them,
-/// as a node's relay does under load (per-operation figures).
+/// What the Redis store and bus do before a command reaches the network: the room's key set (cached), per-client keys,
+/// and the binary envelope of a bus publication (room:updates) and its decoding on the receiving node.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class RedisCommandBenchmarks
 {
-    private const int Pipeline = 64;
-    private readonly byte[] _state = "{\"round\":3,\"currentPlayer\":\"5b0c3c2e-8f0e-4a53-9d8e-2a1f0d6c7b11\",\"board\":[1,2,3,4,5,6,7,8,9],\"scores\":{\"a\":10,\"b\":15}}"u8.ToArray();
-    private readonly byte[] _entry = "{\"clientId\":\"5b0c3c2e-8f0e-4a53-9d8e-2a1f0d6c7b11\",\"role\":\"player\",\"message\":{\"type\":\"move\",\"x\":3},\"timestamp\":1700000000000}"u8.ToArray();
-    private readonly byte[] _answer = "\"option_1\""u8.ToArray();
-    private readonly RoomCode[] _rooms = new RoomCode[Pipeline];
-    private readonly Task<StateWriteResult>[] _pending = new Task<StateWriteResult>[Pipeline];
-    private Process? _server;
-    private RedisConnection _connection = null!;
-    private RedisRelayStore _store = null!;
-    private long _now = 1_700_000_000_000;
+    private RoomCode _code;
+    private byte[] _nodeId = [];
+    private byte[] _packet = [];
+    private byte[] _envelope = [];
+    private byte[] _targetedEnvelope = [];
+    private string _clientId = "";
 
     [GlobalSetup]
-    public async Task SetupAsync()
+    public void Setup()
     {
-        var portText = Environment.GetEnvironmentVariable("REDIS_PORT");
-        int port;
-        if (portText is null)
-        {
-            port = FreePort();
-            _server = StartServer(port);
-        }
-        else
-        {
-            port = int.Parse(portText, CultureInfo.InvariantCulture);
-        }
+        RoomCode.TryParse("BENCH1", out _code);
+        _nodeId = WireSamples.Utf8(Guid.NewGuid().ToString("N"));
+        var message = WireSamples.EncodeGameStateEvent(WireSamples.GameState1K, 7);
+        _packet = message.Payload.ToArray();
+        message.Release();
 
-        _connection = await ConnectWithRetryAsync(port);
-        _store = new RedisRelayStore(_connection);
-        for (var i = 0; i < Pipeline; i++)
-        {
-            RoomCode.TryParse($"BENCH{i:D2}", out _rooms[i]);
-            await _store.DeleteRoomAsync(_rooms[i]);
-            await _store.CreateRoomAsync(_rooms[i], new RoomConfig("bench-key", "", 0, 0, 1), _now);
-        }
-
-        await _store.StartPollAsync(_rooms[0], new PollDefinition("q", PollType.SingleChoice, "?", ["a", "b"], true, 0), _now);
+        _clientId = Guid.NewGuid().ToString();
+        _envelope = RoomBusCodec.Encode(_nodeId, new RoomBusMessage(RoomBusKind.Deliver, RoomRecipients.Players | RoomRecipients.Audience, null, _packet));
+        _targetedEnvelope = RoomBusCodec.Encode(_nodeId, new RoomBusMessage(RoomBusKind.Deliver, RoomRecipients.Player, _clientId, _packet));
     }
 
-    [GlobalCleanup]
-    public async Task CleanupAsync()
-    {
-        foreach (var room in _rooms)
-        {
-            await _store.DeleteRoomAsync(room);
-        }
-
-        await _connection.DisposeAsync();
-        if (_server is { HasExited: false })
-        {
-            _server.Kill();
-            await _server.WaitForExitAsync();
-        }
-
-        _server?.Dispose();
-    }
-
-    [Benchmark(Baseline = true)]
-    public async Task<long> SetGameState() => (await _store.SetGameStateAsync(_rooms[0], _state, ++_now)).Rev;
-
+    /// <summary>The room's keys (set_game_state, enqueue, …) from the per-room cache.</summary>
     [Benchmark]
-    public async Task<EnqueueOutcome> EnqueueToHost()
-    {
-        var outcome = await _store.EnqueueToHostAsync(_rooms[1], _entry, 1000, ++_now);
-        if (outcome == EnqueueOutcome.QueueFull)
-        {
-            await _store.DrainToHostAsync(_rooms[1], 1000);
-        }
+    public int RoomKeys() => RedisKeys.For(_code).SetGameStateKeys.Length;
 
-        return outcome;
-    }
-
+    /// <summary>set_player_state's per-client keys (room:client:&lt;code&gt;:&lt;id&gt;, room:playerstate:&lt;code&gt;:&lt;id&gt;).</summary>
     [Benchmark]
-    public async Task<PollOutcome> RecordPollResponse() => await _store.RecordPollResponseAsync(_rooms[0], "q", "aud-1", _answer, ++_now);
-
-    [Benchmark(OperationsPerInvoke = Pipeline)]
-    public async Task SetGameStatePipelined64()
+    public int PlayerStateKeys()
     {
-        var now = ++_now;
-        for (var i = 0; i < Pipeline; i++)
-        {
-            _pending[i] = _store.SetGameStateAsync(_rooms[i], _state, now).AsTask();
-        }
-
-        await Task.WhenAll(_pending);
+        var keys = RedisKeys.For(_code);
+        return keys.Client(_clientId).GetHashCode() ^ keys.PlayerState(_clientId).GetHashCode();
     }
 
-    private static async Task<RedisConnection> ConnectWithRetryAsync(int port)
-    {
-        var options = new RedisStoreOptions { Host = "127.0.0.1", Port = port, ConnectTimeoutMs = 1000 };
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await RedisConnection.ConnectAsync(options);
-            }
-            catch (StoreUnavailableException) when (attempt < 50)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
+    /// <summary>Bus envelope of a 1 KiB game_state to players and audience (one array per publication).</summary>
+    [Benchmark]
+    public int BusEncodeBroadcast() => RoomBusCodec.Encode(_nodeId, new RoomBusMessage(RoomBusKind.Deliver, RoomRecipients.Players | RoomRecipients.Audience, null, _packet)).Length;
 
-    private static Process StartServer(int port)
-    {
-        var psi = new ProcessStartInfo("redis-server")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning" })
-        {
-            psi.ArgumentList.Add(a);
-        }
+    /// <summary>Bus envelope decoded on a receiving node (no target).</summary>
+    [Benchmark]
+    public int BusDecodeBroadcast() => RoomBusCodec.TryDecode(_envelope, out _, out var m) ? m.Packet.Length : 0;
 
-        var p = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start (install it or set REDIS_PORT)");
-        p.OutputDataReceived += static (_, _) => { };
-        p.ErrorDataReceived += static (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    /// <summary>Bus envelope with a target client id decoded (player_state to one player on another node).</summary>
+    [Benchmark]
+    public int BusDecodeTargeted() => RoomBusCodec.TryDecode(_targetedEnvelope, out _, out var m) ? m.Packet.Length : 0;
 }
