@@ -24,6 +24,10 @@ public sealed class AllocationBudgetTests : IClassFixture<AllocationBudgetTests.
 
     public static TheoryData<string> Operations => [.. Scenarios.Names];
 
+    private static bool IsOptimizedBuild =>
+        typeof(RelayHandler).Assembly.GetCustomAttributes(typeof(System.Diagnostics.DebuggableAttribute), false)
+            is not [System.Diagnostics.DebuggableAttribute { IsJITOptimizerDisabled: true }];
+
     [Theory]
     [MemberData(nameof(Operations))]
     public void OperationStaysWithinItsAllocationBudget(string operation)
@@ -43,6 +47,13 @@ public sealed class AllocationBudgetTests : IClassFixture<AllocationBudgetTests.
         }
 
         var perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / Measured;
+        if (!IsOptimizedBuild)
+        {
+            // Debug builds compile async state machines as classes: budgets are for the Release build that
+            // scripts/test.sh and CI run. Here only the synchronous completion above is checked.
+            return;
+        }
+
         Assert.True(perCall <= budget, $"{operation} allocates {perCall} B per call; its budget is {budget} B");
     }
 
