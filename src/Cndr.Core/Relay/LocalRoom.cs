@@ -99,6 +99,10 @@ internal sealed class LocalRoom(RoomCode code)
     /// <summary>The local session of a player by clientId. Caller holds <see cref="Gate"/>.</summary>
     public ClientSession? FindPlayer(string clientId) => _playersById.GetValueOrDefault(clientId);
 
+    /// <summary>The local player with this clientId (as characters), without allocating a string to look it up.</summary>
+    public ClientSession? FindPlayer(ReadOnlySpan<char> clientId) =>
+        _playersById.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(clientId, out var s) ? s : null;
+
     /// <summary>Caller holds <see cref="Gate"/>.</summary>
     public void AddAudience(ClientSession member) => _audience = [.. _audience, member];
 

@@ -91,7 +91,7 @@ public sealed partial class RelayHandler
             return;
         }
 
-        var clientId = ReadClientId(arg.Json.Span.Slice(idField.Start, idField.Length));
+        var clientId = ReadClientId(arg.Json.Span.Slice(idField.Start, idField.Length), session.Room);
         if (clientId is null)
         {
             RelayJson.Fail(session.Connection, evt.AckId, ErrorCode.InvalidPayload, "set_player_state"u8);
@@ -137,7 +137,11 @@ public sealed partial class RelayHandler
     }
 
     // A JSON string holding a UUID v4 → lower-case string, else null.
-    private static string? ReadClientId(ReadOnlySpan<byte> json)
+    /// <summary>
+    /// The clientId of a set_player_state, normalised to lower case. A player connected to this node lends its own
+    /// string (no allocation on the hot path); any other id is materialised once.
+    /// </summary>
+    private static string? ReadClientId(ReadOnlySpan<byte> json, LocalRoom? room)
     {
         var r = new Utf8JsonReader(json);
         r.Read();
@@ -152,6 +156,23 @@ public sealed partial class RelayHandler
             if (buf[i] is >= (byte)'A' and <= (byte)'F')
             {
                 buf[i] = (byte)(buf[i] + 32);
+            }
+        }
+
+        if (room is not null)
+        {
+            Span<char> chars = stackalloc char[36];
+            for (var i = 0; i < 36; i++)
+            {
+                chars[i] = (char)buf[i];
+            }
+
+            lock (room.Gate)
+            {
+                if (room.FindPlayer(chars) is { } local)
+                {
+                    return local.ClientId;
+                }
             }
         }
 
