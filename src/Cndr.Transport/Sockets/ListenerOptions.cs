@@ -31,8 +31,11 @@ public sealed class ListenerOptions
     /// <summary>Bytes buffered from the socket before the receive loop waits (per connection).</summary>
     public long ReceivePauseThreshold { get; set; } = 128 * 1024;
 
+    /// <summary>The block pool of the connection pipes (default: <see cref="BlockMemoryPool.Default"/>).</summary>
+    public System.Buffers.MemoryPool<byte> MemoryPool { get; set; } = BlockMemoryPool.Default;
+
     internal PipeOptions CreateSendOptions() => new(
-        pool: null,
+        pool: MemoryPool,
         readerScheduler: PipeScheduler.ThreadPool,
         writerScheduler: PipeScheduler.ThreadPool,
         pauseWriterThreshold: SendPauseThreshold,
@@ -41,7 +44,7 @@ public sealed class ListenerOptions
         useSynchronizationContext: false);
 
     internal PipeOptions CreateReceiveOptions() => new(
-        pool: null,
+        pool: MemoryPool,
         readerScheduler: PipeScheduler.ThreadPool,
         writerScheduler: PipeScheduler.ThreadPool,
         pauseWriterThreshold: ReceivePauseThreshold,
