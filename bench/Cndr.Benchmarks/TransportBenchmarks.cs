@@ -24,9 +24,9 @@ public class TransportBenchmarks
     private OutboundMessage _shared = null!;
     private EngineIOSession[] _sessions = [];
     private Pipe[] _pipes = [];
-    private static readonly BlockPool s_blocks = new();
+    private static readonly BlockMemoryPool s_blocks = new();
 
-    /// <summary>true: pipes use a reusing block pool (isolates the transport's own allocations); false: MemoryPool.Shared.</summary>
+    /// <summary>true: pipes use the listener's <see cref="BlockMemoryPool"/> (as in production); false: MemoryPool.Shared.</summary>
     [Params(true, false)]
     public bool PoolForPipes { get; set; }
 
@@ -134,37 +134,6 @@ public class TransportBenchmarks
         }
 
         return total;
-    }
-
-    /// <summary>A minimal reusing pool of 4 KiB blocks (as a socket server's pinned block pool would be).</summary>
-    private sealed class BlockPool : MemoryPool<byte>
-    {
-        private readonly System.Collections.Concurrent.ConcurrentStack<Block> _free = new();
-
-        public override int MaxBufferSize => 4096;
-
-        public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
-        {
-            if (minBufferSize > 4096)
-            {
-                return MemoryPool<byte>.Shared.Rent(minBufferSize);
-            }
-
-            return _free.TryPop(out var b) ? b : new Block(this);
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-        }
-
-        private sealed class Block(BlockPool owner) : IMemoryOwner<byte>
-        {
-            private readonly byte[] _array = new byte[4096];
-
-            public Memory<byte> Memory => _array;
-
-            public void Dispose() => owner._free.Push(this);
-        }
     }
 
     private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe

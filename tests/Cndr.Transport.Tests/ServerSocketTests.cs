@@ -292,6 +292,71 @@ public class ServerSocketTests
     }
 
     [Fact]
+    public async Task AConnectionThatDribblesAnIncompleteRequestHeadIsClosed()
+    {
+        await using var server = new TestServer(configureHttp: o => o.RequestHeadTimeoutMs = 300);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, server.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync("GET /health HTTP/1.1\r\nHost: x\r\n"u8.ToArray());
+
+        // Slowloris: one more header byte every 50 ms, never the blank line that ends the head.
+        using var cts = new CancellationTokenSource(s_timeout);
+        var read = stream.ReadAsync(new byte[64], cts.Token).AsTask();
+        var closed = false;
+        while (!cts.IsCancellationRequested)
+        {
+            if (read.IsCompleted)
+            {
+                closed = read.IsCompletedSuccessfully ? await read == 0 : read.Exception?.InnerException is IOException;
+                break;
+            }
+
+            try
+            {
+                await stream.WriteAsync("X"u8.ToArray(), cts.Token);
+            }
+            catch (IOException)
+            {
+                closed = true;
+                break;
+            }
+
+            await Task.WhenAny(read, Task.Delay(50, CancellationToken.None));
+        }
+
+        Assert.True(closed, "the server kept a connection whose request head never completed");
+    }
+
+    [Fact]
+    public async Task AKeepAliveConnectionServesRequestsSpacedLessThanTheHeadTimeout()
+    {
+        await using var server = new TestServer(configureHttp: o => o.RequestHeadTimeoutMs = 1000);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, server.Port);
+        var stream = tcp.GetStream();
+        var buffer = new byte[4096];
+        using var cts = new CancellationTokenSource(s_timeout);
+        for (var i = 0; i < 4; i++)
+        {
+            // Each head arrives in two parts 100 ms apart; 4 requests take longer than one timeout in total.
+            await stream.WriteAsync("GET /health HTTP/1.1\r\nHost: x\r\n"u8.ToArray(), cts.Token);
+            await Task.Delay(100, cts.Token);
+            await stream.WriteAsync("\r\n"u8.ToArray(), cts.Token);
+            var text = "";
+            while (!text.EndsWith("ok", StringComparison.Ordinal))
+            {
+                var n = await stream.ReadAsync(buffer, cts.Token);
+                Assert.NotEqual(0, n);
+                text += Encoding.UTF8.GetString(buffer, 0, n);
+            }
+
+            Assert.StartsWith("HTTP/1.1 200 ", text, StringComparison.Ordinal);
+            await Task.Delay(300, cts.Token);
+        }
+    }
+
+    [Fact]
     public async Task AClientThatStopsReadingIsDroppedAsASlowConsumer()
     {
         await using var server = new TestServer(o =>

@@ -232,6 +232,9 @@ public sealed class EngineIOServer : IHttpHandler
                 return;
             }
 
+            // The HTTP loop stays suspended under this call for the whole WebSocket session: give back the request's
+            // pooled head and header buffers now, so an idle WebSocket holds none (~1.5 KB each).
+            context.Request.ReleaseBuffers();
             await RunSessionLoopAsync(session, channel).ConfigureAwait(false);
         }
         finally

@@ -243,7 +243,7 @@ public sealed partial class EngineIOSession
         }
 
         // Wake the read loop so the connection ends.
-        ws.Connection.Transport.Input.CancelPendingRead();
+        ws.Connection.CancelPendingReadDeferred();
         detached?.TrySetResult();
         if (!IsClosed)
         {

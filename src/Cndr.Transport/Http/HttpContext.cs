@@ -1,11 +1,15 @@
 using System.Net;
+using Cndr.Transport.Internal;
 using Cndr.Transport.Sockets;
 
 namespace Cndr.Transport.Http;
 
 /// <summary>One request being handled: the request view, the response writer and the connection.</summary>
-public sealed class HttpContext
+public sealed class HttpContext : ITimerTarget
 {
+    // Bumped whenever a head deadline starts or ends: a timer entry with an older value is stale.
+    private long _headGeneration;
+
     internal HttpContext(TransportConnection connection, HttpServer server)
     {
         Connection = connection;
@@ -35,6 +39,27 @@ public sealed class HttpContext
 
     /// <summary>True once a handler took the connection over (WebSocket); the HTTP loop then leaves it alone.</summary>
     internal bool IsUpgraded { get; set; }
+
+    /// <summary>Starts the deadline for the next request head (one shared-timer entry).</summary>
+    internal void StartHeadDeadline(int timeoutMs)
+    {
+        if (timeoutMs > 0)
+        {
+            var generation = Interlocked.Increment(ref _headGeneration);
+            SharedTimer.Instance.Schedule(this, generation, MonotonicClock.NowMs + timeoutMs);
+        }
+    }
+
+    /// <summary>The head arrived (or the connection ends): the pending deadline becomes stale.</summary>
+    internal void EndHeadDeadline() => Interlocked.Increment(ref _headGeneration);
+
+    void ITimerTarget.OnTimer(long token, long dueMs)
+    {
+        if (token == Volatile.Read(ref _headGeneration))
+        {
+            Connection.Abort();
+        }
+    }
 }
 
 /// <summary>Handles requests routed to it.</summary>

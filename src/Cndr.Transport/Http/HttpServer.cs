@@ -58,10 +58,19 @@ public sealed class HttpServer : IConnectionHandler, IAsyncDisposable
         var context = new HttpContext(connection, this);
         var request = context.Request;
         var response = context.Response;
+        var headTimeout = _options.RequestHeadTimeoutMs;
+        var awaitingHead = false;
         try
         {
             while (true)
             {
+                if (!awaitingHead)
+                {
+                    // Slowloris: the whole head must arrive within the timeout.
+                    awaitingHead = true;
+                    context.StartHeadDeadline(headTimeout);
+                }
+
                 var result = await input.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
                 if (result.IsCanceled)
@@ -81,6 +90,9 @@ public sealed class HttpServer : IConnectionHandler, IAsyncDisposable
 
                     continue;
                 }
+
+                awaitingHead = false;
+                context.EndHeadDeadline();
 
                 if (status == HttpParseStatus.Error)
                 {
@@ -164,6 +176,7 @@ public sealed class HttpServer : IConnectionHandler, IAsyncDisposable
         }
         finally
         {
+            context.EndHeadDeadline();
             request.ReleaseBuffers();
         }
     }

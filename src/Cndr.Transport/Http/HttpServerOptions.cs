@@ -11,6 +11,13 @@ public sealed class HttpServerOptions
     /// <summary>Largest request line + headers; above it the answer is 431.</summary>
     public int MaxHeadBytes { get; set; } = 8 * 1024;
 
+    /// <summary>
+    /// Milliseconds a connection may take to deliver a complete request head, counted from when the server starts
+    /// waiting for it (accept, or the end of the previous response on a keep-alive connection); then it is closed
+    /// (slowloris). 0 = no limit. One shared-timer entry per request; no Timer per connection.
+    /// </summary>
+    public int RequestHeadTimeoutMs { get; set; } = 15_000;
+
     /// <summary>Default largest request body; above it the answer is 413. Routes may set their own.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 

@@ -41,8 +41,16 @@ public sealed class TransportConnection : ITimerTarget
         }
 
         _abort?.Invoke(this);
-        Transport.Input.CancelPendingRead();
+        CancelPendingReadDeferred();
     }
+
+    /// <summary>
+    /// Wakes the read loop from another thread. The socket pipes resume their reader inline (no thread hop per
+    /// message), so a direct CancelPendingRead would run the read loop's teardown on the caller's stack — e.g. in the
+    /// middle of a broadcast or on the shared timer thread. It goes to the thread pool instead (a rare path).
+    /// </summary>
+    internal void CancelPendingReadDeferred()
+        => ThreadPool.UnsafeQueueUserWorkItem(static c => c.Transport.Input.CancelPendingRead(), this, preferLocal: false);
 
     internal object? Socket { get; set; }
 
