@@ -5,6 +5,8 @@
 #   bash loadtests/perf-compare.sh            # all runs, reports in loadtests/reports/perf-<time>/
 #   RUNS="fanout connect" bash loadtests/perf-compare.sh    # a subset
 #   PERF_NO_BUILD=1 ...                        # skip the Release build
+#   CNDR_CMD="env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 dotnet src/Cndr.Host/bin/Release/net10.0/cndr.dll" ...
+#                                              # start cndr differently (e.g. a runtime knob); default: the Release build
 #
 # Runs (each bounded in time; everything on 127.0.0.1):
 #   fanout          50 rooms x (1 host + 8 players + 20 audience), 1 KiB states, 10 updates/s per room (14 000 deliveries/s)
@@ -46,7 +48,7 @@ fi
 load=("$root/loadtests/Cndr.LoadTests/bin/Release/net10.0/cndr-load")
 common=(--compare --redis-port "$redis_port" --admin-token perf
   --server-env ADMIN_TOKEN=perf --server-env RATE_LIMIT_MESSAGES=100000000 --server-env LOG_LEVEL=warn
-  --start "cndr=dotnet $root/src/Cndr.Host/bin/Release/net10.0/cndr.dll"
+  --start "cndr=${CNDR_CMD:-dotnet $root/src/Cndr.Host/bin/Release/net10.0/cndr.dll}"
   --start "node=node $root/loadtests/reference/server.mjs"
   --plain)
 rooms=(--rooms 50 --players 8 --audience 20 --size 1024)
