@@ -68,13 +68,13 @@ run() { # name, args...
 for r in $RUNS; do
   case $r in
     fanout) run fanout fanout "${rooms[@]}" "${gen[@]}" --rate 10 --duration 10s --warmup 3s ;;
-    fanout-sat) run fanout-sat fanout "${rooms[@]}" "${gen[@]}" --load saturate --rate-from 5 --rate-factor 1.5 --max-steps 7 --p99-max-ms 100 --duration 8s --warmup 3s ;;
+    fanout-sat) run fanout-sat fanout "${rooms[@]}" "${gen[@]}" --load saturate --rate-from 5 --rate-factor 1.5 --max-steps 8 --p99-max-ms 100 --duration 8s --warmup 3s ;;
     fanout-p99)
       rate=$(awk -F, '$1=="node" && $NF ~ /last good/ {print $4}' "$out/fanout-sat/steps.csv" 2>/dev/null | tail -1)
       if [ -z "$rate" ]; then echo "== fanout-p99: skipped (no baseline saturation rate in fanout-sat)"; continue; fi
       run fanout-p99 fanout "${rooms[@]}" "${gen[@]}" --rate "$rate" --duration 10s --warmup 3s --max-lost 1000000000 ;;
     inbound) run inbound inbound "${rooms[@]}" "${gen[@]}" --rate 2000 --duration 10s --warmup 3s ;;
-    inbound-sat) run inbound-sat inbound "${rooms[@]}" "${gen[@]}" --load saturate --rate-from 500 --rate-factor 1.5 --max-steps 7 --p99-max-ms 100 --duration 8s --warmup 3s ;;
+    inbound-sat) run inbound-sat inbound "${rooms[@]}" "${gen[@]}" --load saturate --rate-from 500 --rate-factor 1.5 --max-steps 9 --p99-max-ms 100 --duration 8s --warmup 3s ;;
     connect) run connect connect --rooms 20 --connections 10000 --rate 400 --hold 5s --duration 60s --warmup 3s ;;
     connect-sat) run connect-sat connect --rooms 20 --connections 3000 --load saturate --rate-from 200 --rate-factor 1.5 --max-steps 6 --p99-max-ms 100 --duration 30s --warmup 3s ;;
     *) echo "perf-compare: unknown run '$r'"; exit 2 ;;
