@@ -55,6 +55,9 @@ public static class Program
                                     stragglers with no progress)  --max-count N (10000000 per step)
           --max-lost N (0)  --max-errors N (0)   a step over these fails
           --setup-concurrency N (64) joins in flight during setup
+          --io-threads N (1)        generator receive threads (each one epoll loop serving its share of the connections)
+          --io-batch-us N (0)       after a wake-up with few ready connections, wait N µs before the next epoll_wait:
+                                    fewer wake-ups and context switches, at most N µs added to measured latency
           --no-ack                  fanout/inbound: emit without ack ids (no ack traffic; expected = sent;
                                     failures then show only as relay_error events and lost deliveries)
 
@@ -101,6 +104,8 @@ public static class Program
             return 2;
         }
 
+        Client.IoLoop.Threads = options.IoThreads;
+        Client.IoLoop.BatchMicros = options.IoBatchMicros;
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -38,27 +38,40 @@ internal enum HandshakeMode
 }
 
 /// <summary>
-/// A lean Socket.IO v4 client over one WebSocket: one reader per connection, received frames parsed in
-/// place in a pooled buffer (no string per message), sends masked and coalesced into a pooled buffer that
-/// is written by whoever finds the socket idle (sync-first; the async path only when the kernel pushes back).
+/// A lean Socket.IO v4 client over one WebSocket. Its socket is non-blocking and served by an
+/// <see cref="IoLoop"/> thread (epoll): received frames are parsed in place in the loop's shared buffer (no
+/// string per message, no per-connection receive buffer unless a frame is split across reads); sends are
+/// masked and coalesced into a pooled buffer that whoever finds the socket idle writes with a plain
+/// non-blocking send, continued by the loop on EPOLLOUT only when the kernel pushes back.
 /// </summary>
 internal sealed class LeanClient
 {
-    private const int ReceiveBufferSize = 16 * 1024;
     private const int SendBufferSize = 4 * 1024;
+    private const int MaxResponseHead = 8 * 1024;
+    private const int StateConnecting = 0;
+    private const int StateUpgrading = 1;
+    private const int StateOpen = 2;
+
+    private static int s_generation;
 
     private readonly Socket _socket;
+    private readonly int _fd;
+    private readonly IoLoop _loop;
+    private readonly ulong _key;
     private readonly IClientHandler _handler;
     private readonly object _sendLock = new();
     private readonly byte[]? _auth;
     private readonly HandshakeMode _mode;
     private readonly TaskCompletionSource<JoinResult> _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private byte[] _receive;
-    private int _receiveStart;
-    private int _receiveEnd;
+    private readonly string _upgradeKey;
+    private int _state;
+    private byte[]? _tail;
+    private int _tailLength;
     private byte[] _pending;
     private int _pendingLength;
     private byte[] _inFlight;
+    private int _inFlightLength;
+    private int _inFlightSent;
     private bool _sending;
     private uint _maskState;
     private int _nextAckId;
@@ -66,17 +79,29 @@ internal sealed class LeanClient
     private List<byte>? _fragments;
     private int _closed;
 
-    private LeanClient(Socket socket, IClientHandler handler, byte[]? auth, HandshakeMode mode)
+    private LeanClient(Socket socket, IClientHandler handler, byte[]? auth, HandshakeMode mode, TargetEndpoint endpoint)
     {
         _socket = socket;
+        _fd = (int)socket.SafeHandle.DangerousGetHandle();
         _handler = handler;
         _auth = auth;
         _mode = mode;
-        _receive = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
         _pending = ArrayPool<byte>.Shared.Rent(SendBufferSize);
         _inFlight = ArrayPool<byte>.Shared.Rent(SendBufferSize);
         _maskState = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
+        Generation = Interlocked.Increment(ref s_generation);
+        _loop = IoLoop.Next();
+        _key = IoLoop.Assign(this);
+        var request = LeanWebSocket.BuildUpgradeRequest(endpoint.HostHeader, endpoint.SocketIOPath, out _upgradeKey);
+        lock (_sendLock)
+        {
+            request.CopyTo(_pending, 0);
+            _pendingLength = request.Length;
+        }
     }
+
+    /// <summary>Distinguishes this client from earlier users of its <see cref="IoLoop"/> slot.</summary>
+    public int Generation { get; }
 
     /// <summary>Free slot for the scenario (room index, seat, …).</summary>
     public int Room { get; set; }
@@ -100,38 +125,114 @@ internal sealed class LeanClient
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <summary>
-    /// Connects, upgrades, and joins a room with <paramref name="joinJson"/> (the handshake object);
-    /// completes when <c>handshake_response</c> arrives (success or error) or the connect is refused.
+    /// Connects (non-blocking, finished by the I/O loop), upgrades, and joins a room with
+    /// <paramref name="joinJson"/> (the handshake object); completes when <c>handshake_response</c> arrives
+    /// (success or error) or the connect is refused.
     /// </summary>
     public static async Task<(LeanClient Client, JoinResult Result)> ConnectAsync(
         TargetEndpoint endpoint, byte[] joinJson, HandshakeMode mode, IClientHandler handler, CancellationToken cancellationToken)
     {
-        var socket = new Socket(endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        LeanClient? client = null;
+        var socket = new Socket(endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, Blocking = false };
+        var client = new LeanClient(socket, handler, joinJson, mode, endpoint);
         try
         {
-            await socket.ConnectAsync(new IPEndPoint(endpoint.Address, endpoint.Port), cancellationToken);
-            client = new LeanClient(socket, handler, joinJson, mode);
-            var leftover = await LeanWebSocket.UpgradeAsync(socket, endpoint.HostHeader, endpoint.SocketIOPath, client._receive, cancellationToken);
-            client._receiveEnd = leftover;
-            _ = client.ReadLoopAsync();
+            client.Start(new IPEndPoint(endpoint.Address, endpoint.Port));
             using var reg = cancellationToken.Register(static c => ((LeanClient)c!).Close(), client);
             var result = await client._joined.Task;
             return (client, result);
         }
         catch
         {
-            if (client is not null)
-            {
-                client.Close();
-            }
-            else
-            {
-                socket.Dispose();
-            }
-
+            client.Close();
             throw;
         }
+    }
+
+    private void Start(IPEndPoint remote)
+    {
+        var connected = false;
+        try
+        {
+            _socket.Connect(remote);
+            connected = true;
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
+        }
+        catch (SocketException e)
+        {
+            Fail($"connect to {remote} failed: {e.SocketErrorCode}");
+            return;
+        }
+
+        // Registered only after connect() started: an unconnected socket reports EPOLLOUT|EPOLLHUP at once.
+        if (!_loop.Add(_fd, _key, IoLoop.EpollIn | IoLoop.EpollRdHup | (connected ? 0 : IoLoop.EpollOut)))
+        {
+            Fail("epoll_ctl(ADD) failed");
+            return;
+        }
+
+        if (connected)
+        {
+            OnConnected();
+        }
+    }
+
+    private void OnConnected()
+    {
+        _state = StateUpgrading;
+        lock (_sendLock)
+        {
+            _sending = true;
+        }
+
+        // The upgrade request sits in the pending buffer since construction.
+        PumpSends();
+    }
+
+    /// <summary>Called by the I/O loop with the ready events and its shared receive buffer.</summary>
+    internal void OnReady(uint events, byte[] buffer)
+    {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            return;
+        }
+
+        if (_state == StateConnecting)
+        {
+            var error = _socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int e ? e : -1;
+            if (error != 0)
+            {
+                Fail($"connect failed: {(error > 0 ? ((SocketError)error).ToString() : "unknown")}");
+                return;
+            }
+
+            if ((events & IoLoop.EpollOut) == 0)
+            {
+                return;
+            }
+
+            _loop.Modify(_fd, _key, IoLoop.EpollIn | IoLoop.EpollRdHup);
+            OnConnected();
+            return;
+        }
+
+        if ((events & IoLoop.EpollOut) != 0)
+        {
+            OnWritable();
+        }
+
+        if ((events & (IoLoop.EpollIn | IoLoop.EpollHup | IoLoop.EpollErr | IoLoop.EpollRdHup)) != 0)
+        {
+            Receive(buffer);
+        }
+    }
+
+    /// <summary>Fails the join (if still pending) with <paramref name="message"/> and closes.</summary>
+    internal void Fail(string message)
+    {
+        _joined.TrySetException(new IOException(message));
+        Close();
     }
 
     /// <summary>Emits <c>42&lt;ackId&gt;["event",body]</c> (no ack id when <paramref name="withAck"/> is false; returns 0); returns the ack id. Ack arrives at <see cref="IClientHandler.OnAck"/>.</summary>
@@ -223,7 +324,7 @@ internal sealed class LeanClient
     {
         lock (_sendLock)
         {
-            if (_sending || _pendingLength == 0 || _closed != 0)
+            if (_sending || _pendingLength == 0 || _closed != 0 || _state == StateConnecting)
             {
                 return;
             }
@@ -234,62 +335,76 @@ internal sealed class LeanClient
         PumpSends();
     }
 
+    /// <summary>Runs while this thread owns the send side (<c>_sending</c>): writes until nothing is pending or the kernel pushes back.</summary>
     private void PumpSends()
     {
         while (true)
         {
-            byte[] buffer;
-            int length;
-            lock (_sendLock)
+            if (_inFlightSent == _inFlightLength)
             {
-                if (_pendingLength == 0 || _closed != 0)
+                lock (_sendLock)
                 {
-                    _sending = false;
+                    if (_pendingLength == 0 || _closed != 0)
+                    {
+                        _sending = false;
+                        return;
+                    }
+
+                    (_pending, _inFlight) = (_inFlight, _pending);
+                    _inFlightLength = _pendingLength;
+                    _inFlightSent = 0;
+                    _pendingLength = 0;
+                }
+            }
+
+            while (_inFlightSent < _inFlightLength)
+            {
+                int n;
+                SocketError error;
+                try
+                {
+                    n = _socket.Send(_inFlight.AsSpan(_inFlightSent, _inFlightLength - _inFlightSent), SocketFlags.None, out error);
+                }
+                catch (ObjectDisposedException)
+                {
+                    Close();
                     return;
                 }
 
-                buffer = _pending;
-                length = _pendingLength;
-                _pending = _inFlight;
-                _inFlight = buffer;
-                _pendingLength = 0;
-            }
+                if (error == SocketError.WouldBlock)
+                {
+                    // Keep owning the send side; the loop continues on EPOLLOUT.
+                    _loop.Modify(_fd, _key, IoLoop.EpollIn | IoLoop.EpollRdHup | IoLoop.EpollOut);
+                    return;
+                }
 
-            ValueTask<int> pending;
-            try
-            {
-                pending = _socket.SendAsync(buffer.AsMemory(0, length), SocketFlags.None);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                Close();
-                return;
-            }
+                if (error != SocketError.Success)
+                {
+                    Close();
+                    return;
+                }
 
-            if (!pending.IsCompletedSuccessfully || pending.Result != length)
-            {
-                _ = SendAwaitedAsync(pending, buffer, length);
-                return;
+                _inFlightSent += n;
             }
         }
     }
 
-    private async Task SendAwaitedAsync(ValueTask<int> pending, byte[] buffer, int length)
+    /// <summary>EPOLLOUT: only registered while a send is blocked, by the thread that owns the send side.</summary>
+    private void OnWritable()
     {
-        try
+        bool owner;
+        lock (_sendLock)
         {
-            var sent = await pending;
-            while (sent < length)
-            {
-                sent += await _socket.SendAsync(buffer.AsMemory(sent, length - sent), SocketFlags.None);
-            }
+            owner = _sending;
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+
+        if (!owner)
         {
-            Close();
             return;
         }
 
+        // Drop write interest first (while still owning the send side), then continue.
+        _loop.Modify(_fd, _key, IoLoop.EpollIn | IoLoop.EpollRdHup);
         PumpSends();
     }
 
@@ -312,6 +427,8 @@ internal sealed class LeanClient
             return;
         }
 
+        _loop.Remove(_fd);
+        IoLoop.Release(_key);
         try
         {
             _socket.Dispose();
@@ -342,70 +459,158 @@ internal sealed class LeanClient
         _handler.OnClosed(this);
     }
 
-    private async Task ReadLoopAsync()
+    /// <summary>
+    /// Reads what the socket has into the loop's shared buffer (after any tail kept from the last read) and
+    /// handles it in place; reads again only when a read filled the buffer. An incomplete frame is kept in
+    /// a per-connection buffer until the next wake-up.
+    /// </summary>
+    private void Receive(byte[] shared)
     {
-        try
+        var work = shared;
+        var filled = 0;
+        if (_tailLength > 0)
         {
-            // Bytes that arrived with the upgrade response.
-            if (_receiveEnd > 0 && !ProcessFrames())
+            var tail = _tail!;
+            filled = _tailLength;
+            _tail = null;
+            _tailLength = 0;
+            if (filled <= shared.Length / 2)
+            {
+                tail.AsSpan(0, filled).CopyTo(shared);
+                ArrayPool<byte>.Shared.Return(tail);
+            }
+            else
+            {
+                // A frame larger than half the shared buffer: keep reading into the (growing) tail itself.
+                work = tail.Length - filled < 16 * 1024 ? Grow(tail, filled) : tail;
+            }
+        }
+
+        for (var reads = 0; reads < 8; reads++)
+        {
+            var space = work.Length - filled;
+            int n;
+            SocketError error;
+            try
+            {
+                n = _socket.Receive(work.AsSpan(filled, space), SocketFlags.None, out error);
+            }
+            catch (ObjectDisposedException)
             {
                 return;
             }
 
-            while (Volatile.Read(ref _closed) == 0)
+            if (error == SocketError.WouldBlock)
             {
-                if (_receiveEnd == _receive.Length)
+                break;
+            }
+
+            if (error != SocketError.Success || n == 0)
+            {
+                Close();
+                return;
+            }
+
+            var total = filled + n;
+            var consumed = Process(work.AsSpan(0, total));
+            if (consumed < 0)
+            {
+                Close();
+                return;
+            }
+
+            filled = total - consumed;
+            if (filled > 0 && consumed > 0)
+            {
+                work.AsSpan(consumed, filled).CopyTo(work);
+            }
+
+            if (n < space || Volatile.Read(ref _closed) != 0)
+            {
+                break;
+            }
+
+            if (filled > work.Length / 2)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(work.Length * 2);
+                work.AsSpan(0, filled).CopyTo(bigger);
+                if (work != shared)
                 {
-                    MakeRoom();
+                    ArrayPool<byte>.Shared.Return(work);
                 }
 
-                var n = await _socket.ReceiveAsync(_receive.AsMemory(_receiveEnd), SocketFlags.None);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                _receiveEnd += n;
-                if (!ProcessFrames())
-                {
-                    break;
-                }
+                work = bigger;
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+
+        if (filled > 0)
         {
+            if (work == shared)
+            {
+                _tail = ArrayPool<byte>.Shared.Rent(Math.Max(filled, 4096));
+                shared.AsSpan(0, filled).CopyTo(_tail);
+            }
+            else
+            {
+                _tail = work;
+            }
+
+            _tailLength = filled;
         }
-        finally
+        else if (work != shared)
         {
-            Close();
-            ArrayPool<byte>.Shared.Return(_receive);
+            ArrayPool<byte>.Shared.Return(work);
         }
     }
 
-    private void MakeRoom()
+    private static byte[] Grow(byte[] buffer, int length)
     {
-        if (_receiveStart > 0)
-        {
-            _receive.AsSpan(_receiveStart, _receiveEnd - _receiveStart).CopyTo(_receive);
-            _receiveEnd -= _receiveStart;
-            _receiveStart = 0;
-        }
-
-        if (_receiveEnd == _receive.Length)
-        {
-            var bigger = ArrayPool<byte>.Shared.Rent(_receive.Length * 2);
-            _receive.AsSpan(0, _receiveEnd).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_receive);
-            _receive = bigger;
-        }
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(buffer.Length * 2, length + (64 * 1024)));
+        buffer.AsSpan(0, length).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return bigger;
     }
 
-    /// <summary>Handles every complete frame in the buffer; false when the connection must end.</summary>
-    private bool ProcessFrames()
+    /// <summary>Handles the upgrade response, then every complete frame; returns bytes consumed, or -1 to close.</summary>
+    private int Process(ReadOnlySpan<byte> data)
     {
+        var offset = 0;
+        if (_state == StateUpgrading)
+        {
+            var end = data.IndexOf("\r\n\r\n"u8);
+            if (end < 0)
+            {
+                if (data.Length > MaxResponseHead)
+                {
+                    Fail("WebSocket upgrade: response head too large");
+                    return -1;
+                }
+
+                return 0;
+            }
+
+            var failure = LeanWebSocket.CheckUpgradeResponse(data[..end], _upgradeKey);
+            if (failure is not null)
+            {
+                Fail(failure);
+                return -1;
+            }
+
+            _state = StateOpen;
+            offset = end + 4;
+        }
+
+        var frames = ProcessFrames(data[offset..]);
+        return frames < 0 ? -1 : offset + frames;
+    }
+
+    /// <summary>Handles every complete frame in <paramref name="data"/>; returns bytes consumed, or -1 when the connection must end.</summary>
+    private int ProcessFrames(ReadOnlySpan<byte> data)
+    {
+        var start = 0;
         while (true)
         {
-            var available = _receive.AsSpan(_receiveStart, _receiveEnd - _receiveStart);
+            var available = data[start..];
             if (!LeanWebSocket.TryParseFrame(available, out var fin, out var opcode, out var headerLength, out var payloadLength, out var error))
             {
                 break;
@@ -413,7 +618,7 @@ internal sealed class LeanClient
 
             if (error is not null || payloadLength > 64L * 1024 * 1024)
             {
-                return false;
+                return -1;
             }
 
             if (available.Length < headerLength + payloadLength)
@@ -422,13 +627,13 @@ internal sealed class LeanClient
             }
 
             var payload = available.Slice(headerLength, (int)payloadLength);
-            _receiveStart += headerLength + (int)payloadLength;
+            start += headerLength + (int)payloadLength;
             switch (opcode)
             {
                 case LeanWebSocket.OpText when fin && _fragments is null:
                     if (!HandleEngineIO(payload))
                     {
-                        return false;
+                        return -1;
                     }
 
                     break;
@@ -441,7 +646,7 @@ internal sealed class LeanClient
                         _fragments = null;
                         if (!HandleEngineIO(whole))
                         {
-                            return false;
+                            return -1;
                         }
                     }
 
@@ -451,19 +656,13 @@ internal sealed class LeanClient
                     Flush();
                     break;
                 case LeanWebSocket.OpClose:
-                    return false;
+                    return -1;
                 default:
                     break;
             }
         }
 
-        if (_receiveStart == _receiveEnd)
-        {
-            _receiveStart = 0;
-            _receiveEnd = 0;
-        }
-
-        return true;
+        return start;
     }
 
     private void Enqueue(ReadOnlySpan<byte> payload, byte opcode)

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Net.Sockets;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -163,59 +162,29 @@ internal static class LeanWebSocket
         return true;
     }
 
-    /// <summary>
-    /// Performs the HTTP/1.1 upgrade (RFC 6455 §4.1) on a connected socket. Bytes received after the
-    /// response head (the first frames) are copied to <paramref name="leftover"/>; returns their count.
-    /// </summary>
-    public static async Task<int> UpgradeAsync(Socket socket, string host, string pathAndQuery, Memory<byte> leftover, CancellationToken cancellationToken)
+    /// <summary>The HTTP/1.1 upgrade request (RFC 6455 §4.1) with a fresh key, returned in <paramref name="key"/>.</summary>
+    public static byte[] BuildUpgradeRequest(string host, string pathAndQuery, out string key)
     {
         Span<byte> keyBytes = stackalloc byte[16];
         RandomNumberGenerator.Fill(keyBytes);
-        var key = Convert.ToBase64String(keyBytes);
-        var request = Encoding.ASCII.GetBytes(
+        key = Convert.ToBase64String(keyBytes);
+        return Encoding.ASCII.GetBytes(
             $"GET {pathAndQuery} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
             $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n");
-        await socket.SendAsync(request, SocketFlags.None, cancellationToken);
+    }
 
-        var head = new byte[4096];
-        var filled = 0;
-        while (true)
+    /// <summary>Checks a response head (without the final CRLFCRLF): null when it is a valid 101 for <paramref name="key"/>, else why not.</summary>
+    public static string? CheckUpgradeResponse(ReadOnlySpan<byte> head, string key)
+    {
+        var text = Encoding.ASCII.GetString(head);
+        if (!text.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
         {
-            if (filled == head.Length)
-            {
-                throw new IOException("WebSocket upgrade: response head too large");
-            }
-
-            var n = await socket.ReceiveAsync(head.AsMemory(filled), SocketFlags.None, cancellationToken);
-            if (n == 0)
-            {
-                throw new IOException("WebSocket upgrade: connection closed before the response");
-            }
-
-            filled += n;
-            var end = head.AsSpan(0, filled).IndexOf("\r\n\r\n"u8);
-            if (end < 0)
-            {
-                continue;
-            }
-
-            var text = Encoding.ASCII.GetString(head, 0, end);
-            if (!text.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
-            {
-                var firstLine = text.Split("\r\n")[0];
-                throw new IOException($"WebSocket upgrade refused: {firstLine}");
-            }
-
-            var expected = ExpectedAccept(key);
-            if (!text.Contains("sec-websocket-accept: " + expected, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new IOException("WebSocket upgrade: Sec-WebSocket-Accept does not match");
-            }
-
-            var rest = filled - (end + 4);
-            head.AsSpan(end + 4, rest).CopyTo(leftover.Span);
-            return rest;
+            return $"WebSocket upgrade refused: {text.Split("\r\n")[0]}";
         }
+
+        return text.Contains("sec-websocket-accept: " + ExpectedAccept(key), StringComparison.OrdinalIgnoreCase)
+            ? null
+            : "WebSocket upgrade: Sec-WebSocket-Accept does not match";
     }
 
     private static string ExpectedAccept(string key)

@@ -83,16 +83,54 @@ internal static class ProcStats
     /// <summary>utime + stime in seconds, or NaN when the process cannot be read.</summary>
     public static double CpuSeconds(int pid)
     {
+        var (user, sys) = CpuSplit(pid);
+        return user + sys;
+    }
+
+    /// <summary>(utime, stime) in seconds, or NaNs when the process cannot be read.</summary>
+    public static (double User, double Sys) CpuSplit(int pid)
+    {
         try
         {
             var text = File.ReadAllText(pid == 0 ? "/proc/self/stat" : $"/proc/{pid}/stat");
             // comm may contain spaces and parentheses: fields start after the last ')'.
             var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
             // fields[0] is field 3 (state); utime is field 14, stime field 15.
-            return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) +
-                    long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / TicksPerSecond;
+            return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) / TicksPerSecond,
+                    long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture) / TicksPerSecond);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return (double.NaN, double.NaN);
+        }
+    }
+
+    public static (double User, double Sys) CpuSplit(IReadOnlyList<int> pids)
+    {
+        if (pids.Count == 0)
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        double user = 0, sys = 0;
+        foreach (var pid in pids)
+        {
+            var (u, s) = CpuSplit(pid);
+            user += u;
+            sys += s;
+        }
+
+        return (user, sys);
+    }
+
+    /// <summary>The 1-minute load average (/proc/loadavg), or NaN.</summary>
+    public static double LoadAverage()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
             return double.NaN;
         }

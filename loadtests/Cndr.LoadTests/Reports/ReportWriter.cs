@@ -55,7 +55,7 @@ internal static class ReportWriter
         sb.AppendLine($"- command: `{options.CommandLine}`");
         sb.AppendLine($"- targets: {string.Join("; ", options.Targets.Select(t => $"{t.Label} = {(t.StartCommand ?? string.Join(",", t.Urls))}"))}");
         sb.AppendLine(string.Create(s_c, $"- load: {options.Shape}, step duration {options.Duration.TotalSeconds:0.#} s, warm-up {options.Warmup.TotalSeconds:0.#} s, rooms {options.Rooms}, players {options.Players}, audience {options.Audience}, size {options.SizeBytes} B"));
-        sb.AppendLine("- CPU figures: server utime+stime from /proc/PID/stat over the step (connect: over the ramp), divided by the units of work; generator = this process.");
+        sb.AppendLine("- CPU figures: server utime+stime from /proc/PID/stat over the step (connect: over the ramp), divided by the units of work; generator = this process; each split into user and kernel (sys) time. load avg = 1-minute load average at the end of the step (other work on the machine).");
         sb.AppendLine();
         sb.AppendLine("## Steps");
         sb.AppendLine();
@@ -165,7 +165,7 @@ internal static class ReportWriter
 
     private static string StepsCsv(IReadOnlyList<StepResult> results)
     {
-        var sb = new StringBuilder("target,scenario,step,rate,rate_unit,unit,duration_s,active_s,connections,sent,acked,units,lost,errors,throughput,latency_count,mean_ms,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,server_cpu_s,server_cpu_us_per_unit,server_cpu_pct,generator_cpu_s,generator_cpu_us_per_unit,generator_cpu_pct,server_rss_before_kb,server_rss_after_kb,rss_bytes_per_connection,passed,verdict\n");
+        var sb = new StringBuilder("target,scenario,step,rate,rate_unit,unit,duration_s,active_s,connections,sent,acked,units,lost,errors,throughput,latency_count,mean_ms,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,server_cpu_s,server_cpu_us_per_unit,server_cpu_pct,server_sys_us_per_unit,generator_cpu_s,generator_cpu_us_per_unit,generator_sys_us_per_unit,generator_cpu_pct,load_avg_1m,io_events_per_wakeup,server_rss_before_kb,server_rss_after_kb,rss_bytes_per_connection,passed,verdict\n");
         foreach (var r in results)
         {
             sb.AppendLine(string.Join(',', new[]
@@ -176,7 +176,8 @@ internal static class ReportWriter
                 r.Throughput.ToString("0.##", s_c), r.LatencyCount.ToString(s_c), r.MeanMs.ToString("0.###", s_c), r.P50Ms.ToString("0.###", s_c),
                 r.P90Ms.ToString("0.###", s_c), r.P99Ms.ToString("0.###", s_c), r.P999Ms.ToString("0.###", s_c), r.MaxMs.ToString("0.###", s_c),
                 Tables.Fmt(r.ServerCpuSeconds, "0.###"), Tables.Fmt(r.ServerCpuMicrosPerUnit, "0.###"), Tables.Fmt(r.ServerCpuPercent, "0.#"),
-                r.GeneratorCpuSeconds.ToString("0.###", s_c), Tables.Fmt(r.GeneratorCpuMicrosPerUnit, "0.###"), Tables.Fmt(r.GeneratorCpuPercent, "0.#"),
+                Tables.Fmt(r.ServerSysMicrosPerUnit, "0.###"), r.GeneratorCpuSeconds.ToString("0.###", s_c), Tables.Fmt(r.GeneratorCpuMicrosPerUnit, "0.###"),
+                Tables.Fmt(r.GeneratorSysMicrosPerUnit, "0.###"), Tables.Fmt(r.GeneratorCpuPercent, "0.#"), Tables.Fmt(r.LoadAverage, "0.##"), Tables.Fmt(r.IoEventsPerWakeup, "0.##"),
                 r.ServerRssBeforeKb.ToString(s_c), r.ServerRssAfterKb.ToString(s_c), Tables.Fmt(r.RssBytesPerConnection, "0"),
                 r.Passed ? "true" : "false", Csv(r.Verdict ?? ""),
             }));

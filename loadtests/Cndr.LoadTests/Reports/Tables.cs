@@ -15,13 +15,13 @@ internal static class Tables
     public static string StepsMarkdown(IReadOnlyList<StepResult> results)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| target | scenario | step | rate | conns | throughput | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | lost | errors | server CPU µs/unit | server CPU % | gen CPU µs/unit | gen CPU % | RSS/conn KiB | verdict |");
-        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        sb.AppendLine("| target | scenario | step | rate | conns | throughput | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | lost | errors | server CPU µs/unit (sys) | server CPU % | gen CPU µs/unit (sys) | gen CPU % | load avg | RSS/conn KiB | verdict |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in results)
         {
             sb.Append(s_c, $"| {r.Target} | {r.Scenario} | {r.Step} | {r.Rate:0.##} {r.RateUnit} | {r.Connections} | {r.Throughput:N0} {r.Unit}/s | ");
             sb.Append(s_c, $"{r.P50Ms:0.00} | {r.P90Ms:0.00} | {r.P99Ms:0.00} | {r.P999Ms:0.00} | {r.MaxMs:0.00} | {r.Lost} | {r.Errors} | ");
-            sb.Append(s_c, $"{Fmt(r.ServerCpuMicrosPerUnit)} | {Fmt(r.ServerCpuPercent, "0")} | {Fmt(r.GeneratorCpuMicrosPerUnit)} | {Fmt(r.GeneratorCpuPercent, "0")} | ");
+            sb.Append(s_c, $"{Fmt(r.ServerCpuMicrosPerUnit)} ({Fmt(r.ServerSysMicrosPerUnit)}) | {Fmt(r.ServerCpuPercent, "0")} | {Fmt(r.GeneratorCpuMicrosPerUnit)} ({Fmt(r.GeneratorSysMicrosPerUnit)}) | {Fmt(r.GeneratorCpuPercent, "0")} | {Fmt(r.LoadAverage)} | ");
             sb.Append(s_c, $"{Fmt(r.RssBytesPerConnection / 1024, "0.0")} | {(r.Verdict ?? "").Replace("|", "/", StringComparison.Ordinal)} |");
             sb.AppendLine();
         }
@@ -41,8 +41,13 @@ internal static class Tables
         ("lost", r => r.Lost, true),
         ("errors", r => r.Errors, true),
         ("server CPU µs/unit", r => r.ServerCpuMicrosPerUnit, true),
+        ("server CPU µs/unit, kernel part", r => r.ServerSysMicrosPerUnit, true),
         ("server CPU s", r => r.ServerCpuSeconds, true),
+        ("server CPU %", r => r.ServerCpuPercent, true),
         ("generator CPU µs/unit", r => r.GeneratorCpuMicrosPerUnit, true),
+        ("generator CPU µs/unit, kernel part", r => r.GeneratorSysMicrosPerUnit, true),
+        ("generator CPU %", r => r.GeneratorCpuPercent, true),
+        ("load average (1 min)", r => r.LoadAverage, true),
         ("server RSS after (MiB)", r => r.ServerRssAfterKb < 0 ? double.NaN : r.ServerRssAfterKb / 1024.0, true),
         ("RSS per connection (KiB)", r => r.RssBytesPerConnection / 1024, true),
     ];

@@ -97,6 +97,12 @@ internal sealed class Options
 
     public int Nodes { get; set; } = 1;
 
+    /// <summary>Receive threads of the generator (epoll loops).</summary>
+    public int IoThreads { get; set; } = 1;
+
+    /// <summary>Generator receive loop: pause after a sparse wake-up, in µs (0 = off).</summary>
+    public int IoBatchMicros { get; set; }
+
     public string? RedisHost { get; set; } = "127.0.0.1";
 
     public int? RedisPort { get; set; }
@@ -200,6 +206,8 @@ internal sealed class Options
                 case "--no-report": o.NoReport = true; break;
                 case "--plain": o.Plain = true; break;
                 case "--no-ack": o.NoAck = true; break;
+                case "--io-threads": o.IoThreads = Int(a, Value(), 1, 64); break;
+                case "--io-batch-us": o.IoBatchMicros = Int(a, Value(), 0, 10_000); break;
                 default:
                     if (a.StartsWith('-'))
                     {

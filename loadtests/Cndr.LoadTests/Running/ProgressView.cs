@@ -50,7 +50,9 @@ internal sealed class PlainView : IProgressView
     public static string Summary(StepResult r) =>
         $"[{r.Target}] {r.Scenario} step {r.Step} {(r.Passed ? "OK" : "FAIL")}: {r.Throughput:N0} {r.Unit}/s, lost {r.Lost}, errors {r.Errors}, " +
         $"p50 {r.P50Ms:0.00} p90 {r.P90Ms:0.00} p99 {r.P99Ms:0.00} p99.9 {r.P999Ms:0.00} max {r.MaxMs:0.00} ms, " +
-        $"server CPU {Tables.Fmt(r.ServerCpuMicrosPerUnit)} µs/{r.Unit} ({Tables.Fmt(r.ServerCpuPercent)}%), generator {Tables.Fmt(r.GeneratorCpuMicrosPerUnit)} µs/{r.Unit} ({Tables.Fmt(r.GeneratorCpuPercent)}%)" +
+        $"server CPU {Tables.Fmt(r.ServerCpuMicrosPerUnit)} µs/{r.Unit} (sys {Tables.Fmt(r.ServerSysMicrosPerUnit)}; {Tables.Fmt(r.ServerCpuPercent)}%), " +
+        $"generator {Tables.Fmt(r.GeneratorCpuMicrosPerUnit)} µs/{r.Unit} (sys {Tables.Fmt(r.GeneratorSysMicrosPerUnit)}; {Tables.Fmt(r.GeneratorCpuPercent)}%), " +
+        $"load avg {Tables.Fmt(r.LoadAverage)}, {Tables.Fmt(r.IoEventsPerWakeup)} ready conns/wake-up" +
         (double.IsNaN(r.RssBytesPerConnection) ? "" : $", RSS/conn {r.RssBytesPerConnection / 1024:0.0} KiB") +
         (r.Passed ? "" : $" — {r.Verdict}");
 }

@@ -212,8 +212,9 @@ internal sealed class Runner(Options options, IProgressView view)
             Unit = scenario.Unit,
         };
         view.StepStarted(result, plan);
-        var server0 = ProcStats.CpuSeconds(target.Pids);
-        var self0 = ProcStats.CpuSeconds(0);
+        var server0 = ProcStats.CpuSplit(target.Pids);
+        var self0 = ProcStats.CpuSplit(0);
+        var io0 = IoLoop.Counters;
         var sw = Stopwatch.StartNew();
         using var samplerStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var sampler = SampleAsync(meter, result, sw, samplerStop.Token);
@@ -229,8 +230,11 @@ internal sealed class Runner(Options options, IProgressView view)
         }
 
         var wall = sw.Elapsed.TotalSeconds;
-        var server1 = ProcStats.CpuSeconds(target.Pids);
-        var self1 = ProcStats.CpuSeconds(0);
+        var server1 = ProcStats.CpuSplit(target.Pids);
+        var self1 = ProcStats.CpuSplit(0);
+        var io1 = IoLoop.Counters;
+        result.LoadAverage = ProcStats.LoadAverage();
+        result.IoEventsPerWakeup = io1.Wakeups > io0.Wakeups ? (io1.Events - io0.Events) / (double)(io1.Wakeups - io0.Wakeups) : double.NaN;
         meter.TakeInterval();
         var h = meter.Total;
         result.DurationSeconds = wall;
@@ -255,15 +259,21 @@ internal sealed class Runner(Options options, IProgressView view)
             result.MaxMs = HdrHistogram.HistogramExtensions.GetMaxValue(h) / 1000.0;
         }
 
-        var serverCpu = outcome.CpuWindowServerSeconds ?? (server1 - server0);
-        var selfCpu = outcome.CpuWindowGeneratorSeconds ?? (self1 - self0);
-        var cpuWindow = outcome.CpuWindowServerSeconds is null ? wall : outcome.ActiveSeconds;
+        var serverSplit = outcome.CpuWindowServer ?? (server1.User - server0.User, server1.Sys - server0.Sys);
+        var selfSplit = outcome.CpuWindowGenerator ?? (self1.User - self0.User, self1.Sys - self0.Sys);
+        var serverCpu = serverSplit.User + serverSplit.Sys;
+        var selfCpu = selfSplit.User + selfSplit.Sys;
+        var cpuWindow = outcome.CpuWindowServer is null ? wall : outcome.ActiveSeconds;
         result.ServerCpuSeconds = serverCpu;
+        result.ServerSysSeconds = serverSplit.Sys;
         result.GeneratorCpuSeconds = selfCpu;
+        result.GeneratorSysSeconds = selfSplit.Sys;
         if (outcome.Units > 0)
         {
             result.ServerCpuMicrosPerUnit = serverCpu * 1e6 / outcome.Units;
+            result.ServerSysMicrosPerUnit = serverSplit.Sys * 1e6 / outcome.Units;
             result.GeneratorCpuMicrosPerUnit = selfCpu * 1e6 / outcome.Units;
+            result.GeneratorSysMicrosPerUnit = selfSplit.Sys * 1e6 / outcome.Units;
         }
 
         if (cpuWindow > 0)

@@ -60,7 +60,23 @@ internal sealed class StepResult
 
     public double ServerCpuPercent { get; set; } = double.NaN;
 
+    /// <summary>Kernel part of <see cref="ServerCpuSeconds"/> (stime).</summary>
+    public double ServerSysSeconds { get; set; } = double.NaN;
+
+    public double ServerSysMicrosPerUnit { get; set; } = double.NaN;
+
     public double GeneratorCpuSeconds { get; set; }
+
+    /// <summary>Kernel part of <see cref="GeneratorCpuSeconds"/> (stime).</summary>
+    public double GeneratorSysSeconds { get; set; }
+
+    public double GeneratorSysMicrosPerUnit { get; set; } = double.NaN;
+
+    /// <summary>1-minute load average at the end of the step (other work on the machine shows here).</summary>
+    public double LoadAverage { get; set; } = double.NaN;
+
+    /// <summary>Ready connections per epoll wake-up of the generator's receive loop (batching).</summary>
+    public double IoEventsPerWakeup { get; set; } = double.NaN;
 
     public double GeneratorCpuMicrosPerUnit { get; set; }
 

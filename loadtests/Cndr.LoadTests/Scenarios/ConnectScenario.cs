@@ -40,8 +40,8 @@ internal sealed class ConnectScenario(Options options, TargetRuntime target) : S
     {
         var meter = Meter;
         var rssBefore = ProcStats.RssKb(Target.Pids);
-        var cpu0 = ProcStats.CpuSeconds(Target.Pids);
-        var self0 = ProcStats.CpuSeconds(0);
+        var cpu0 = ProcStats.CpuSplit(Target.Pids);
+        var self0 = ProcStats.CpuSplit(0);
         var joins = Rooms.Select(r => Options.ConnectRole == "player" ? PlayerJoin(r.Info, "idle") : AudienceJoin(r.Info)).ToArray();
         var role = Options.ConnectRole == "player" ? ClientRole.Player : ClientRole.Audience;
         var pending = new List<Task>();
@@ -55,8 +55,8 @@ internal sealed class ConnectScenario(Options options, TargetRuntime target) : S
         }, static () => { }, cancellationToken);
         await Task.WhenAll(pending);
         var ramp = sw.Elapsed.TotalSeconds;
-        var cpu1 = ProcStats.CpuSeconds(Target.Pids);
-        var self1 = ProcStats.CpuSeconds(0);
+        var cpu1 = ProcStats.CpuSplit(Target.Pids);
+        var self1 = ProcStats.CpuSplit(0);
         int connected;
         lock (_idle)
         {
@@ -77,8 +77,8 @@ internal sealed class ConnectScenario(Options options, TargetRuntime target) : S
             Connections = Connections,
             RssBeforeKb = rssBefore,
             RssAfterKb = rssAfter,
-            CpuWindowServerSeconds = cpu1 - cpu0,
-            CpuWindowGeneratorSeconds = self1 - self0,
+            CpuWindowServer = (cpu1.User - cpu0.User, cpu1.Sys - cpu0.Sys),
+            CpuWindowGenerator = (self1.User - self0.User, self1.Sys - self0.Sys),
         };
         lock (_idle)
         {

@@ -31,9 +31,9 @@ internal sealed class StepOutcome
     public long RssAfterKb { get; set; } = -1;
 
     /// <summary>Seconds over which server CPU is attributed when not the whole step (connect: the ramp only).</summary>
-    public double? CpuWindowServerSeconds { get; set; }
+    public (double User, double Sys)? CpuWindowServer { get; set; }
 
-    public double? CpuWindowGeneratorSeconds { get; set; }
+    public (double User, double Sys)? CpuWindowGenerator { get; set; }
 }
 
 /// <summary>A room as the generator sees it: its host and its receivers.</summary>
