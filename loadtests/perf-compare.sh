@@ -39,7 +39,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 redis_port=${REDIS_PORT:-}
 if [ -z "$redis_port" ]; then
-  redis_port=$((20000 + RANDOM % 20000))
+  redis_port=$((20000 + RANDOM % 12000))
   redis-server --save '' --appendonly no --port "$redis_port" --bind 127.0.0.1 >"$out/redis.log" 2>&1 &
   redis_pid=$!
   for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break; sleep 0.1; done

@@ -41,7 +41,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
   local p
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 20000))
+    p=$((20000 + RANDOM % 12000))  # below the ephemeral range (32768+)
     port_open "$p" || { echo "$p"; return 0; }
   done
   return 1
