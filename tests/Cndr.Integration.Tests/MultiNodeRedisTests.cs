@@ -246,9 +246,24 @@ public sealed class MultiNodeRedisTests : IAsyncLifetime
         await _redis.RestartAsync();
         await WaitUntilAsync(() => A.Node.Coordinator.IsRegistered && B.Node.Coordinator.IsRegistered, 20_000);
 
-        // Redis lost everything: existing connections stay open, and a new room works across nodes.
+        // Redis lost everything: existing connections stay open, and (once the node's connections are all
+        // back: commands fail fast while one is still reconnecting) a new room works across nodes.
         Assert.Equal("websocket", await _js.TransportAsync("host"));
-        var (code2, key2) = await A.CreateRoomAsync();
+        (string Code, string HostKey)? created = null;
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (created is null)
+        {
+            try
+            {
+                created = await A.CreateRoomAsync();
+            }
+            catch (Xunit.Sdk.XunitException) when (DateTime.UtcNow < until)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        var (code2, key2) = created.Value;
         await _js.HostAsync("host2", A.Url, code2, key2);
         await _js.PlayerAsync("p2", B.Url, code2);
         AssertOk(await _js.EmitAsync("host2", "set_game_state", new { state = "after restart" }));
