@@ -68,7 +68,20 @@ public sealed partial class RelayHandler
 
             while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
             {
-                if (r.ValueTextEquals("roomCode"u8))
+                // The optional string fields share one path: null or absent keeps null, a non-string is refused.
+                ref var text = ref r.ValueTextEquals("hostKey"u8) ? ref request.HostKey
+                    : ref r.ValueTextEquals("password"u8) ? ref request.Password
+                    : ref r.ValueTextEquals("clientId"u8) ? ref request.ClientId
+                    : ref r.ValueTextEquals("seatToken"u8) ? ref request.SeatToken
+                    : ref System.Runtime.CompilerServices.Unsafe.NullRef<string?>();
+                if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref text))
+                {
+                    if (!TryReadOptionalString(ref r, out text))
+                    {
+                        return ErrorCode.InvalidPayload;
+                    }
+                }
+                else if (r.ValueTextEquals("roomCode"u8))
                 {
                     r.Read();
                     if (!JsonArgs.TryCopyString(ref r, codeBuf, out var n) || !RoomCode.TryParse(codeBuf[..n], _options.RoomCodeLength, out request.Code))
@@ -105,34 +118,6 @@ public sealed partial class RelayHandler
                     }
 
                     haveRole = true;
-                }
-                else if (r.ValueTextEquals("hostKey"u8))
-                {
-                    if (!TryReadOptionalString(ref r, out request.HostKey))
-                    {
-                        return ErrorCode.InvalidPayload;
-                    }
-                }
-                else if (r.ValueTextEquals("password"u8))
-                {
-                    if (!TryReadOptionalString(ref r, out request.Password))
-                    {
-                        return ErrorCode.InvalidPayload;
-                    }
-                }
-                else if (r.ValueTextEquals("clientId"u8))
-                {
-                    if (!TryReadOptionalString(ref r, out request.ClientId))
-                    {
-                        return ErrorCode.InvalidPayload;
-                    }
-                }
-                else if (r.ValueTextEquals("seatToken"u8))
-                {
-                    if (!TryReadOptionalString(ref r, out request.SeatToken))
-                    {
-                        return ErrorCode.InvalidPayload;
-                    }
                 }
                 else if (r.ValueTextEquals("meta"u8))
                 {
