@@ -230,6 +230,15 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
         }
     }
 
+    private async Task RetryLaterAsync(RoomSubscription sub)
+    {
+        await Task.Delay(250).ConfigureAwait(false);
+        if (IsCurrent(sub) && sub.NeedsRetry)
+        {
+            await sub.StartAsync().ConfigureAwait(false);
+        }
+    }
+
     private bool IsCurrent(RoomSubscription sub)
     {
         lock (_gate)
@@ -345,6 +354,13 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
                 if (bus.IsCurrent(this))
                 {
                     await SafeUnsubscribeChannelAsync();
+                }
+
+                // The reconnect may already have happened while this SUBSCRIBE was in flight (OnRestored then saw it
+                // as starting and skipped it): retry on our own while the connection is up.
+                if (bus._connection.IsConnected)
+                {
+                    _ = bus.RetryLaterAsync(this);
                 }
 
                 return;
