@@ -16,7 +16,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     || { echo "could not install ${need_apt[*]}"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
-for dir in tests/interop examples loadtests/reference; do
+for dir in tests/interop examples loadtests/reference clients/js; do
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) \
     || { echo "npm ci failed in $dir"; echo "0 passed, 1 failed"; exit 1; }
 done

@@ -26,24 +26,8 @@ public sealed partial class NewcomerTests
         return psi;
     }
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(ProcessStartInfo psi, int timeoutMs = 30_000)
-    {
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeoutMs);
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{psi.FileName} {string.Join(' ', psi.ArgumentList)} did not finish");
-        }
-
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Out, string Err)> RunAsync(ProcessStartInfo psi, int timeoutMs = 30_000) =>
+        ExternalProcess.RunAsync(psi, timeoutMs);
 
     [Fact]
     public async Task ServerPrintsADemoRoomThatTheQuickstartPlaysAndSigtermDrainsAndExitsZero()
