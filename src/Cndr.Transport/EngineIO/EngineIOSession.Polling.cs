@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Text;
 using Cndr.Transport.Http;
 using Cndr.Transport.SocketIO;
 
@@ -146,8 +145,7 @@ public sealed partial class EngineIOSession
             {
                 if (i > 0)
                 {
-                    output.GetSpan(1)[0] = 0x1E;
-                    output.Advance(1);
+                    EngineIOPayloadWriter.WriteSeparator(output);
                 }
 
                 WritePollingRecord(output, entries![i]);
@@ -205,28 +203,19 @@ public sealed partial class EngineIOSession
         var ok = true;
         try
         {
-            var body = context.Request.BodyMemory;
+            var body = new ReadOnlySequence<byte>(context.Request.BodyMemory);
             Interlocked.Add(ref _server.Counters._bytesIn, body.Length);
-            while (ok && !body.IsEmpty && !IsClosed)
+            var payload = new EngineIOPayloadReader();
+            while (ok && !IsClosed)
             {
-                var sep = body.Span.IndexOf((byte)0x1E);
-                var record = sep < 0 ? body : body[..sep];
-                body = sep < 0 ? default : body[(sep + 1)..];
-                if (!record.IsEmpty && record.Span[0] == (byte)'b')
+                var status = payload.TryRead(body, isFinalBlock: true, out var packet, out var consumed);
+                if (status == EngineIOPayloadStatus.End)
                 {
-                    var data = record[1..];
-                    if (Base64.DecodeFromUtf8InPlace(data.Span, out var written) != OperationStatus.Done)
-                    {
-                        ok = false;
-                        break;
-                    }
+                    break;
+                }
 
-                    ok = await OnPacketAsync(data[..written], true).ConfigureAwait(false);
-                }
-                else
-                {
-                    ok = await OnPacketAsync(record, false).ConfigureAwait(false);
-                }
+                body = body.Slice(consumed);
+                ok = status == EngineIOPayloadStatus.Packet && await OnPacketAsync(packet).ConfigureAwait(false);
             }
         }
         finally

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.IO.Pipelines;
 using System.Net;
 using System.Threading.Tasks.Sources;
@@ -334,33 +333,44 @@ public sealed partial class EngineIOSession : ITimerTarget
         }
     }
 
-    /// <summary>Handles one Engine.IO packet from the client. False = malformed (the caller closes the session).</summary>
-    internal ValueTask<bool> OnPacketAsync(ReadOnlyMemory<byte> packet, bool binary)
+    /// <summary>Handles one WebSocket message. False = malformed (the caller closes the session).</summary>
+    internal ValueTask<bool> OnPacketAsync(ReadOnlyMemory<byte> message, bool binary)
     {
         if (binary)
         {
-            return DeliverAsync(packet, true);
+            return DeliverAsync(message, true);
         }
 
-        if (packet.IsEmpty)
+        if (!EngineIOPayloadReader.TryParse(new ReadOnlySequence<byte>(message), out var packet))
         {
             return new(false);
         }
 
-        switch (packet.Span[0])
+        return OnPacketAsync(packet);
+    }
+
+    /// <summary>Handles one Engine.IO packet from the client (its data is one segment). False = malformed.</summary>
+    private ValueTask<bool> OnPacketAsync(in EngineIOPacket packet)
+    {
+        switch (packet.Type)
         {
-            case (byte)'1':
+            case EngineIOPacketType.Close:
                 Close(DisconnectReason.TransportClose, CloseKind.ClientClose);
                 return new(true);
-            case (byte)'2':
-            case (byte)'6':
+            case EngineIOPacketType.Ping:
+            case EngineIOPacketType.Noop:
                 return new(true);
-            case (byte)'3':
+            case EngineIOPacketType.Pong:
                 OnPong();
                 return new(true);
-            case (byte)'4':
-                return DeliverAsync(packet[1..], false);
-            case (byte)'5':
+            case EngineIOPacketType.Message:
+                if (!packet.IsBase64Binary)
+                {
+                    return DeliverAsync(packet.Data.First, false);
+                }
+
+                return packet.TryDecodeBinary(out var decoded) ? DeliverAsync(decoded, true) : new(false);
+            case EngineIOPacketType.Upgrade:
                 return new(IsWebSocket);
             default:
                 return new(false);
@@ -441,11 +451,11 @@ public sealed partial class EngineIOSession : ITimerTarget
         }
 
         var message = entry.Message!;
-        long n = message.IsBinary ? 1 + Base64.GetMaxEncodedToUtf8Length(message.Payload.Length) : message.Payload.Length;
+        var n = message.IsBinary ? EngineIOPayloadWriter.BinaryRecordLength(message.Payload.Length) : message.Payload.Length;
         var attachments = message.Attachments;
         for (var i = 0; i < attachments.Count; i++)
         {
-            n += 1 + 1 + Base64.GetMaxEncodedToUtf8Length(attachments[i].Length);
+            n += 1 + EngineIOPayloadWriter.BinaryRecordLength(attachments[i].Length);
         }
 
         return n;
@@ -462,7 +472,7 @@ public sealed partial class EngineIOSession : ITimerTarget
         var message = entry.Message!;
         if (message.IsBinary)
         {
-            WriteBase64Record(output, message.Payload.Span);
+            EngineIOPayloadWriter.WriteBinaryRecord(output, message.Payload.Span);
         }
         else
         {
@@ -472,18 +482,8 @@ public sealed partial class EngineIOSession : ITimerTarget
         var attachments = message.Attachments;
         for (var i = 0; i < attachments.Count; i++)
         {
-            output.GetSpan(1)[0] = 0x1E;
-            output.Advance(1);
-            WriteBase64Record(output, attachments[i]);
+            EngineIOPayloadWriter.WriteSeparator(output);
+            EngineIOPayloadWriter.WriteBinaryRecord(output, attachments[i]);
         }
-    }
-
-    private static void WriteBase64Record(PipeWriter output, ReadOnlySpan<byte> data)
-    {
-        // Engine.IO v4 §4: binary over polling is "b" + base64.
-        var span = output.GetSpan(1 + Base64.GetMaxEncodedToUtf8Length(data.Length));
-        span[0] = (byte)'b';
-        Base64.EncodeToUtf8(data, span[1..], out _, out var written);
-        output.Advance(1 + written);
     }
 }
