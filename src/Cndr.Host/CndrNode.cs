@@ -5,11 +5,8 @@ using System.Security.Cryptography.X509Certificates;
 using Cndr.Core;
 using Cndr.Core.Cluster;
 using Cndr.Core.Relay;
-using Cndr.Core.Store;
-using Cndr.Core.Store.Redis;
 using Cndr.Host.Admin;
 using Cndr.Host.Configuration;
-using Cndr.Host.Metrics;
 using Cndr.Transport.EngineIO;
 using Cndr.Transport.Http;
 using Cndr.Transport.SocketIO;
@@ -202,112 +199,4 @@ internal sealed class RelayRoomCloser(RelayHandler relay) : IRoomCloser
 {
     public async ValueTask<bool> CloseRoomAsync(RoomCode code, string reason) =>
         await relay.CloseRoomAsync(code, reason == "inactive" ? RoomCloseReason.Inactive : RoomCloseReason.ClosedByHost);
-}
-
-/// <summary>The store, bus and node registry of one node: embedded (one process) or Redis.</summary>
-internal sealed class StoreBundle : IAsyncDisposable
-{
-    private readonly Func<Task<(bool Connected, double LatencyMs)>>? _probe;
-    private readonly IAsyncDisposable? _owner;
-    private readonly RedisConnection? _connection;
-
-    private StoreBundle(IRelayStore store, IRoomBus bus, INodeRegistry registry, StoreLatency? latency, Func<Task<(bool, double)>>? probe, IAsyncDisposable? owner, RedisConnection? connection = null)
-    {
-        _connection = connection;
-        Store = store;
-        Bus = bus;
-        Registry = registry;
-        Latency = latency;
-        _probe = probe;
-        _owner = owner;
-    }
-
-    public IRelayStore Store { get; }
-
-    public IRoomBus Bus { get; }
-
-    public INodeRegistry Registry { get; }
-
-    /// <summary>Timing of store operations (Redis only; the embedded store is in-process).</summary>
-    public StoreLatency? Latency { get; }
-
-    public static Task<StoreBundle> CreateAsync(CndrSettings settings, string nodeId, ILoggerFactory loggers)
-    {
-        _ = loggers;
-        if (settings.UsesEmbeddedStore)
-        {
-            return Task.FromResult(new StoreBundle(new EmbeddedRelayStore(), new InProcessRoomBus(nodeId), new InMemoryNodeRegistry(), null, null, null));
-        }
-
-        return CreateRedisAsync(settings, nodeId, loggers);
-    }
-
-    private static async Task<StoreBundle> CreateRedisAsync(CndrSettings settings, string nodeId, ILoggerFactory loggers)
-    {
-        var connection = await RedisConnection.ConnectAsync(
-            new RedisStoreOptions
-            {
-                Host = settings.RedisHost!,
-                Port = settings.RedisPort,
-                User = string.IsNullOrEmpty(settings.RedisUser) ? null : settings.RedisUser,
-                Password = string.IsNullOrEmpty(settings.RedisPassword) ? null : settings.RedisPassword,
-                UseTls = settings.RedisTls,
-                ClientName = "cndr-" + nodeId,
-            },
-            loggers);
-        var latency = new StoreLatency();
-        var store = new MeasuredRelayStore(new RedisRelayStore(connection), latency);
-        var bus = new RedisRoomBus(connection, nodeId);
-        var registry = new RedisNodeRegistry(connection.Multiplexer);
-        var mux = connection.Multiplexer;
-        async Task<(bool, double)> ProbeAsync()
-        {
-            if (!mux.IsConnected)
-            {
-                return (false, 0);
-            }
-
-            try
-            {
-                var rtt = await mux.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromSeconds(2));
-                return (true, rtt.TotalMilliseconds);
-            }
-            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
-            {
-                return (false, 0);
-            }
-        }
-
-        return new StoreBundle(store, bus, registry, latency, ProbeAsync, new Owned(bus, connection), connection);
-    }
-
-    /// <summary>Disposes the bus, then the shared connection.</summary>
-    private sealed class Owned(RedisRoomBus bus, RedisConnection connection) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await bus.DisposeAsync();
-            await connection.DisposeAsync();
-        }
-    }
-
-    /// <summary>Calls <paramref name="action"/> whenever the Redis connection comes back (never on the embedded store).</summary>
-    public void OnReconnected(Action action)
-    {
-        if (_connection is not null)
-        {
-            _connection.Restored += _ => action();
-        }
-    }
-
-    /// <summary>Redis reachability and round-trip time (PING), or null on the embedded store.</summary>
-    public async Task<(bool Connected, double LatencyMs)?> ProbeAsync() => _probe is null ? null : await _probe();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_owner is not null)
-        {
-            await _owner.DisposeAsync();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 using Cndr.Core.Cluster;
 using Cndr.Core.Store;
+using Cndr.Core.Store.Redis;
 using Cndr.Testing;
 using StackExchange.Redis;
 

@@ -28,8 +28,8 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
     /// <summary>Raised (on a Redis thread: handlers must return at once) after the interactive or subscription connection came back.</summary>
     internal event Action<ConnectionType>? Restored;
 
-    /// <summary>The shared multiplexer (for diagnostics; the store and bus use it through this object).</summary>
-    public IConnectionMultiplexer Multiplexer => _multiplexer;
+    /// <summary>The shared multiplexer (Core only: no StackExchange.Redis type leaves this folder's public surface).</summary>
+    internal IConnectionMultiplexer Multiplexer => _multiplexer;
 
     /// <summary>True while at least one server connection is up.</summary>
     public bool IsConnected => _multiplexer.IsConnected;
@@ -101,6 +101,25 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
     }
 
     internal IDatabase Database => _multiplexer.GetDatabase();
+
+    /// <summary>Reachability and PING round-trip time (for <c>/health</c>); never throws.</summary>
+    internal async Task<(bool Connected, double LatencyMs)> ProbeAsync()
+    {
+        if (!_multiplexer.IsConnected)
+        {
+            return (false, 0);
+        }
+
+        try
+        {
+            var rtt = await _multiplexer.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromSeconds(2));
+            return (true, rtt.TotalMilliseconds);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            return (false, 0);
+        }
+    }
 
     internal ISubscriber Subscriber => _multiplexer.GetSubscriber();
 

@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
-using StackExchange.Redis;
 
 namespace Cndr.Core.Store.Redis;
 
 /// <summary>
-/// Every Redis key, field and channel name the relay uses (ARCHITECTURE §10 plus the additions in Store/SCHEMA.md).
+/// Every Redis key, field and channel name cndr uses (the schema is in docs/ARCHITECTURE.md).
 /// No environment prefix: the design assumes a dedicated Redis instance. The schema has no hash tags, so a room's
 /// keys are not guaranteed to share a cluster slot: the store targets a standalone server (or a primary with replicas).
 /// </summary>
@@ -21,6 +20,12 @@ internal static class RedisKeys
     public const string PollResponsesPrefix = "room:poll:responses:";
     public const string ToHostQueuePrefix = "room:queue:tohost:";
     public const string UpdatesChannelPrefix = "room:updates:";
+
+    /// <summary><c>nodes:registry</c>: zset nodeId → registration time (ms); the earliest live entry is the primary.</summary>
+    public const string NodeRegistry = "nodes:registry";
+
+    /// <summary><c>nodes:heartbeat</c>: hash nodeId → last heartbeat (ms).</summary>
+    public const string NodeHeartbeat = "nodes:heartbeat";
 
     /// <summary>SCAN pattern of every room (each room has a config hash; room:state may be missing for rooms written by external tools).</summary>
     public const string ConfigScanPattern = ConfigPrefix + "*";
@@ -78,74 +83,4 @@ internal static class RedisKeys
         return key is not null && key.StartsWith(ConfigPrefix, StringComparison.Ordinal)
             && RoomCode.TryParse(key.AsSpan(ConfigPrefix.Length), key.Length - ConfigPrefix.Length, out code);
     }
-}
-
-/// <summary>The keys of one room. Immutable; the key arrays are only ever read (safe to share between concurrent calls).</summary>
-internal sealed class RoomKeys
-{
-    public RoomKeys(RoomCode code)
-    {
-        var c = code.ToString();
-        Code = c;
-        Config = RedisKeys.ConfigPrefix + c;
-        State = RedisKeys.StatePrefix + c;
-        Clients = RedisKeys.ClientsPrefix + c;
-        GameState = RedisKeys.GameStatePrefix + c;
-        Polls = RedisKeys.PollsPrefix + c;
-        ToHostQueue = RedisKeys.ToHostQueuePrefix + c;
-        ClientPrefix = RedisKeys.ClientPrefix + c + ":";
-        PlayerStatePrefix = RedisKeys.PlayerStatePrefix + c + ":";
-        PollConfigPrefix = RedisKeys.PollConfigPrefix + c + ":";
-        PollResponsesPrefix = RedisKeys.PollResponsesPrefix + c + ":";
-        Updates = RedisChannel.Literal(RedisKeys.UpdatesChannelPrefix + c);
-        ConfigAndState = [Config, State];
-        SetGameStateKeys = [Config, State, GameState];
-        EnqueueKeys = [Config, State, ToHostQueue];
-        DeleteKeys = [Config, State, Clients, GameState, Polls, ToHostQueue];
-    }
-
-    public string Code { get; }
-
-    public RedisKey Config { get; }
-
-    public RedisKey State { get; }
-
-    public RedisKey Clients { get; }
-
-    public RedisKey GameState { get; }
-
-    public RedisKey Polls { get; }
-
-    public RedisKey ToHostQueue { get; }
-
-    /// <summary><c>room:client:&lt;code&gt;:</c></summary>
-    public string ClientPrefix { get; }
-
-    /// <summary><c>room:playerstate:&lt;code&gt;:</c></summary>
-    public string PlayerStatePrefix { get; }
-
-    /// <summary><c>room:poll:config:&lt;code&gt;:</c></summary>
-    public string PollConfigPrefix { get; }
-
-    /// <summary><c>room:poll:responses:&lt;code&gt;:</c></summary>
-    public string PollResponsesPrefix { get; }
-
-    /// <summary>Pub/sub channel <c>room:updates:&lt;code&gt;</c>.</summary>
-    public RedisChannel Updates { get; }
-
-    public RedisKey[] ConfigAndState { get; }
-
-    public RedisKey[] SetGameStateKeys { get; }
-
-    public RedisKey[] EnqueueKeys { get; }
-
-    public RedisKey[] DeleteKeys { get; }
-
-    public RedisKey Client(string id) => ClientPrefix + id;
-
-    public RedisKey PlayerState(string clientId) => PlayerStatePrefix + clientId;
-
-    public RedisKey PollConfig(string pollId) => PollConfigPrefix + pollId;
-
-    public RedisKey PollResponses(string pollId) => PollResponsesPrefix + pollId;
 }

@@ -1,18 +1,15 @@
 using System.Globalization;
-using Cndr.Core.Store;
+using Cndr.Core.Cluster;
 using StackExchange.Redis;
 
-namespace Cndr.Core.Cluster;
+namespace Cndr.Core.Store.Redis;
 
 /// <summary>
-/// <c>nodes:registry</c> and <c>nodes:heartbeat</c> in Redis (ARCHITECTURE §10, "Node Coordination Data").
+/// <c>nodes:registry</c> and <c>nodes:heartbeat</c> in Redis (docs/ARCHITECTURE.md, "Redis schema").
 /// Each call is one pipelined round trip.
 /// </summary>
-public sealed class RedisNodeRegistry(IConnectionMultiplexer redis) : INodeRegistry
+internal sealed class RedisNodeRegistry(IConnectionMultiplexer redis) : INodeRegistry
 {
-    internal static readonly RedisKey RegistryKey = "nodes:registry";
-    internal static readonly RedisKey HeartbeatKey = "nodes:heartbeat";
-
     private readonly IConnectionMultiplexer _redis = redis;
 
     public ValueTask RegisterAsync(string nodeId, long nowMs) => HeartbeatAsync(nodeId, nowMs);
@@ -23,8 +20,8 @@ public sealed class RedisNodeRegistry(IConnectionMultiplexer redis) : INodeRegis
         try
         {
             // NX keeps the first registration time (primacy); a node removed as stale is registered anew.
-            var add = db.SortedSetAddAsync(RegistryKey, nodeId, nowMs, SortedSetWhen.NotExists);
-            var beat = db.HashSetAsync(HeartbeatKey, nodeId, nowMs.ToString(CultureInfo.InvariantCulture));
+            var add = db.SortedSetAddAsync(RedisKeys.NodeRegistry, nodeId, nowMs, SortedSetWhen.NotExists);
+            var beat = db.HashSetAsync(RedisKeys.NodeHeartbeat, nodeId, nowMs.ToString(CultureInfo.InvariantCulture));
             await Task.WhenAll(add, beat).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsOutage(ex))
@@ -38,8 +35,8 @@ public sealed class RedisNodeRegistry(IConnectionMultiplexer redis) : INodeRegis
         var db = _redis.GetDatabase();
         try
         {
-            var nodesTask = db.SortedSetRangeByRankWithScoresAsync(RegistryKey);
-            var beatsTask = db.HashGetAllAsync(HeartbeatKey);
+            var nodesTask = db.SortedSetRangeByRankWithScoresAsync(RedisKeys.NodeRegistry);
+            var beatsTask = db.HashGetAllAsync(RedisKeys.NodeHeartbeat);
             await Task.WhenAll(nodesTask, beatsTask).ConfigureAwait(false);
             var beats = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var e in beatsTask.Result)
@@ -70,7 +67,7 @@ public sealed class RedisNodeRegistry(IConnectionMultiplexer redis) : INodeRegis
         var db = _redis.GetDatabase();
         try
         {
-            await Task.WhenAll(db.SortedSetRemoveAsync(RegistryKey, nodeId), db.HashDeleteAsync(HeartbeatKey, nodeId)).ConfigureAwait(false);
+            await Task.WhenAll(db.SortedSetRemoveAsync(RedisKeys.NodeRegistry, nodeId), db.HashDeleteAsync(RedisKeys.NodeHeartbeat, nodeId)).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsOutage(ex))
         {

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace Cndr.Core.Store.Redis;
+
+/// <summary>Builds the Redis <see cref="RelayBackend"/>: store, bus and node registry over one <see cref="RedisConnection"/>.</summary>
+internal static class RedisBackend
+{
+    public static async Task<RelayBackend> ConnectAsync(RedisStoreOptions options, string nodeId, ILoggerFactory? loggers)
+    {
+        var connection = await RedisConnection.ConnectAsync(options, loggers);
+        var bus = new RedisRoomBus(connection, nodeId);
+        return new RelayBackend(
+            new RedisRelayStore(connection),
+            bus,
+            new RedisNodeRegistry(connection.Multiplexer),
+            connection.ProbeAsync,
+            action => connection.Restored += _ => action(),
+            async () =>
+            {
+                await bus.DisposeAsync();
+                await connection.DisposeAsync();
+            });
+    }
+}

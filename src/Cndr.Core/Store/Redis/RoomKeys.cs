@@ -1,0 +1,73 @@
+using StackExchange.Redis;
+
+namespace Cndr.Core.Store.Redis;
+
+/// <summary>The keys of one room. Immutable; the key arrays are only ever read (safe to share between concurrent calls).</summary>
+internal sealed class RoomKeys
+{
+    public RoomKeys(RoomCode code)
+    {
+        var c = code.ToString();
+        Code = c;
+        Config = RedisKeys.ConfigPrefix + c;
+        State = RedisKeys.StatePrefix + c;
+        Clients = RedisKeys.ClientsPrefix + c;
+        GameState = RedisKeys.GameStatePrefix + c;
+        Polls = RedisKeys.PollsPrefix + c;
+        ToHostQueue = RedisKeys.ToHostQueuePrefix + c;
+        ClientPrefix = RedisKeys.ClientPrefix + c + ":";
+        PlayerStatePrefix = RedisKeys.PlayerStatePrefix + c + ":";
+        PollConfigPrefix = RedisKeys.PollConfigPrefix + c + ":";
+        PollResponsesPrefix = RedisKeys.PollResponsesPrefix + c + ":";
+        Updates = RedisChannel.Literal(RedisKeys.UpdatesChannelPrefix + c);
+        ConfigAndState = [Config, State];
+        SetGameStateKeys = [Config, State, GameState];
+        EnqueueKeys = [Config, State, ToHostQueue];
+        DeleteKeys = [Config, State, Clients, GameState, Polls, ToHostQueue];
+    }
+
+    public string Code { get; }
+
+    public RedisKey Config { get; }
+
+    public RedisKey State { get; }
+
+    public RedisKey Clients { get; }
+
+    public RedisKey GameState { get; }
+
+    public RedisKey Polls { get; }
+
+    public RedisKey ToHostQueue { get; }
+
+    /// <summary><c>room:client:&lt;code&gt;:</c></summary>
+    public string ClientPrefix { get; }
+
+    /// <summary><c>room:playerstate:&lt;code&gt;:</c></summary>
+    public string PlayerStatePrefix { get; }
+
+    /// <summary><c>room:poll:config:&lt;code&gt;:</c></summary>
+    public string PollConfigPrefix { get; }
+
+    /// <summary><c>room:poll:responses:&lt;code&gt;:</c></summary>
+    public string PollResponsesPrefix { get; }
+
+    /// <summary>Pub/sub channel <c>room:updates:&lt;code&gt;</c>.</summary>
+    public RedisChannel Updates { get; }
+
+    public RedisKey[] ConfigAndState { get; }
+
+    public RedisKey[] SetGameStateKeys { get; }
+
+    public RedisKey[] EnqueueKeys { get; }
+
+    public RedisKey[] DeleteKeys { get; }
+
+    public RedisKey Client(string id) => ClientPrefix + id;
+
+    public RedisKey PlayerState(string clientId) => PlayerStatePrefix + clientId;
+
+    public RedisKey PollConfig(string pollId) => PollConfigPrefix + pollId;
+
+    public RedisKey PollResponses(string pollId) => PollResponsesPrefix + pollId;
+}
