@@ -20,7 +20,7 @@ internal sealed partial class CndrNode
     }
 
     /// <summary>
-    /// ARCHITECTURE §14: status, node (id, registered, isPrimary), Redis (connected, latency ms; absent on the
+    /// Health: status, node (id, registered, isPrimary), Redis (connected, latency ms; absent on the
     /// embedded store) and connections by role. 200 when healthy; 503 when Redis is unreachable or the node
     /// is not registered.
     /// </summary>

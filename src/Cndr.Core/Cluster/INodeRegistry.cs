@@ -7,7 +7,7 @@ namespace Cndr.Core.Cluster;
 public readonly record struct NodeEntry(string NodeId, long RegisteredAtMs, long? LastHeartbeatMs);
 
 /// <summary>
-/// The node directory of ARCHITECTURE §4: <c>nodes:registry</c> (sorted set, node id → registration time)
+/// The node directory (docs/ARCHITECTURE.md §4): <c>nodes:registry</c> (sorted set, node id → registration time)
 /// and <c>nodes:heartbeat</c> (hash, node id → last heartbeat). Times are Unix milliseconds.
 /// </summary>
 public interface INodeRegistry

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cndr.Core.Cluster;
 
-/// <summary>Timing of node coordination (ARCHITECTURE §4, §7).</summary>
+/// <summary>Timing of node coordination (docs/ARCHITECTURE.md §4).</summary>
 public sealed class CoordinatorOptions
 {
     /// <summary><c>HEARTBEAT_INTERVAL_MS</c>.</summary>

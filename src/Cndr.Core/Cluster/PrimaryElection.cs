@@ -1,7 +1,7 @@
 namespace Cndr.Core.Cluster;
 
 /// <summary>
-/// ARCHITECTURE §4: the primary is the earliest-registered node whose heartbeat is younger than the node
+/// docs/ARCHITECTURE.md §4: the primary is the earliest-registered node whose heartbeat is younger than the node
 /// timeout. Each node computes it independently from the same data; no lock, no coordination.
 /// </summary>
 public static class PrimaryElection

@@ -19,7 +19,7 @@ namespace Cndr.Core.Store;
 /// <item>Any write to an existing room updates <c>lastActivity</c> in <c>room:state</c>; no write may
 /// re-create keys of a room whose <c>room:config</c> is gone (check existence in the same atomic step).</item>
 /// </list>
-/// <para><b>Key schema</b> (ARCHITECTURE §10, PROTOCOL §8.16; see Store/SCHEMA.md):</para>
+/// <para><b>Key schema</b> (docs/ARCHITECTURE.md §5 has every field):</para>
 /// <code>
 /// room:config:&lt;code&gt;                   hash  password hostKey maxPlayers maxAudience createdAt
 /// room:state:&lt;code&gt;                    hash  hostNodeId hostClientId lastActivity gameStateRev playerCount audienceCount
@@ -40,7 +40,7 @@ public interface IRelayStore
     /// <summary>
     /// Creates the room if no room with that code exists (NX): writes <c>room:config</c> only. <c>room:state</c>
     /// appears when the room is activated (its first join or write), so a room that was created but never used
-    /// is not subject to inactivity cleanup (ARCHITECTURE §7). Atomic.
+    /// is not subject to inactivity cleanup. Atomic.
     /// </summary>
     ValueTask<CreateRoomOutcome> CreateRoomAsync(RoomCode code, RoomConfig config, long nowMs);
 

@@ -23,7 +23,7 @@ public enum CreateRoomError
 }
 
 /// <summary>
-/// Rooms from outside (ARCHITECTURE §7 leaves creation to an external API; this is ours): validates a request,
+/// Rooms from outside (rooms are created outside the relay, docs/ARCHITECTURE.md §4; this is our API): validates a request,
 /// creates the room through <see cref="Core.RoomAdmin"/> (fresh code and host key), describes it without secrets,
 /// closes it as <c>close_room</c> does. Shared by the admin HTTP API, the <c>create-room</c> CLI verb and the demo room.
 /// </summary>

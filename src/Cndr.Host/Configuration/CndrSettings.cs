@@ -6,7 +6,7 @@ namespace Cndr.Host.Configuration;
 /// <summary>
 /// Every setting of a cndr node, read from (lowest to highest precedence) defaults, an optional JSON
 /// file (<c>--config</c> / <c>CONFIG_FILE</c>), environment variables and command-line flags.
-/// Names are the design's (ARCHITECTURE §4, §6, §7, §12): <c>PORT</c>, <c>REDIS_HOST</c>, ...;
+/// Names are the environment variables of the README's settings table: <c>PORT</c>, <c>REDIS_HOST</c>, ...;
 /// the flag of <c>RATE_LIMIT_MESSAGES</c> is <c>--rate-limit-messages</c>.
 /// </summary>
 internal sealed class CndrSettings
