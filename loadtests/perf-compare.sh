@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The side-by-side performance runs of docs/PERFORMANCE.md: cndr vs the Node.js baseline (loadtests/reference),
-# both started by cndr-load --compare on one Redis, single node each, alternating step by step.
+# both started by cndr-load --compare on one Redis, single node each, alternating step by step; the fan-out runs
+# add the floor (cndr-load floor-sender: the same sockets and bursts, one plain send() per delivery) as a third
+# target in the same alternation. The summary prints cndr / node and cndr / floor.
 #
 #   bash loadtests/perf-compare.sh            # all runs, reports in loadtests/reports/perf-<time>/
 #   RUNS="fanout connect" bash loadtests/perf-compare.sh    # a subset
@@ -9,23 +11,27 @@
 #                                              # start cndr differently (e.g. a runtime knob); default: the Release build
 #
 # Runs (each bounded in time; everything on 127.0.0.1):
-#   fanout          50 rooms x (1 host + 8 players + 20 audience), 1 KiB states, 10 updates/s per room (14 000 deliveries/s)
-#   fanout-sat      the same, find saturation: x1.5 per step from 5/s per room until p99 > 100 ms or anything is lost
+#   fanout          50 rooms x (1 host + 8 players + 20 audience), 1 KiB states, 10 updates/s per room (14 000 deliveries/s);
+#                   cndr, node and the floor
+#   fanout-sat      the same, find saturation: x2 per step from 5/s per room until p99 > 100 ms or anything is lost,
+#                   then 3 bisection steps between the last good and the first failing rate (cndr, node, floor)
 #   fanout-p99      the same at the baseline's saturation rate (from fanout-sat): p99 side by side
 #   inbound         the same rooms, 2 000 message_to_host/s in total
-#   inbound-sat     find saturation from 500/s, x1.5 per step
-#   connect         ramp to 10 000 idle audience connections at 400/s, hold 5 s: CPU per handshake, RSS per connection
-#   connect-sat     handshakes/s: 3 000 connections per step from 200/s, x1.5 per step, until p99 > 100 ms or errors
+#   inbound-sat     find saturation from 1 000/s, x2 per step, then bisect
+#   connect         ramp to 5 000 idle audience connections at 400/s, hold 5 s: CPU per handshake, RSS per connection
+#   connect-19k     cndr alone: 19 000 idle joined connections at 1 000/s, held 25 s with a 10 s ping interval
+#                   (every connection answers 2 pings; a connection the server drops is an error)
+#   connect-sat     handshakes/s: 3 000 connections per step from 200/s, x2 per step, then bisect
 # Stops only what it started (Redis by PID; the servers are started and stopped by cndr-load).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-RUNS=${RUNS:-"fanout fanout-sat fanout-p99 inbound inbound-sat connect connect-sat"}
+RUNS=${RUNS:-"fanout fanout-sat fanout-p99 inbound inbound-sat connect connect-19k connect-sat"}
 out=${PERF_OUT:-"$root/loadtests/reports/perf-$(date +%Y%m%d-%H%M%S)"}
 mkdir -p "$out"
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-[ "$(ulimit -n)" -ge 11000 ] || echo "perf-compare: warning: ulimit -n is $(ulimit -n); connect needs ~10 100 descriptors per process"
+[ "$(ulimit -n)" -ge 19200 ] || echo "perf-compare: warning: ulimit -n is $(ulimit -n); connect-19k needs ~19 100 descriptors per process"
 
 if [ -z "${PERF_NO_BUILD:-}" ]; then
   dotnet build -c Release src/Cndr.Host -nologo -v q >"$out/build.log" 2>&1 &&
@@ -46,20 +52,21 @@ if [ -z "$redis_port" ]; then
 fi
 
 load=("$root/loadtests/Cndr.LoadTests/bin/Release/net10.0/cndr-load")
-common=(--compare --redis-port "$redis_port" --admin-token perf
-  --server-env ADMIN_TOKEN=perf --server-env RATE_LIMIT_MESSAGES=100000000 --server-env LOG_LEVEL=warn
-  --start "cndr=${CNDR_CMD:-dotnet $root/src/Cndr.Host/bin/Release/net10.0/cndr.dll}"
-  --start "node=node $root/loadtests/reference/server.mjs"
-  --plain)
+env_common=(--redis-port "$redis_port" --admin-token perf
+  --server-env ADMIN_TOKEN=perf --server-env RATE_LIMIT_MESSAGES=100000000 --server-env LOG_LEVEL=warn --plain)
+cndr_start=(--start "cndr=${CNDR_CMD:-dotnet $root/src/Cndr.Host/bin/Release/net10.0/cndr.dll}")
+common=(--compare "${env_common[@]}" "${cndr_start[@]}" --start "node=node $root/loadtests/reference/server.mjs")
+sat=(--load saturate --rate-factor 2 --bisect-steps 3 --p99-max-ms 100)
 rooms=(--rooms 50 --players 8 --audience 20 --size 1024)
 # The receive loop pauses 1 ms after a sparse wake-up: fewer wake-ups for the generator and fewer
 # cross-process wake-ups charged to the server's send path; at most 1 ms added to every latency.
 gen=(--io-batch-us 1000)
 
-run() { # name, args...
+run() { # name, args... (compare: cndr vs node; RUN_ALONE=1: cndr alone)
   local name=$1; shift
   echo "== $name: $(cut -d' ' -f1-3 /proc/loadavg) (load average before)"
-  timeout 900 "${load[@]}" "$@" "${common[@]}" --report-dir "$out/$name" >"$out/$name.log" 2>&1
+  if [ -n "${RUN_ALONE:-}" ]; then set -- "$@" "${env_common[@]}" "${cndr_start[@]}"; else set -- "$@" "${common[@]}"; fi
+  timeout 900 "${load[@]}" "$@" --report-dir "$out/$name" >"$out/$name.log" 2>&1
   local rc=$?
   grep -E "OK:|FAIL:|saturation =" "$out/$name.log" | sed 's/^/   /'
   echo "   exit $rc; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -67,16 +74,18 @@ run() { # name, args...
 
 for r in $RUNS; do
   case $r in
-    fanout) run fanout fanout "${rooms[@]}" "${gen[@]}" --rate 10 --duration 10s --warmup 3s ;;
-    fanout-sat) run fanout-sat fanout "${rooms[@]}" "${gen[@]}" --load saturate --rate-from 5 --rate-factor 1.5 --max-steps 8 --p99-max-ms 100 --duration 8s --warmup 3s ;;
+    fanout) run fanout fanout --floor "${rooms[@]}" "${gen[@]}" --rate 10 --duration 10s --warmup 3s ;;
+    fanout-sat) run fanout-sat fanout --floor "${rooms[@]}" "${gen[@]}" "${sat[@]}" --rate-from 5 --max-steps 6 --duration 8s --warmup 3s ;;
     fanout-p99)
       rate=$(awk -F, '$1=="node" && $NF ~ /last good/ {print $4}' "$out/fanout-sat/steps.csv" 2>/dev/null | tail -1)
       if [ -z "$rate" ]; then echo "== fanout-p99: skipped (no baseline saturation rate in fanout-sat)"; continue; fi
       run fanout-p99 fanout "${rooms[@]}" "${gen[@]}" --rate "$rate" --duration 10s --warmup 3s --max-lost 1000000000 ;;
     inbound) run inbound inbound "${rooms[@]}" "${gen[@]}" --rate 2000 --duration 10s --warmup 3s ;;
-    inbound-sat) run inbound-sat inbound "${rooms[@]}" "${gen[@]}" --load saturate --rate-from 500 --rate-factor 1.5 --max-steps 9 --p99-max-ms 100 --duration 8s --warmup 3s ;;
-    connect) run connect connect --rooms 20 --connections 10000 --rate 400 --hold 5s --duration 60s --warmup 3s ;;
-    connect-sat) run connect-sat connect --rooms 20 --connections 3000 --load saturate --rate-from 200 --rate-factor 1.5 --max-steps 6 --p99-max-ms 100 --duration 30s --warmup 3s ;;
+    inbound-sat) run inbound-sat inbound "${rooms[@]}" "${gen[@]}" "${sat[@]}" --rate-from 1000 --max-steps 7 --duration 8s --warmup 3s ;;
+    connect) run connect connect --rooms 20 --connections 5000 --rate 400 --hold 5s --duration 60s --warmup 3s ;;
+    connect-19k) RUN_ALONE=1 run connect-19k connect --rooms 20 --connections 19000 --rate 1000 --hold 25s --duration 60s --warmup 3s \
+      --server-env PING_INTERVAL_MS=10000 --server-env PING_TIMEOUT_MS=10000 ;;
+    connect-sat) run connect-sat connect --rooms 20 --connections 3000 "${sat[@]}" --rate-from 200 --max-steps 5 --duration 30s --warmup 3s ;;
     *) echo "perf-compare: unknown run '$r'"; exit 2 ;;
   esac
 done

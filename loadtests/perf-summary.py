@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Summarises a loadtests/perf-compare.sh output folder (or several, e.g. two repeats) as the Markdown table of
-docs/PERFORMANCE.md: every figure for cndr and the baseline, the ratio cndr / node, and the issue's target.
+docs/PERFORMANCE.md: every figure for cndr, the Node baseline and (fan-out) the floor, both ratios
+(cndr / node, cndr / floor), the issue's target and whether this run meets it, and the run's load average.
 
 usage: perf-summary.py DIR [DIR ...]
 """
@@ -8,54 +9,59 @@ import csv
 import os
 import sys
 
-# run, scenario figure, CSV column, unit, target ratio (cndr/node), lower is better
+# run, figure, CSV column, target, lower is better.
+# target: None, or (reference, op, value): reference "node" / "floor" (a ratio) or "abs" (cndr's own value);
+# op "<=" or ">=".
 FIGURES = [
-    ("fanout", "server CPU per delivery (µs)", "server_cpu_us_per_unit", 0.2, True),
+    ("fanout", "server CPU per delivery (µs), 14 000/s", "server_cpu_us_per_unit", ("floor", "<=", 1.5), True),
     ("fanout", "  of which kernel (µs)", "server_sys_us_per_unit", None, True),
     ("fanout", "deliveries/s", "throughput", None, False),
     ("fanout", "p50 latency (ms)", "p50_ms", None, True),
     ("fanout", "p99 latency (ms)", "p99_ms", None, True),
     ("fanout", "generator CPU per delivery (µs)", "generator_cpu_us_per_unit", None, True),
-    ("fanout", "  of which kernel (µs)", "generator_sys_us_per_unit", None, True),
-    ("fanout-sat", "saturation deliveries/s (p99 ≤ 100 ms, none lost)", "throughput", "higher", False),
+    ("fanout-sat", "saturation deliveries/s (p99 ≤ 100 ms, none lost; bisected)", "throughput", ("node", ">=", 2), False),
     ("fanout-sat", "server CPU per delivery at saturation (µs)", "server_cpu_us_per_unit", None, True),
     ("fanout-sat", "server CPU % at saturation", "server_cpu_pct", None, True),
     ("fanout-sat", "generator CPU % at saturation", "generator_cpu_pct", None, True),
-    ("fanout-p99", "p99 at the baseline's saturation load (ms)", "p99_ms", 0.2, True),
+    ("fanout-p99", "p99 at the baseline's saturation load (ms)", "p99_ms", ("node", "<=", 0.2), True),
     ("fanout-p99", "  deliveries/s in that step", "throughput", None, False),
     ("fanout-p99", "  lost in that step", "lost", None, True),
-    ("inbound", "server CPU per inbound message (µs)", "server_cpu_us_per_unit", 0.2, True),
+    ("inbound", "server CPU per inbound message (µs), 2 000/s", "server_cpu_us_per_unit", ("node", "<=", 0.5), True),
     ("inbound", "  of which kernel (µs)", "server_sys_us_per_unit", None, True),
     ("inbound", "messages/s", "throughput", None, False),
     ("inbound", "p99 latency (ms)", "p99_ms", None, True),
-    ("inbound", "generator CPU per message (µs)", "generator_cpu_us_per_unit", None, True),
-    ("inbound-sat", "saturation messages/s (p99 ≤ 100 ms, none lost)", "throughput", "higher", False),
+    ("inbound-sat", "saturation messages/s (p99 ≤ 100 ms, none lost; bisected)", "throughput", ("node", ">=", 4), False),
     ("inbound-sat", "server CPU per message at saturation (µs)", "server_cpu_us_per_unit", None, True),
-    ("inbound-sat", "generator CPU % at saturation", "generator_cpu_pct", None, True),
-    ("connect", "server CPU per handshake (µs)", "server_cpu_us_per_unit", 0.2, True),
+    ("connect", "server CPU per handshake (µs)", "server_cpu_us_per_unit", ("node", "<=", 0.3), True),
     ("connect", "  of which kernel (µs)", "server_sys_us_per_unit", None, True),
-    ("connect", "RSS per idle connection at 10 000 (KiB)", "rss_bytes_per_connection", 0.25, True),
-    ("connect", "handshakes/s (paced at 400/s)", "throughput", None, False),
+    ("connect", "RSS per idle joined connection at 5 000 (KB)", "rss_bytes_per_connection", ("abs", "<=", 6.0), True),
     ("connect", "handshake p99 (ms)", "p99_ms", None, True),
-    ("connect", "generator CPU per handshake (µs)", "generator_cpu_us_per_unit", None, True),
-    ("connect-sat", "saturation handshakes/s (p99 ≤ 100 ms, no errors)", "throughput", "higher", False),
+    ("connect-19k", "RSS per idle joined connection at 19 000 (KB)", "rss_bytes_per_connection", ("abs", "<=", 6.0), True),
+    ("connect-19k", "  connections held (every ping answered)", "units", ("abs", ">=", 19000), False),
+    ("connect-sat", "saturation handshakes/s (p99 ≤ 100 ms, no errors; bisected)", "throughput", None, False),
     ("connect-sat", "server CPU per handshake at saturation (µs)", "server_cpu_us_per_unit", None, True),
 ]
 
+TARGETS = ("cndr", "node", "floor")
 
-def rows(directory, run):
+
+def load(directory, run):
     path = os.path.join(directory, run, "steps.csv")
     if not os.path.exists(path):
-        return {}
+        return []
     with open(path, newline="") as f:
-        data = list(csv.DictReader(f))
+        return list(csv.DictReader(f))
+
+
+def rows(directory, run):
+    data = load(directory, run)
     picked = {}
-    for target in ("cndr", "node"):
+    for target in TARGETS:
         mine = [r for r in data if r["target"] == target]
         if not mine:
             continue
         good = [r for r in mine if "last good" in r["verdict"]]
-        picked[target] = good[-1] if good else mine[-1] if not run.endswith("-sat") else None
+        picked[target] = good[-1] if good else (None if run.endswith("-sat") else mine[-1])
     return picked
 
 
@@ -64,10 +70,10 @@ def num(row, column):
         return None
     try:
         v = float(row[column])
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, TypeError):
         return None
     if column == "rss_bytes_per_connection":
-        v /= 1024
+        v /= 1000
     return v
 
 
@@ -81,44 +87,47 @@ def fmt(v):
     return f"{v:.3g}" if abs(v) < 10 else f"{v:.1f}"
 
 
+def ratio(a, b):
+    return a / b if a is not None and b not in (None, 0) else None
+
+
+def load_average(directory, run):
+    loads = [float(r["load_avg_1m"]) for r in load(directory, run) if r.get("load_avg_1m") not in (None, "", "n/a")]
+    return f"{min(loads):.1f}–{max(loads):.1f}" if loads else "n/a"
+
+
 def main():
     dirs = sys.argv[1:]
     if not dirs:
         print(__doc__)
         return 2
-    header = "| run | figure | " + " | ".join(
-        f"cndr #{i + 1} | node #{i + 1} | ratio #{i + 1}" for i in range(len(dirs))) + " | target (cndr/node) | met? |"
-    print(header)
-    print("|" + "---|" * (2 + 3 * len(dirs) + 2))
-    for run, name, column, target, lower in FIGURES:
+    cols = []
+    for i in range(len(dirs)):
+        n = f" #{i + 1}" if len(dirs) > 1 else ""
+        cols += [f"cndr{n}", f"node{n}", f"floor{n}", f"cndr/node{n}", f"cndr/floor{n}", f"load avg{n}"]
+    print("| run | figure | " + " | ".join(cols) + " | target | met? |")
+    print("|---|---|" + "---:|" * len(cols) + "---|---|")
+    for run, name, column, target, _lower in FIGURES:
         cells = []
         verdicts = []
         for d in dirs:
             pick = rows(d, run)
-            a, b = num(pick.get("cndr"), column), num(pick.get("node"), column)
-            ratio = a / b if a is not None and b not in (None, 0) else None
-            cells += [fmt(a), fmt(b), f"{ratio:.3f}" if ratio is not None else "n/a"]
-            if ratio is not None and isinstance(target, float):
-                verdicts.append(ratio <= target)
-            elif ratio is not None and target == "higher":
-                verdicts.append(ratio > 1)
-        if isinstance(target, float):
-            t = f"≤ {target:g}"
-        elif target == "higher":
-            t = "> 1 (as far as the machine allows)"
+            a, b, f = (num(pick.get(t), column) for t in TARGETS)
+            rn, rf = ratio(a, b), ratio(a, f)
+            cells += [fmt(a), fmt(b), fmt(f), f"{rn:.3f}" if rn is not None else "", f"{rf:.3f}" if rf is not None else "",
+                      load_average(d, run) if name[0] != " " else ""]
+            if target is not None:
+                ref, op, value = target
+                v = {"node": rn, "floor": rf, "abs": a}[ref]
+                if v is not None:
+                    verdicts.append(v <= value if op == "<=" else v >= value)
+        if target is None:
+            t = met = ""
         else:
-            t = ""
-        met = "" if not t else ("met" if verdicts and all(verdicts) else "not met" if verdicts and not any(verdicts) else "mixed" if verdicts else "n/a")
+            ref, op, value = target
+            t = f"{'≤' if op == '<=' else '≥'} {value:g}" + ("" if ref == "abs" else f"× {ref}")
+            met = "met" if verdicts and all(verdicts) else "not met" if verdicts and not any(verdicts) else "mixed" if verdicts else "n/a"
         print(f"| {run} | {name} | " + " | ".join(cells) + f" | {t} | {met} |")
-    for d in dirs:
-        loads = []
-        for run in ("fanout", "fanout-sat", "fanout-p99", "inbound", "inbound-sat", "connect", "connect-sat"):
-            path = os.path.join(d, run, "steps.csv")
-            if os.path.exists(path):
-                with open(path, newline="") as f:
-                    loads += [float(r["load_avg_1m"]) for r in csv.DictReader(f) if r.get("load_avg_1m") not in (None, "", "n/a")]
-        if loads:
-            print(f"\n{os.path.basename(d.rstrip('/'))}: 1-minute load average at the end of the steps: min {min(loads):.2f}, max {max(loads):.2f} (2 cores)")
     return 0
 
 

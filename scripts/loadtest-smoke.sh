@@ -4,7 +4,8 @@
 # Contract:
 #   - starts its own redis-server (--save '' on a free loopback port) and two server nodes on free
 #     loopback ports sharing it (TARGET=reference: loadtests/reference/server.mjs; TARGET=cndr: the cndr host),
-#   - runs fanout, inbound, polls, connect, churn, crossnode, a ramp, a find-saturation and a --compare run
+#   - runs fanout, inbound, polls, connect, churn, crossnode, a ramp, a find-saturation, a --compare run
+#     and a --compare --floor run (the floor-sender process)
 #     with cndr-load against them; each run fails on lost deliveries, errors or wrong poll counts,
 #   - stops everything it started (trap, by PID), prints one line per run and "smoke: N passed, M failed",
 #   - exits 0 only when every run passed. Only 127.0.0.1 is used. Takes well under 60 s after the build.
@@ -105,6 +106,7 @@ run churn "${one[@]}" churn --rooms 1 --players 5 --rate 20 "${short[@]}"
 run crossnode "${both[@]}" crossnode --rooms 2 --players 2 --audience 2 --rate 10 --inbound-rate 50 "${short[@]}"
 run ramp "${one[@]}" fanout --load ramp --rate-from 5 --rate-to 20 --steps 2 --rooms 2 --players 2 --audience 2 --duration 1s --warmup 0
 run saturate "${one[@]}" inbound --load saturate --rate-from 50 --rate-factor 2 --max-steps 2 --p99-max-ms 1000 --rooms 1 --players 2 --audience 2 --duration 1s --warmup 0
+run floor "${one[@]}" fanout --compare --floor --rooms 1 --players 2 --audience 2 --rate 10 --duration 1s --warmup 0
 run compare fanout --compare --target "node0=${urls[0]}@${spids[0]}" --target "node1=${urls[1]}@${spids[1]}" --rooms 1 --players 2 --audience 2 --rate 10 --duration 1s --warmup 0
 
 echo "smoke: $passed passed, $failed failed"

@@ -33,6 +33,10 @@ public static class Program
           --redis-host H / --redis-port P   Redis for --start targets (port required with --start)
           --server-env KEY=VALUE    extra environment for --start targets (repeat), e.g. RATE_LIMIT_MESSAGES=1000000
           --compare                 run the same steps against two targets alternately; ratio = first / second
+          --floor                   fanout: add the floor as a target ("floor"): cndr-load floor-sender, a process
+                                    that writes a pre-built frame of the same size to each receiver with one plain
+                                    non-blocking send() per trigger from the host (same sockets, same bursts, no
+                                    protocol); with --compare the ratios are first / second and first / floor
           --admin-token TOKEN       bearer token for POST /admin/rooms
           --handshake auth|event    join through connect auth (default) or the handshake event
           --socketio-path PATH      default /socket.io/
@@ -49,7 +53,9 @@ public static class Program
           --rate-from X --rate-to Y --steps N      ramp: N steps from X to Y
           --rate-from X --rate-factor F (1.5) --p99-max-ms MS (100) --max-steps N (12)
                                     saturate: multiply the rate by F each step until p99 > MS, anything is
-                                    lost or errors occur; reports the last good step
+                                    lost or errors occur, then bisect between the last good and the first
+                                    failing rate; reports the highest good step
+          --bisect-steps N (3)      saturate: bisection steps after the first failing step
           --inbound-rate X          crossnode: rate of the inbound phase (constant load)
           --duration T (10s)  --warmup T (2s, not recorded)  --hold T (5s, connect)  --drain T (3s: wait for
                                     stragglers with no progress)  --max-count N (10000000 per step)
@@ -85,6 +91,11 @@ public static class Program
         if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
         {
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        }
+
+        if (args.Length > 0 && args[0] == "floor-sender")
+        {
+            return Floor.FloorSender.Run(args);
         }
 
         if (args.Length == 0 || args.Contains("--help") || args.Contains("-h") || args[0] == "help")

@@ -211,11 +211,11 @@ internal sealed class IoLoop
     }
 
     [DllImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
-    private static extern int EpollCreate1(int flags);
+    internal static extern int EpollCreate1(int flags);
 
     [DllImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
-    private static extern unsafe int EpollCtl(int epfd, int op, int fd, byte* ev);
+    internal static extern unsafe int EpollCtl(int epfd, int op, int fd, byte* ev);
 
     [DllImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
-    private static extern unsafe int EpollWait(int epfd, byte* events, int maxEvents, int timeout);
+    internal static extern unsafe int EpollWait(int epfd, byte* events, int maxEvents, int timeout);
 }

@@ -51,8 +51,10 @@ internal sealed class LeanClient
     private const int StateConnecting = 0;
     private const int StateUpgrading = 1;
     private const int StateOpen = 2;
+    private const int StateRawJoining = 3;
 
     private static int s_generation;
+    private static long s_pingsAnswered;
 
     private readonly Socket _socket;
     private readonly int _fd;
@@ -64,6 +66,7 @@ internal sealed class LeanClient
     private readonly HandshakeMode _mode;
     private readonly TaskCompletionSource<JoinResult> _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _upgradeKey;
+    private readonly bool _raw;
     private int _state;
     private byte[]? _tail;
     private int _tailLength;
@@ -79,8 +82,9 @@ internal sealed class LeanClient
     private List<byte>? _fragments;
     private int _closed;
 
-    private LeanClient(Socket socket, IClientHandler handler, byte[]? auth, HandshakeMode mode, TargetEndpoint endpoint)
+    private LeanClient(Socket socket, IClientHandler handler, byte[]? auth, HandshakeMode mode, TargetEndpoint endpoint, byte[]? rawHello = null)
     {
+        _raw = rawHello is not null;
         _socket = socket;
         _fd = (int)socket.SafeHandle.DangerousGetHandle();
         _handler = handler;
@@ -92,7 +96,9 @@ internal sealed class LeanClient
         Generation = Interlocked.Increment(ref s_generation);
         _loop = IoLoop.Next();
         _key = IoLoop.Assign(this);
-        var request = LeanWebSocket.BuildUpgradeRequest(endpoint.HostHeader, endpoint.SocketIOPath, out _upgradeKey);
+        var upgradeKey = "";
+        var request = rawHello ?? LeanWebSocket.BuildUpgradeRequest(endpoint.HostHeader, endpoint.SocketIOPath, out upgradeKey);
+        _upgradeKey = upgradeKey;
         lock (_sendLock)
         {
             request.CopyTo(_pending, 0);
@@ -124,6 +130,9 @@ internal sealed class LeanClient
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>Engine.IO pings answered by all clients of this process so far.</summary>
+    public static long PingsAnswered => Interlocked.Read(ref s_pingsAnswered);
+
     /// <summary>
     /// Connects (non-blocking, finished by the I/O loop), upgrades, and joins a room with
     /// <paramref name="joinJson"/> (the handshake object); completes when <c>handshake_response</c> arrives
@@ -140,6 +149,30 @@ internal sealed class LeanClient
             using var reg = cancellationToken.Register(static c => ((LeanClient)c!).Close(), client);
             var result = await client._joined.Task;
             return (client, result);
+        }
+        catch
+        {
+            client.Close();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Raw mode (the floor scenario, against <c>cndr-load floor-sender</c>): connects, sends
+    /// <paramref name="hello"/> as plain bytes (no upgrade, no Engine.IO), and completes when the peer answers
+    /// with one <c>K</c>; from then on the peer's bytes are parsed as unmasked WebSocket frames as usual, and
+    /// <see cref="SendRaw"/> writes plain bytes.
+    /// </summary>
+    public static async Task<LeanClient> ConnectRawAsync(TargetEndpoint endpoint, byte[] hello, IClientHandler handler, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, Blocking = false };
+        var client = new LeanClient(socket, handler, null, HandshakeMode.Auth, endpoint, hello);
+        try
+        {
+            client.Start(new IPEndPoint(endpoint.Address, endpoint.Port));
+            using var reg = cancellationToken.Register(static c => ((LeanClient)c!).Close(), client);
+            await client._joined.Task;
+            return client;
         }
         catch
         {
@@ -180,7 +213,7 @@ internal sealed class LeanClient
 
     private void OnConnected()
     {
-        _state = StateUpgrading;
+        _state = _raw ? StateRawJoining : StateUpgrading;
         lock (_sendLock)
         {
             _sending = true;
@@ -299,6 +332,30 @@ internal sealed class LeanClient
 
         buffer[n++] = (byte)']';
         return n;
+    }
+
+    /// <summary>Raw mode: adds plain bytes (no frame) to the pending send buffer (no syscall).</summary>
+    public void SendRaw(ReadOnlySpan<byte> bytes, bool flush = true)
+    {
+        lock (_sendLock)
+        {
+            var need = _pendingLength + bytes.Length;
+            if (need > _pending.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(need, _pending.Length * 2));
+                _pending.AsSpan(0, _pendingLength).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_pending);
+                _pending = bigger;
+            }
+
+            bytes.CopyTo(_pending.AsSpan(_pendingLength));
+            _pendingLength += bytes.Length;
+        }
+
+        if (flush)
+        {
+            Flush();
+        }
     }
 
     /// <summary>Adds one text frame to the pending send buffer (no syscall).</summary>
@@ -575,7 +632,24 @@ internal sealed class LeanClient
     private int Process(ReadOnlySpan<byte> data)
     {
         var offset = 0;
-        if (_state == StateUpgrading)
+        if (_state == StateRawJoining)
+        {
+            if (data.IsEmpty)
+            {
+                return 0;
+            }
+
+            if (data[0] != (byte)'K')
+            {
+                Fail("floor: the peer did not accept the hello");
+                return -1;
+            }
+
+            _state = StateOpen;
+            _joined.TrySetResult(JoinResult.RawAccepted);
+            offset = 1;
+        }
+        else if (_state == StateUpgrading)
         {
             var end = data.IndexOf("\r\n\r\n"u8);
             if (end < 0)
@@ -701,6 +775,7 @@ internal sealed class LeanClient
                 pong[0] = (byte)'3';
                 Enqueue(pong);
                 Flush();
+                Interlocked.Increment(ref s_pingsAnswered);
                 return true;
             case (byte)'0':
                 // Open: join the default namespace, with auth when joining through connect auth.
@@ -880,6 +955,9 @@ internal sealed class LeanClient
 /// <summary>The outcome of a join: handshake_response (or CONNECT_ERROR).</summary>
 internal sealed class JoinResult
 {
+    /// <summary>Raw mode: the floor sender took the hello.</summary>
+    public static JoinResult RawAccepted { get; } = new() { Success = true };
+
     public bool Success { get; private init; }
 
     public string? ErrorCode { get; private init; }

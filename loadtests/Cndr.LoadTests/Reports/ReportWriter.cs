@@ -128,19 +128,22 @@ internal static class ReportWriter
         {
             sb.AppendLine("<h2>Side by side</h2>");
             var a = options.Targets[0].Label;
-            var b = options.Targets[1].Label;
-            foreach (var (ra, rb) in Tables.Pairs(results, options))
+            for (var other = 1; other < options.Targets.Count; other++)
             {
-                sb.AppendLine($"<h3>{E(ra.Scenario)} step {ra.Step} (unit = {E(ra.Unit)})</h3><table><tr><th>figure</th><th>{E(a)}</th><th>{E(b)}</th><th>{E(a)} / {E(b)}</th></tr>");
-                foreach (var (name, get, _) in Tables.Figures)
+                var b = options.Targets[other].Label;
+                foreach (var (ra, rb) in Tables.Pairs(results, options, other))
                 {
-                    var va = get(ra);
-                    var vb = get(rb);
-                    var ratio = double.IsNaN(va) || double.IsNaN(vb) || vb == 0 ? "n/a" : (va / vb).ToString("0.###", s_c);
-                    sb.AppendLine($"<tr><td>{E(name)}</td><td>{Tables.Fmt(va)}</td><td>{Tables.Fmt(vb)}</td><td>{ratio}</td></tr>");
-                }
+                    sb.AppendLine($"<h3>{E(ra.Scenario)} step {ra.Step}: {E(a)} / {E(b)} (unit = {E(ra.Unit)})</h3><table><tr><th>figure</th><th>{E(a)}</th><th>{E(b)}</th><th>{E(a)} / {E(b)}</th></tr>");
+                    foreach (var (name, get, _) in Tables.Figures)
+                    {
+                        var va = get(ra);
+                        var vb = get(rb);
+                        var ratio = double.IsNaN(va) || double.IsNaN(vb) || vb == 0 ? "n/a" : (va / vb).ToString("0.###", s_c);
+                        sb.AppendLine($"<tr><td>{E(name)}</td><td>{Tables.Fmt(va)}</td><td>{Tables.Fmt(vb)}</td><td>{ratio}</td></tr>");
+                    }
 
-                sb.AppendLine("</table>");
+                    sb.AppendLine("</table>");
+                }
             }
         }
 

@@ -52,11 +52,11 @@ internal static class Tables
         ("RSS per connection (KiB)", r => r.RssBytesPerConnection / 1024, true),
     ];
 
-    /// <summary>Pairs of (first target, second target) steps with the same scenario and step number.</summary>
-    public static List<(StepResult A, StepResult B)> Pairs(IReadOnlyList<StepResult> results, Options options)
+    /// <summary>Pairs of (first target, target <paramref name="other"/>) steps with the same scenario and step number.</summary>
+    public static List<(StepResult A, StepResult B)> Pairs(IReadOnlyList<StepResult> results, Options options, int other)
     {
         var a = options.Targets[0].Label;
-        var b = options.Targets[1].Label;
+        var b = options.Targets[other].Label;
         var pairs = new List<(StepResult, StepResult)>();
         foreach (var ra in results.Where(r => r.Target == a))
         {
@@ -75,10 +75,26 @@ internal static class Tables
 
     public static string CompareMarkdown(IReadOnlyList<StepResult> results, Options options)
     {
-        var a = options.Targets[0].Label;
-        var b = options.Targets[1].Label;
         var sb = new StringBuilder();
-        foreach (var (ra, rb) in Pairs(results, options))
+        for (var other = 1; other < options.Targets.Count; other++)
+        {
+            CompareMarkdown(sb, results, options, other);
+        }
+
+        var sat = SaturationMarkdown(results, options);
+        if (sat.Length > 0)
+        {
+            sb.AppendLine(sat);
+        }
+
+        return sb.ToString();
+    }
+
+    private static void CompareMarkdown(StringBuilder sb, IReadOnlyList<StepResult> results, Options options, int other)
+    {
+        var a = options.Targets[0].Label;
+        var b = options.Targets[other].Label;
+        foreach (var (ra, rb) in Pairs(results, options, other))
         {
             sb.AppendLine(string.Create(s_c, $"**{ra.Scenario} step {ra.Step}** ({a}: {ra.Rate:0.##}, {b}: {rb.Rate:0.##} {ra.RateUnit}; unit = {ra.Unit})"));
             sb.AppendLine();
@@ -91,14 +107,6 @@ internal static class Tables
 
             sb.AppendLine();
         }
-
-        var sat = SaturationMarkdown(results, options);
-        if (sat.Length > 0)
-        {
-            sb.AppendLine(sat);
-        }
-
-        return sb.ToString();
     }
 
     public static string SaturationMarkdown(IReadOnlyList<StepResult> results, Options options)
@@ -120,17 +128,17 @@ internal static class Tables
         return sb.ToString();
     }
 
-    public static Table CompareTable(IReadOnlyList<StepResult> results, Options options)
+    public static Table CompareTable(IReadOnlyList<StepResult> results, Options options, int other)
     {
         var a = options.Targets[0].Label;
-        var b = options.Targets[1].Label;
+        var b = options.Targets[other].Label;
         var table = new Table().Border(TableBorder.Rounded).Title($"{Markup.Escape(a)} vs {Markup.Escape(b)} (ratio = {Markup.Escape(a)} / {Markup.Escape(b)})");
         table.AddColumn("scenario / step");
         table.AddColumn("figure");
         table.AddColumn(new TableColumn(Markup.Escape(a)).RightAligned());
         table.AddColumn(new TableColumn(Markup.Escape(b)).RightAligned());
         table.AddColumn(new TableColumn("ratio").RightAligned());
-        foreach (var (ra, rb) in Pairs(results, options))
+        foreach (var (ra, rb) in Pairs(results, options, other))
         {
             var first = true;
             foreach (var (name, get, lower) in Figures)

@@ -21,6 +21,9 @@ internal sealed class TargetSpec
 
     /// <summary>Command started by the runner (through /bin/sh -c "exec …") with PORT set; null = already running.</summary>
     public string? StartCommand { get; init; }
+
+    /// <summary>The fan-out floor (<c>--floor</c>): <c>cndr-load floor-sender</c>, driven by the floor scenario.</summary>
+    public bool IsFloor { get; init; }
 }
 
 /// <summary>The command line, parsed and validated.</summary>
@@ -67,6 +70,12 @@ internal sealed class Options
     public double P99MaxMs { get; set; } = 100;
 
     public int MaxSteps { get; set; } = 12;
+
+    /// <summary>Saturate: steps that bisect between the last good and the first failing rate.</summary>
+    public int BisectSteps { get; set; } = 3;
+
+    /// <summary>Add the fan-out floor as a target (see <see cref="Scenarios.FloorScenario"/>).</summary>
+    public bool Floor { get; set; }
 
     public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -193,6 +202,8 @@ internal sealed class Options
                 case "--rate-factor": o.RateFactor = Dbl(a, Value()); break;
                 case "--p99-max-ms": o.P99MaxMs = Dbl(a, Value()); break;
                 case "--max-steps": o.MaxSteps = Int(a, Value(), 1, 1000); break;
+                case "--bisect-steps": o.BisectSteps = Int(a, Value(), 0, 20); break;
+                case "--floor": o.Floor = true; break;
                 case "--duration": o.Duration = Time(a, Value()); break;
                 case "--warmup": o.Warmup = Time(a, Value(), allowZero: true); break;
                 case "--hold": o.Hold = Time(a, Value(), allowZero: true); break;
@@ -253,6 +264,25 @@ internal sealed class Options
             o.Targets.Add(new TargetSpec { Label = l, StartCommand = cmd });
         }
 
+        if (o.Floor)
+        {
+            if (o.Scenario != "fanout")
+            {
+                throw new ArgumentException("--floor applies to the fanout scenario only");
+            }
+
+            // The same executable in floor-sender mode (apphost, or `dotnet cndr-load.dll`).
+            var self = Environment.ProcessPath ?? "cndr-load";
+            var dll = typeof(Options).Assembly.Location;
+            var command = Path.GetFileNameWithoutExtension(self) == "dotnet" ? $"\"{self}\" \"{dll}\"" : $"\"{self}\"";
+            o.Targets.Add(new TargetSpec
+            {
+                Label = "floor",
+                StartCommand = command + " floor-sender --size " + o.SizeBytes.ToString(CultureInfo.InvariantCulture),
+                IsFloor = true,
+            });
+        }
+
         if (urls.Count > 0)
         {
             var target = new TargetSpec { Label = label };
@@ -270,9 +300,9 @@ internal sealed class Options
             throw new ArgumentException("no target: give --url (and --server-pid), --target LABEL=URL[@PID], or --start LABEL=COMMAND");
         }
 
-        if (o.Compare && o.Targets.Count != 2)
+        if (o.Compare && o.Targets.Count is not (2 or 3))
         {
-            throw new ArgumentException($"--compare needs exactly two targets (got {o.Targets.Count}); the ratio is first / second");
+            throw new ArgumentException($"--compare needs two or three targets (got {o.Targets.Count}); the ratios are first / each other");
         }
 
         if (!o.Compare && o.Targets.Count != 1)
@@ -290,7 +320,7 @@ internal sealed class Options
             throw new ArgumentException("target labels must differ");
         }
 
-        if (o.Targets.Any(t => t.StartCommand is not null) && o.RedisPort is null)
+        if (o.Targets.Any(t => t.StartCommand is not null && !t.IsFloor) && o.RedisPort is null)
         {
             throw new ArgumentException("--start needs --redis-port (the started servers get REDIS_HOST/REDIS_PORT)");
         }
@@ -318,7 +348,7 @@ internal sealed class Options
         return o;
     }
 
-    /// <summary>Rates of the steps to run (saturate: the first; more come from <see cref="NextSaturationRate"/>).</summary>
+    /// <summary>Rates of the steps to run (saturate: the first; more come from <see cref="SaturationSearch"/>).</summary>
     public List<double> PlannedRates(double defaultRate)
     {
         switch (Shape)
@@ -342,8 +372,6 @@ internal sealed class Options
                 return [Rate ?? defaultRate];
         }
     }
-
-    public double NextSaturationRate(double rate) => rate * RateFactor;
 
     private static (string, string) SplitLabel(string flag, string text)
     {

@@ -130,7 +130,10 @@ internal sealed class LiveView : IProgressView
         if (options.Compare)
         {
             _context = null;
-            AnsiConsole.Write(Tables.CompareTable(results, options));
+            for (var other = 1; other < options.Targets.Count; other++)
+            {
+                AnsiConsole.Write(Tables.CompareTable(results, options, other));
+            }
         }
     }
 

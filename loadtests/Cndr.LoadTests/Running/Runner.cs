@@ -44,7 +44,7 @@ internal sealed class Runner(Options options, IProgressView view)
                     view.Log($"{spec.Label}: no server PID given: server CPU and RSS are not measured");
                 }
 
-                runtimes.Add(new TargetRuntime(spec.Label, endpoints, pids, options.AdminToken));
+                runtimes.Add(new TargetRuntime(spec.Label, endpoints, pids, options.AdminToken) { IsFloor = spec.IsFloor });
             }
 
             if (options.Scenario == "crossnode" && runtimes.Any(r => r.Endpoints.Count < 2))
@@ -77,7 +77,7 @@ internal sealed class Runner(Options options, IProgressView view)
         }
     }
 
-    private Scenario Create(string phase, TargetRuntime t) => phase switch
+    private Scenario Create(string phase, TargetRuntime t) => t.IsFloor ? new FloorScenario(options, t) : phase switch
     {
         "fanout" => new FanoutScenario(options, t, crossNode: false),
         "crossnode-fanout" => new FanoutScenario(options, t, crossNode: true),
@@ -124,8 +124,9 @@ internal sealed class Runner(Options options, IProgressView view)
             var rateOf = scenarios.Select(_ => rates[0]).ToArray();
             var stopped = new bool[scenarios.Count];
             var lastGood = new StepResult?[scenarios.Count];
-            var maxSteps = options.Shape == LoadShape.Saturate ? options.MaxSteps : rates.Count;
-            for (var step = 1; step <= maxSteps; step++)
+            var searches = scenarios.Select(_ => new SaturationSearch(options)).ToArray();
+            var saturate = options.Shape == LoadShape.Saturate;
+            for (var step = 1; saturate || step <= rates.Count; step++)
             {
                 for (var i = 0; i < scenarios.Count; i++)
                 {
@@ -134,7 +135,7 @@ internal sealed class Runner(Options options, IProgressView view)
                         continue;
                     }
 
-                    var rate = options.Shape == LoadShape.Saturate ? rateOf[i] : rates[step - 1];
+                    var rate = saturate ? rateOf[i] : rates[step - 1];
                     var result = await RunStepAsync(scenarios[i], runtimes[i], new StepPlan(step, rate, options.Duration, options.MaxCount, IsWarmup: false), cancellationToken);
                     _results.Add(result);
                     view.StepFinished(result);
@@ -143,12 +144,16 @@ internal sealed class Runner(Options options, IProgressView view)
                         ok = false;
                     }
 
-                    if (options.Shape == LoadShape.Saturate)
+                    if (saturate)
                     {
                         if (result.Passed)
                         {
                             lastGood[i] = result;
-                            rateOf[i] = options.NextSaturationRate(rate);
+                        }
+
+                        if (searches[i].Next(rate, result.Passed) is { } next)
+                        {
+                            rateOf[i] = next;
                         }
                         else
                         {
@@ -181,7 +186,7 @@ internal sealed class Runner(Options options, IProgressView view)
                     {
                         good.Verdict = "last good (saturation)";
                         view.Log($"{phase} @ {runtimes[i].Label}: saturation = step {good.Step}: {good.Throughput:N0} {good.Unit}/s, p99 {good.P99Ms:0.##} ms" +
-                            (stopped[i] ? "" : $" (still good after {options.MaxSteps} steps)"));
+                            (searches[i].FoundLimit ? $" (bisected: fails at {searches[i].FirstFailingRate:0.##} {good.RateUnit})" : $" (still good after {options.MaxSteps} steps)"));
                     }
                 }
             }

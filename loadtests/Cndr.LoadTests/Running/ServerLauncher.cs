@@ -29,7 +29,7 @@ internal sealed class ServerLauncher : IAsyncDisposable
             psi.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
             psi.Environment["NODE_ID"] = $"{spec.Label}-{n}";
             psi.Environment["REDIS_HOST"] = options.RedisHost;
-            psi.Environment["REDIS_PORT"] = options.RedisPort!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            psi.Environment["REDIS_PORT"] = options.RedisPort?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
             psi.Environment["BIND_ADDRESS"] = "127.0.0.1";
             foreach (var (k, v) in options.ServerEnv)
             {

@@ -13,6 +13,7 @@ namespace Cndr.LoadTests.Scenarios;
 internal sealed class ConnectScenario(Options options, TargetRuntime target) : Scenario(options, target)
 {
     private readonly List<LeanClient> _idle = [];
+    private Action<string> _log = static _ => { };
 
     public override string Name => "connect";
 
@@ -33,8 +34,11 @@ internal sealed class ConnectScenario(Options options, TargetRuntime target) : S
         }
     }
 
-    public override async Task SetupAsync(Action<string> log, CancellationToken cancellationToken) =>
+    public override async Task SetupAsync(Action<string> log, CancellationToken cancellationToken)
+    {
+        _log = log;
         await SetupRoomsAsync(0, 0, false, log, cancellationToken);
+    }
 
     public override async Task<StepOutcome> RunStepAsync(StepPlan plan, CancellationToken cancellationToken)
     {
@@ -63,10 +67,14 @@ internal sealed class ConnectScenario(Options options, TargetRuntime target) : S
             connected = _idle.Count;
         }
 
+        var pings0 = LeanClient.PingsAnswered;
         if (Options.Hold > TimeSpan.Zero)
         {
             await Task.Delay(Options.Hold, cancellationToken);
         }
+
+        // A connection the server drops in the hold (e.g. a ping not answered in time) counts as an error.
+        _log($"{Target.Label}: held {Connections} idle connections for {Options.Hold.TotalSeconds:0.#} s; {LeanClient.PingsAnswered - pings0} pings answered in the hold, {meter.Errors} errors");
 
         var rssAfter = ProcStats.RssKb(Target.Pids);
         var outcome = new StepOutcome

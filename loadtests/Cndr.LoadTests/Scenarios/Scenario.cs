@@ -65,6 +65,9 @@ internal sealed class TargetRuntime(string label, List<TargetEndpoint> endpoints
 
     public AdminApi Admin { get; } = new(endpoints[0], adminToken);
 
+    /// <summary>The fan-out floor (floor-sender), not a relay.</summary>
+    public bool IsFloor { get; init; }
+
     public void Dispose() => Admin.Dispose();
 }
 
