@@ -1,6 +1,7 @@
 using Cndr.Core.Diagnostics;
 using Cndr.Core.Store;
 using Cndr.Transport.Http;
+using Cndr.Host.Metrics;
 using Prometheus;
 
 namespace Cndr.Host;
@@ -8,14 +9,19 @@ namespace Cndr.Host;
 /// <summary>
 /// <c>GET /metrics</c>: Prometheus text format from prometheus-net's registry, served on our own HTTP layer.
 /// The hot path only bumps <see cref="Interlocked"/> counters (relay, transport, store); the Prometheus
-/// metrics are brought up to date from them once per scrape.
+/// metrics are brought up to date from them once per scrape. The same counters are published as
+/// System.Diagnostics.Metrics instruments by <see cref="NodeInstruments"/>.
 /// </summary>
 internal sealed partial class CndrNode
 {
     private CollectorRegistry? _registry;
+    private NodeInstruments? _instruments;
+    private OpenTelemetry.Metrics.MeterProvider? _otlp;
 
     private void MapMetrics()
     {
+        _instruments = NodeInstruments.Create(this);
+        _otlp = OtlpExport.Start(_settings);
         var registry = Prometheus.Metrics.NewCustomRegistry();
         DotNetStats.Register(registry);
         var f = Prometheus.Metrics.WithCustomRegistry(registry);
@@ -48,6 +54,8 @@ internal sealed partial class CndrNode
         var bytesOut = f.CreateCounter("cndr_transport_sent_bytes_total", "Engine.IO bytes sent.");
         var slow = f.CreateCounter("cndr_slow_consumers_total", "Clients disconnected because their outbound queue passed MAX_OUTBOUND_BYTES.");
         var httpConnections = f.CreateGauge("cndr_tcp_connections", "Open TCP connections.");
+        var errors = f.CreateCounter("cndr_relay_errors_total", "Error replies sent to clients (failed acks and relay_error), by error code.", "code");
+        f.CreateGauge("cndr_build_info", "Always 1; the labels name the build.", "version", "runtime").WithLabels(NodeInstruments.Version, Environment.Version.ToString()).Set(1);
 
         _stores.Latency?.Register(f);
 
@@ -56,6 +64,7 @@ internal sealed partial class CndrNode
         var joinChildren = roles.Select(r => (r.Item1, joins.WithLabels(r.Item2))).ToArray();
         var leaveChildren = roles.Select(r => (r.Item1, leaves.WithLabels(r.Item2))).ToArray();
         var commandChildren = RelayCounters.CommandNames.Select((n, i) => (i, commands.WithLabels(n))).ToArray();
+        var errorChildren = RelayCounters.ErrorNames.Select((n, i) => (i, c: errors.WithLabels(n))).Skip(1).ToArray();
         var storeOk = storeOps.WithLabels("ok");
         var storeFailed = storeOps.WithLabels("unavailable");
 
@@ -84,6 +93,11 @@ internal sealed partial class CndrNode
             foreach (var (i, c) in commandChildren)
             {
                 c.IncTo(counters.CommandCount(i));
+            }
+
+            foreach (var (i, c) in errorChildren)
+            {
+                c.IncTo(counters.ErrorCount(i));
             }
 
             deliveries.IncTo(counters.Deliveries);
@@ -115,10 +129,17 @@ internal sealed partial class CndrNode
         _http.Router.Map(HttpVerb.Get, "/metrics", MetricsAsync);
     }
 
+    private void DisposeMetrics()
+    {
+        _otlp?.Dispose();
+        _instruments?.Dispose();
+    }
+
     private async ValueTask MetricsAsync(HttpContext ctx)
     {
         using var ms = new MemoryStream(16 * 1024);
         await _registry!.CollectAndExportAsTextAsync(ms, CancellationToken.None);
+        PrometheusHistogramText.Write(ms, "cndr_command_duration_seconds", "Time from a command's dispatch to its reply, by command.", "command", RelayCounters.CommandNames, _relay.Counters.Latency);
         await ctx.Response.SendAsync(200, "text/plain; version=0.0.4; charset=utf-8"u8, ms.GetBuffer().AsSpan(0, (int)ms.Length));
     }
 }

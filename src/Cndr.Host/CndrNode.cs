@@ -177,6 +177,7 @@ internal sealed partial class CndrNode : IAsyncDisposable
 
         await _coordinator.DisposeAsync();
         await _http.DisposeAsync();
+        DisposeMetrics();
         _relay.Dispose();
         await _stores.DisposeAsync();
     }

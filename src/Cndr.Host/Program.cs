@@ -13,6 +13,12 @@ public static class Program
     {
         var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "serve";
         var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
+        if (args is ["--version"] or ["version"])
+        {
+            Console.Out.WriteLine($"cndr {Metrics.NodeInstruments.Version} (.NET {Environment.Version})");
+            return 0;
+        }
+
         if (rest.Contains("--help") || rest.Contains("-h") || verb is "help")
         {
             Console.Out.Write(SettingsLoader.Help());

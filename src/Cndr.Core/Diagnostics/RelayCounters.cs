@@ -11,6 +11,7 @@ public sealed class RelayCounters
 {
     private const int Roles = 4;            // indexed by (int)ClientRole
     private const int Commands = 11;        // indexed by (int)RelayCommand
+    private static readonly int s_errors = Enum.GetValues<ErrorCode>().Max(c => (int)c) + 1;   // indexed by (int)ErrorCode
 
     private readonly long[] _connected = new long[Roles];
     private readonly long[] _joins = new long[Roles];
@@ -22,10 +23,18 @@ public sealed class RelayCounters
     private long _toHostDelivered;
     private long _unauthorized;
     private long _authFailures;
+    private readonly long[] _errors = new long[s_errors];
 
     /// <summary>Names of the commands, in <see cref="CommandCount"/> order, as in the protocol.</summary>
     public static IReadOnlyList<string> CommandNames { get; } =
         Enumerable.Range(0, Commands).Select(i => i == 0 ? "unknown" : System.Text.Encoding.UTF8.GetString(RelayCommands.Name((RelayCommand)i))).ToArray();
+
+    /// <summary>Wire names of the error codes, in <see cref="ErrorCount"/> order (index 0, no error, is unused).</summary>
+    public static IReadOnlyList<string> ErrorNames { get; } =
+        Enumerable.Range(0, s_errors).Select(i => System.Text.Encoding.UTF8.GetString(ErrorCodes.Code((ErrorCode)i))).ToArray();
+
+    /// <summary>Duration of dispatched commands, by index into <see cref="CommandNames"/>.</summary>
+    public CommandLatency Latency { get; } = new(CommandNames);
 
     public long Connected(ClientRole role) => Volatile.Read(ref _connected[(int)role]);
 
@@ -48,6 +57,9 @@ public sealed class RelayCounters
     public long Unauthorized => Volatile.Read(ref _unauthorized);
 
     public long AuthFailures => Volatile.Read(ref _authFailures);
+
+    /// <summary>Error replies sent to clients (failed acks and <c>relay_error</c>), by index into <see cref="ErrorNames"/>.</summary>
+    public long ErrorCount(int index) => Volatile.Read(ref _errors[index]);
 
     internal void Joined(ClientRole role)
     {
@@ -74,4 +86,14 @@ public sealed class RelayCounters
     internal void Forbidden() => Interlocked.Increment(ref _unauthorized);
 
     internal void AuthFailed() => Interlocked.Increment(ref _authFailures);
+
+    internal void Error(ErrorCode code)
+    {
+        if ((uint)code < (uint)s_errors)
+        {
+            Interlocked.Increment(ref _errors[(int)code]);
+        }
+    }
+
+    internal void CommandDone(RelayCommand command, long startTimestamp) => Latency.Record((int)command, startTimestamp);
 }

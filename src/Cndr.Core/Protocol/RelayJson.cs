@@ -170,6 +170,7 @@ internal static class RelayJson
     /// <summary>Reports an error through the ack when there is one, else as <c>relay_error</c>.</summary>
     public static void Fail(ISocketIOConnection connection, long ackId, ErrorCode code, ReadOnlySpan<byte> command, long retryAfterMs = -1)
     {
+        (connection.UserState as Relay.ClientSession)?.Counters?.Error(code);
         if (ackId >= 0)
         {
             AckError(connection, ackId, code, retryAfterMs);

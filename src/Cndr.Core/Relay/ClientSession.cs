@@ -21,6 +21,9 @@ internal sealed class ClientSession(ISocketIOConnection connection)
 {
     public readonly ISocketIOConnection Connection = connection;
 
+    /// <summary>The relay's counters (error replies are counted by <see cref="Protocol.RelayJson.Fail"/>).</summary>
+    public Diagnostics.RelayCounters? Counters;
+
     public SessionState State;
 
     public ClientRole Role;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Cndr.Core.Protocol;
 using Cndr.Core.Store;
@@ -80,7 +81,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
     public ValueTask<ConnectDecision> OnConnectAsync(ISocketIOConnection connection, ReadOnlyMemory<byte> auth)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var session = new ClientSession(connection);
+        var session = new ClientSession(connection) { Counters = _counters };
         connection.UserState = session;
         if (!auth.IsEmpty && IsHandshakeAuth(auth.Span))
         {
@@ -201,6 +202,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DispatchAsync(ClientSession session, SocketIOEvent evt, RelayCommand command, Arg arg)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             var task = command switch
@@ -228,6 +230,10 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
             // Never let one bad event take the connection or the process down.
             Log.UnexpectedError(_logger, ex, command.ToString());
             RelayJson.Fail(session.Connection, evt.AckId, ErrorCode.Unavailable, RelayCommands.Name(command));
+        }
+        finally
+        {
+            _counters.CommandDone(command, started);
         }
     }
 

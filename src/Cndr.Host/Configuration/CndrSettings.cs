@@ -56,6 +56,11 @@ internal sealed class CndrSettings
 
     public bool DemoRoom { get; set; } = true;
 
+    // ---- Fleet: metrics export (OpenTelemetry) ----
+    public string? OtlpEndpoint { get; set; }
+    public string OtlpProtocol { get; set; } = "grpc";
+    public int OtlpExportIntervalMs { get; set; } = 10_000;
+
     /// <summary>True when no Redis is configured: the node runs on the embedded in-process store.</summary>
     public bool UsesEmbeddedStore => string.IsNullOrEmpty(RedisHost);
 
@@ -105,6 +110,11 @@ internal sealed class CndrSettings
         Int("DRAIN_TIMEOUT_MS", "on SIGTERM, the longest a drain may take before exit", s => s.DrainTimeoutMs, (s, v) => s.DrainTimeoutMs = v, 0, int.MaxValue),
         Int("DRAIN_RECONNECT_JITTER_MS", "server_draining.reconnectAfterMs is drawn from [0, this)", s => s.DrainReconnectJitterMs, (s, v) => s.DrainReconnectJitterMs = v, 1, int.MaxValue),
         Bool("DEMO_ROOM", "with the embedded store, create and print a demo room at start", s => s.DemoRoom, (s, v) => s.DemoRoom = v),
+
+        // Fleet: metrics export (OpenTelemetry's own variable names).
+        Text("OTEL_EXPORTER_OTLP_ENDPOINT", "export the Cndr meter by OTLP to this endpoint (unset = no export; /metrics always works)", s => s.OtlpEndpoint, (s, v) => s.OtlpEndpoint = v, ValidateUri),
+        Text("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc | http/protobuf", s => s.OtlpProtocol, (s, v) => s.OtlpProtocol = v, v => v is "grpc" or "http/protobuf" ? null : $"'{v}' is not grpc or http/protobuf"),
+        Int("OTEL_METRIC_EXPORT_INTERVAL", "milliseconds between two OTLP metric exports", s => s.OtlpExportIntervalMs, (s, v) => s.OtlpExportIntervalMs = v, 100, int.MaxValue),
     ];
 
     private static SettingDefinition Int(string name, string help, Func<CndrSettings, int> get, Action<CndrSettings, int> set, int min, int max) =>
@@ -162,6 +172,9 @@ internal sealed class CndrSettings
         }, IsSecret: true);
 
     private static string? ValidateIp(string v) => IPAddress.TryParse(v, out _) ? null : $"'{v}' is not an IP address";
+
+    private static string? ValidateUri(string v) =>
+        Uri.TryCreate(v, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https") ? null : $"'{v}' is not an http(s) URL";
 
     private static string? ValidatePath(string v) => v.StartsWith('/') && v.EndsWith('/') && v.Length >= 2 ? null : $"'{v}' must start and end with '/'";
 

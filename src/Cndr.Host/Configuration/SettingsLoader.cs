@@ -110,6 +110,7 @@ internal static class SettingsLoader
         sb.AppendLine("  cndr create-room [room options]   create a room through a node's admin API or in Redis");
         sb.AppendLine("  cndr conformance [--port N]       serve the official Engine.IO / Socket.IO test-suite endpoints");
         sb.AppendLine("  cndr --help                       this text");
+        sb.AppendLine("  cndr --version                    the version");
         sb.AppendLine();
         sb.AppendLine("create-room options: --url http://127.0.0.1:3000  --admin-token T  --password P");
         sb.AppendLine("                     --max-players N  --max-audience N  --room-code CODE");
