@@ -18,6 +18,9 @@ internal sealed partial class CndrNode
     private NodeInstruments? _instruments;
     private OpenTelemetry.Metrics.MeterProvider? _otlp;
 
+    /// <summary>This node's <c>Cndr</c> meter.</summary>
+    internal System.Diagnostics.Metrics.Meter Meter => _instruments!.Meter;
+
     private void MapMetrics()
     {
         _instruments = NodeInstruments.Create(this);
