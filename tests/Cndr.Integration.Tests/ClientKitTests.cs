@@ -35,4 +35,26 @@ public sealed class ClientKitTests
         var (code, key) = await node.CreateRoomAsync();
         await AssertRunsAsync(ExternalProcess.Command("node", JsClientDir, "test/reclaim.mjs", node.Url, code, key), "the helper kept the seat");
     }
+
+    [Fact]
+    public async Task DotnetExamplePlaysAWholeRoundWithSocketIOClient()
+    {
+        // Built with the solution (examples/dotnet is in Cndr.sln), in the configuration the tests were built in.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var dll = Path.Combine(RepoPaths.Root, "examples", "dotnet", "bin", configuration, "net10.0", "cndr-round.dll");
+        Assert.True(File.Exists(dll), dll + " is missing: build Cndr.sln");
+        await using var node = await TestNode.StartAsync();
+        var (code, key) = await node.CreateRoomAsync();
+        await AssertRunsAsync(ExternalProcess.Command("dotnet", RepoPaths.Root, dll, node.Url, code, key), "a whole round worked");
+    }
+
+    [Fact]
+    public async Task PythonExamplePlaysAWholeRoundWithPythonSocketIO()
+    {
+        // Debian's python3-socketio lives in the system interpreter (not in a pyenv or venv one).
+        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        await using var node = await TestNode.StartAsync();
+        var (code, key) = await node.CreateRoomAsync();
+        await AssertRunsAsync(ExternalProcess.Command(python, RepoPaths.Root, "examples/python/cndr_round.py", node.Url, code, key), "a whole round worked");
+    }
 }
