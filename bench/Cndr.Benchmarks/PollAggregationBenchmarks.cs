@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Cndr.Benchmarks.Scenarios;
+using Cndr.Core.Protocol;
 using Cndr.Core.Relay;
 using Cndr.Core.Store;
 
@@ -19,5 +20,5 @@ public class PollAggregationBenchmarks
 
     /// <summary>Counts every answer and writes the results JSON.</summary>
     [Benchmark]
-    public int Aggregate10000Answers() => RelayHandler.BuildPollResults(_snapshot).Length;
+    public int Aggregate10000Answers() => PollCodec.BuildPollResults(_snapshot).Length;
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cndr.Benchmarks.Scenarios;
+using Cndr.Core.Protocol;
 using Cndr.Core.Relay;
 using Cndr.Core.Store;
 
@@ -171,7 +172,7 @@ public sealed class AllocationBudgetTests : IClassFixture<AllocationBudgetTests.
                 return sync;
             },
             "rate_limiter.try_consume" => () => _rateSession.TryConsumeRate(++_now, 100, 60_000) >= 0,
-            "poll_aggregation.single_choice_10000" => () => RelayHandler.BuildPollResults(_singleChoice).Length > 0,
+            "poll_aggregation.single_choice_10000" => () => PollCodec.BuildPollResults(_singleChoice).Length > 0,
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown operation"),
         };
 

@@ -2,19 +2,6 @@ using System.Text.Json;
 
 namespace Cndr.Core.Protocol;
 
-/// <summary>Shape of an event's first argument.</summary>
-internal enum ArgKind : byte
-{
-    /// <summary>The event has no argument.</summary>
-    None,
-    /// <summary>A JSON object.</summary>
-    Object,
-    /// <summary>Any other JSON value.</summary>
-    Other,
-    /// <summary>The packet's JSON could not be read.</summary>
-    Malformed,
-}
-
 /// <summary>Reading inbound event arguments with <see cref="Utf8JsonReader"/> (no DOM, no strings for names).</summary>
 internal static class JsonArgs
 {
@@ -45,6 +32,37 @@ internal static class JsonArgs
         catch (JsonException)
         {
             return ArgKind.Malformed;
+        }
+    }
+
+    /// <summary>One pass over an object, locating up to two properties (last occurrence wins). False when unreadable.</summary>
+    public static bool ScanFields(ReadOnlySpan<byte> obj, ReadOnlySpan<byte> name1, ReadOnlySpan<byte> name2, out JsonField f1, out JsonField f2)
+    {
+        f1 = default;
+        f2 = default;
+        try
+        {
+            var r = new Utf8JsonReader(obj);
+            r.Read();
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                var which = r.ValueTextEquals(name1) ? 1 : (!name2.IsEmpty && r.ValueTextEquals(name2)) ? 2 : 0;
+                var (start, length, type) = Value(ref r);
+                if (which == 1)
+                {
+                    f1 = new JsonField { Found = true, Start = start, Length = length, Type = type };
+                }
+                else if (which == 2)
+                {
+                    f2 = new JsonField { Found = true, Start = start, Length = length, Type = type };
+                }
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 
@@ -92,98 +110,4 @@ internal static class JsonArgs
 
     /// <summary>Reads a string value as a .NET string (handshake fields; not on the hot path).</summary>
     public static string? GetStringOrNull(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.String ? r.GetString() : null;
-}
-
-/// <summary>Identifier formats of PROTOCOL §2.</summary>
-internal static class Ids
-{
-    public const int MaxPollIdLength = 64;
-
-    /// <summary>True for <c>xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx</c> (hex in either case).</summary>
-    public static bool IsUuidV4(ReadOnlySpan<byte> s)
-    {
-        if (s.Length != 36)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < 36; i++)
-        {
-            var c = s[i];
-            if (i is 8 or 13 or 18 or 23)
-            {
-                if (c != (byte)'-')
-                {
-                    return false;
-                }
-            }
-            else if (!IsHex(c))
-            {
-                return false;
-            }
-        }
-
-        return s[14] == (byte)'4' && s[19] is (byte)'8' or (byte)'9' or (byte)'a' or (byte)'b' or (byte)'A' or (byte)'B';
-    }
-
-    /// <summary>String overload of <see cref="IsUuidV4(ReadOnlySpan{byte})"/>.</summary>
-    public static bool IsUuidV4(string s)
-    {
-        if (s.Length != 36)
-        {
-            return false;
-        }
-
-        Span<byte> b = stackalloc byte[36];
-        for (var i = 0; i < 36; i++)
-        {
-            if (s[i] > 127)
-            {
-                return false;
-            }
-
-            b[i] = (byte)s[i];
-        }
-
-        return IsUuidV4(b);
-    }
-
-    /// <summary>True for 1–64 characters <c>[A-Za-z0-9_-]</c>.</summary>
-    public static bool IsPollId(ReadOnlySpan<byte> s)
-    {
-        if (s.Length is < 1 or > MaxPollIdLength)
-        {
-            return false;
-        }
-
-        foreach (var c in s)
-        {
-            if (!(c is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9') or (byte)'_' or (byte)'-'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>A new player clientId (UUID v4, lower case).</summary>
-    public static string NewClientId() => Guid.NewGuid().ToString("D");
-
-    /// <summary>A new seat token: 256 random bits as URL-safe base64 without padding (43 characters).</summary>
-    public static string NewSeatToken()
-    {
-        Span<byte> b = stackalloc byte[32];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(b);
-        return System.Buffers.Text.Base64Url.EncodeToString(b);
-    }
-
-    /// <summary>SHA-256 of a secret's UTF-8 bytes (fixed length, so comparing hashes in constant time hides the secret's length too).</summary>
-    public static byte[] Hash(string secret) => System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret));
-
-    /// <summary>Constant-time equality of two secrets (compares their SHA-256 hashes).</summary>
-    public static bool SecretEquals(string presented, string expected)
-        => System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Hash(presented), Hash(expected));
-
-    private static bool IsHex(byte c) => c is (>= (byte)'0' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f') or (>= (byte)'A' and <= (byte)'F');
 }

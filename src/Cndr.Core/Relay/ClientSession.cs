@@ -3,19 +3,6 @@ using Cndr.Transport.SocketIO;
 
 namespace Cndr.Core.Relay;
 
-/// <summary>Lifecycle of one connection in the relay.</summary>
-internal enum SessionState : byte
-{
-    /// <summary>Connected, no handshake yet (subject to the handshake timeout).</summary>
-    Pending,
-    /// <summary>A handshake is being processed.</summary>
-    Joining,
-    /// <summary>Member of a room.</summary>
-    Joined,
-    /// <summary>Refused, left, kicked or disconnected: commands are no longer served.</summary>
-    Closed,
-}
-
 /// <summary>The relay's per-connection state, kept in <see cref="ISocketIOConnection.UserState"/>.</summary>
 internal sealed class ClientSession(ISocketIOConnection connection)
 {
@@ -72,21 +59,4 @@ internal sealed class ClientSession(ISocketIOConnection connection)
         _count++;
         return 0;
     }
-}
-
-/// <summary>What a successful handshake produced, until the session is registered in its local room.</summary>
-internal sealed class JoinOutcomeInfo
-{
-    public required byte[] Response { get; init; }
-
-    /// <summary>Connection to kick (previous host / previous connection of the seat), or null.</summary>
-    public string? KickConnectionId { get; init; }
-
-    public ReadOnlyMemory<byte> Meta { get; init; }
-
-    public bool Reconnected { get; init; }
-
-    public long JoinedAtMs { get; init; }
-
-    public IReadOnlyList<PollDefinition> Polls { get; init; } = [];
 }

@@ -1,57 +1,98 @@
-using System.Collections.Concurrent;
 using Cndr.Core.Store;
 
 namespace Cndr.Core.Relay;
 
 /// <summary>
 /// A room as seen by this node: its local host, players and audience for fan-out, a small poll cache and
-/// the to-host queue state. Membership lists are copy-on-write arrays, so a broadcast reads a snapshot
+/// its <see cref="ToHostQueue"/>. Membership lists are copy-on-write arrays, so a broadcast reads a snapshot
 /// without locking or allocating; changes take <see cref="Gate"/>, which is per room (unrelated rooms never contend).
 /// Nothing is called on a connection while <see cref="Gate"/> is held.
 /// </summary>
-internal sealed class LocalRoom(RoomCode code)
+internal sealed class LocalRoom
 {
     private const int MaxCachedPolls = 64;
 
-    public readonly RoomCode Code = code;
+    public readonly RoomCode Code;
     public readonly Lock Gate = new();
+
+    /// <summary>How message_to_host reaches the local host: directly, or through the store queue and a drain.</summary>
+    public readonly ToHostQueue ToHost;
 
     private readonly Dictionary<string, ClientSession> _playersById = new(StringComparer.Ordinal);
     private readonly List<PollDefinition> _polls = [];
 
-    // Guarded by Gate.
+    // Guarded by Gate (LocalRoomRegistry).
     public int Refs;
     public bool Dead;
 
-    /// <summary>While true, message_to_host goes through the store queue (no local host, or a drain is not finished).</summary>
-    public bool QueueMode = true;
-    public bool Draining;
-    public bool DrainRequested;
-    public int PendingEnqueues;
-
+    /// <summary>Last activity touch sent to the store for this room (Unix ms).</summary>
     public long LastTouchMs;
 
     private volatile ClientSession? _host;
     private volatile ClientSession[] _players = [];
     private volatile ClientSession[] _audience = [];
 
+    public LocalRoom(RoomCode code)
+    {
+        Code = code;
+        ToHost = new ToHostQueue(this);
+    }
+
     public ClientSession? Host => _host;
+
+    /// <summary>
+    /// Adds a joined session under its role (takes <see cref="Gate"/>); returns the local session it replaces
+    /// (previous host, previous connection of the seat), or null.
+    /// </summary>
+    public ClientSession? AddMember(ClientSession session)
+    {
+        lock (Gate)
+        {
+            switch (session.Role)
+            {
+                case ClientRole.Host:
+                    return SetHost(session);
+                case ClientRole.Player:
+                    return SetPlayer(session);
+                default:
+                    AddAudience(session);
+                    return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The one way a session leaves the local room (disconnect, leave, kick); takes <see cref="Gate"/>. False when
+    /// the session no longer held its place here (replaced, or already removed).
+    /// </summary>
+    public bool RemoveMember(ClientSession session)
+    {
+        lock (Gate)
+        {
+            return session.Role switch
+            {
+                ClientRole.Host => RemoveHost(session),
+                ClientRole.Player => RemovePlayer(session),
+                _ => RemoveAudience(session),
+            };
+        }
+    }
 
     public ClientSession[] Players => _players;
 
     public ClientSession[] Audience => _audience;
 
     /// <summary>Makes <paramref name="host"/> the local host; returns the previous local host. Caller holds <see cref="Gate"/>.</summary>
-    public ClientSession? SetHost(ClientSession host)
+    private ClientSession? SetHost(ClientSession host)
     {
         var old = _host;
         _host = host;
-        QueueMode = true;
+        ToHost.HostChanged();
         return old;
     }
 
     /// <summary>Clears the host if it is <paramref name="host"/>. Caller holds <see cref="Gate"/>.</summary>
-    public bool RemoveHost(ClientSession host)
+    private bool RemoveHost(ClientSession host)
     {
         if (_host != host)
         {
@@ -59,12 +100,12 @@ internal sealed class LocalRoom(RoomCode code)
         }
 
         _host = null;
-        QueueMode = true;
+        ToHost.HostChanged();
         return true;
     }
 
     /// <summary>Adds or replaces the player with <paramref name="player"/>'s clientId; returns the replaced session. Caller holds <see cref="Gate"/>.</summary>
-    public ClientSession? SetPlayer(ClientSession player)
+    private ClientSession? SetPlayer(ClientSession player)
     {
         _playersById.TryGetValue(player.ClientId, out var old);
         _playersById[player.ClientId] = player;
@@ -84,7 +125,7 @@ internal sealed class LocalRoom(RoomCode code)
     }
 
     /// <summary>Removes <paramref name="player"/> if it still holds its clientId here. Caller holds <see cref="Gate"/>.</summary>
-    public bool RemovePlayer(ClientSession player)
+    private bool RemovePlayer(ClientSession player)
     {
         if (!_playersById.TryGetValue(player.ClientId, out var current) || current != player)
         {
@@ -104,10 +145,10 @@ internal sealed class LocalRoom(RoomCode code)
         _playersById.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(clientId, out var s) ? s : null;
 
     /// <summary>Caller holds <see cref="Gate"/>.</summary>
-    public void AddAudience(ClientSession member) => _audience = [.. _audience, member];
+    private void AddAudience(ClientSession member) => _audience = [.. _audience, member];
 
     /// <summary>Caller holds <see cref="Gate"/>.</summary>
-    public bool RemoveAudience(ClientSession member)
+    private bool RemoveAudience(ClientSession member)
     {
         var list = _audience;
         if (Array.IndexOf(list, member) < 0)
@@ -161,7 +202,7 @@ internal sealed class LocalRoom(RoomCode code)
         _players = [];
         _audience = [];
         _playersById.Clear();
-        QueueMode = true;
+        ToHost.HostChanged();
         return all;
     }
 
@@ -213,60 +254,5 @@ internal sealed class LocalRoom(RoomCode code)
         }
 
         return true;
-    }
-}
-
-/// <summary>
-/// The rooms that have local connections. A room is created on its first local member and removed with its last,
-/// subscribing/unsubscribing the node to the room on the bus.
-/// </summary>
-internal sealed class LocalRoomRegistry(IRoomBus bus)
-{
-    private readonly ConcurrentDictionary<RoomCode, LocalRoom> _rooms = new();
-
-    public int Count => _rooms.Count;
-
-    /// <summary>The rooms with local connections (a live view; for stats and drain).</summary>
-    public ICollection<LocalRoom> All => _rooms.Values;
-
-    public bool TryGet(RoomCode code, out LocalRoom room) => _rooms.TryGetValue(code, out room!);
-
-    /// <summary>Takes one reference on the room, creating it (and subscribing to it) when needed.</summary>
-    public LocalRoom Acquire(RoomCode code)
-    {
-        while (true)
-        {
-            var room = _rooms.GetOrAdd(code, static c => new LocalRoom(c));
-            lock (room.Gate)
-            {
-                if (room.Dead)
-                {
-                    continue;
-                }
-
-                if (room.Refs++ == 0)
-                {
-                    bus.Subscribe(code);
-                }
-
-                return room;
-            }
-        }
-    }
-
-    /// <summary>Gives up one reference; the last one removes the room and unsubscribes.</summary>
-    public void Release(LocalRoom room)
-    {
-        lock (room.Gate)
-        {
-            if (--room.Refs > 0)
-            {
-                return;
-            }
-
-            room.Dead = true;
-            _rooms.TryRemove(new KeyValuePair<RoomCode, LocalRoom>(room.Code, room));
-            bus.Unsubscribe(room.Code);
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Cndr.Core.Protocol;
 using Cndr.Core.Store;
 using Cndr.Transport.SocketIO;
@@ -7,198 +6,10 @@ namespace Cndr.Core.Relay;
 
 public sealed partial class RelayHandler
 {
-    private static readonly byte[] s_emptyObject = "{}"u8.ToArray();
-
-    /// <summary>A parsed handshake (PROTOCOL §3).</summary>
-    private sealed class HandshakeRequest
-    {
-        public RoomCode Code;
-        public ClientRole Role;
-        public string? HostKey;
-        public string? Password;
-        public string? ClientId;
-        public string? SeatToken;
-        public byte[]? Meta;
-    }
-
-    /// <summary>Connect auth is a handshake attempt when it has a <c>roomCode</c> or <c>role</c> key (PROTOCOL §8.15).</summary>
-    private static bool IsHandshakeAuth(ReadOnlySpan<byte> auth)
-    {
-        try
-        {
-            var r = new Utf8JsonReader(auth);
-            if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
-            {
-                return false;
-            }
-
-            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-            {
-                if (r.ValueTextEquals("roomCode"u8) || r.ValueTextEquals("role"u8))
-                {
-                    return true;
-                }
-
-                r.Read();
-                r.Skip();
-            }
-        }
-        catch (JsonException)
-        {
-            // Not readable as an object: not a handshake attempt; the transport validated the packet.
-        }
-
-        return false;
-    }
-
-    /// <summary>Parses and validates a handshake object; returns <see cref="ErrorCode.None"/> or the payload error.</summary>
-    private ErrorCode ParseHandshake(ReadOnlySpan<byte> json, out HandshakeRequest request)
-    {
-        request = new HandshakeRequest();
-        var haveCode = false;
-        var haveRole = false;
-        Span<byte> codeBuf = stackalloc byte[RoomCode.MaxLength];
-        try
-        {
-            var r = new Utf8JsonReader(json);
-            if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
-            {
-                return ErrorCode.InvalidPayload;
-            }
-
-            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-            {
-                // The optional string fields share one path: null or absent keeps null, a non-string is refused.
-                ref var text = ref r.ValueTextEquals("hostKey"u8) ? ref request.HostKey
-                    : ref r.ValueTextEquals("password"u8) ? ref request.Password
-                    : ref r.ValueTextEquals("clientId"u8) ? ref request.ClientId
-                    : ref r.ValueTextEquals("seatToken"u8) ? ref request.SeatToken
-                    : ref System.Runtime.CompilerServices.Unsafe.NullRef<string?>();
-                if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref text))
-                {
-                    if (!TryReadOptionalString(ref r, out text))
-                    {
-                        return ErrorCode.InvalidPayload;
-                    }
-                }
-                else if (r.ValueTextEquals("roomCode"u8))
-                {
-                    r.Read();
-                    if (!JsonArgs.TryCopyString(ref r, codeBuf, out var n) || !RoomCode.TryParse(codeBuf[..n], _options.RoomCodeLength, out request.Code))
-                    {
-                        return ErrorCode.InvalidPayload;
-                    }
-
-                    r.Skip();
-                    haveCode = true;
-                }
-                else if (r.ValueTextEquals("role"u8))
-                {
-                    r.Read();
-                    if (r.TokenType != JsonTokenType.String)
-                    {
-                        return ErrorCode.InvalidPayload;
-                    }
-
-                    if (r.ValueTextEquals("host"u8))
-                    {
-                        request.Role = ClientRole.Host;
-                    }
-                    else if (r.ValueTextEquals("player"u8))
-                    {
-                        request.Role = ClientRole.Player;
-                    }
-                    else if (r.ValueTextEquals("audience"u8))
-                    {
-                        request.Role = ClientRole.Audience;
-                    }
-                    else
-                    {
-                        return ErrorCode.InvalidPayload;
-                    }
-
-                    haveRole = true;
-                }
-                else if (r.ValueTextEquals("meta"u8))
-                {
-                    r.Read();
-                    if (r.TokenType == JsonTokenType.Null)
-                    {
-                        continue;
-                    }
-
-                    if (r.TokenType != JsonTokenType.StartObject)
-                    {
-                        return ErrorCode.InvalidPayload;
-                    }
-
-                    var start = (int)r.TokenStartIndex;
-                    r.Skip();
-                    var len = (int)r.BytesConsumed - start;
-                    if (len > _options.MaxMetaBytes)
-                    {
-                        return ErrorCode.PayloadTooLarge;
-                    }
-
-                    request.Meta = json.Slice(start, len).ToArray();
-                }
-                else
-                {
-                    r.Read();
-                    r.Skip();
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            return ErrorCode.InvalidPayload;
-        }
-
-        if (!haveCode || !haveRole)
-        {
-            return ErrorCode.InvalidPayload;
-        }
-
-        switch (request.Role)
-        {
-            case ClientRole.Host when request.HostKey is null:
-                return ErrorCode.InvalidPayload;
-            case ClientRole.Player when request.ClientId is not null:
-                if (!Ids.IsUuidV4(request.ClientId))
-                {
-                    return ErrorCode.InvalidPayload;
-                }
-
-                request.ClientId = request.ClientId.ToLowerInvariant();
-                break;
-        }
-
-        return ErrorCode.None;
-    }
-
-    // A string or null/absent; any other type is INVALID_PAYLOAD.
-    private static bool TryReadOptionalString(ref Utf8JsonReader r, out string? value)
-    {
-        r.Read();
-        value = null;
-        if (r.TokenType == JsonTokenType.Null)
-        {
-            return true;
-        }
-
-        if (r.TokenType != JsonTokenType.String)
-        {
-            return false;
-        }
-
-        value = r.GetString();
-        return true;
-    }
-
     private async ValueTask<ConnectDecision> ConnectWithAuthAsync(ClientSession session, ReadOnlyMemory<byte> auth)
     {
         session.State = SessionState.Joining;
-        var error = ParseHandshake(auth.Span, out var request);
+        var error = HandshakeCodec.Parse(auth.Span, _options.RoomCodeLength, _options.MaxMetaBytes, out var request);
         JoinOutcomeInfo? info = null;
         if (error == ErrorCode.None)
         {
@@ -240,7 +51,7 @@ public sealed partial class RelayHandler
         }
         else
         {
-            error = ParseHandshake(evt.Data.Span.Slice(start, length), out request);
+            error = HandshakeCodec.Parse(evt.Data.Span.Slice(start, length), _options.RoomCodeLength, _options.MaxMetaBytes, out request);
         }
 
         if (error == ErrorCode.None)
@@ -258,11 +69,7 @@ public sealed partial class RelayHandler
         // Failed first handshake: answer, then close once the answer is flushed (PROTOCOL §8.6).
         session.State = SessionState.Closed;
         LogRefusal(request, error);
-        var s = RelayJson.Scratch();
-        var w = RelayJson.Writer(s);
-        RelayJson.WriteErrorObject(w, error);
-        w.Flush();
-        SendHandshakeResponse(connection, evt.AckId, s.WrittenSpan.ToArray());
+        SendHandshakeResponse(connection, evt.AckId, HandshakeCodec.ErrorResponse(error));
         connection.Disconnect();
     }
 
@@ -271,11 +78,7 @@ public sealed partial class RelayHandler
         RelayJson.SendOnce(connection, RelayJson.Event("handshake_response"u8, response));
         if (ackId >= 0)
         {
-            var args = new byte[response.Length + 2];
-            args[0] = (byte)'[';
-            response.CopyTo(args, 1);
-            args[^1] = (byte)']';
-            connection.SendAck(ackId, args);
+            connection.SendAck(ackId, HandshakeCodec.AckArgs(response));
         }
     }
 
@@ -313,16 +116,16 @@ public sealed partial class RelayHandler
                         MarkJoined(session, request, connectionId);
                         if (r.PreviousNodeId is { Length: > 0 } oldNode && oldNode != _nodeId)
                         {
-                            Log.HostNodeChanged(_logger, "host_node_changed", request.Code.ToString(), oldNode, _nodeId);
+                            RelayLog.HostNodeChanged(_logger, "host_node_changed", request.Code.ToString(), oldNode, _nodeId);
                         }
                         else if (r.PreviousConnectionId is null)
                         {
-                            Log.RoomActivated(_logger, "room_activated", request.Code.ToString(), _nodeId);
+                            RelayLog.RoomActivated(_logger, "room_activated", request.Code.ToString(), _nodeId);
                         }
 
                         return (ErrorCode.None, new JoinOutcomeInfo
                         {
-                            Response = BuildHostResponse(session, r),
+                            Response = HandshakeCodec.HostResponse(request.Code, connectionId, r),
                             KickConnectionId = r.PreviousConnectionId == connectionId ? null : r.PreviousConnectionId,
                             JoinedAtMs = now,
                         });
@@ -350,7 +153,7 @@ public sealed partial class RelayHandler
                         {
                             clientId = Ids.NewClientId();
                             seatToken = Ids.NewSeatToken();
-                            var seat = new NewSeat(clientId, Ids.Hash(seatToken), connectionId, _nodeId, request.Meta ?? s_emptyObject, now);
+                            var seat = new NewSeat(clientId, Ids.Hash(seatToken), connectionId, _nodeId, request.Meta ?? RelayEvents.EmptyObject, now);
                             r = await _store.JoinPlayerAsync(request.Code, seat).ConfigureAwait(false);
                         }
 
@@ -362,7 +165,7 @@ public sealed partial class RelayHandler
                         MarkJoined(session, request, clientId);
                         return (ErrorCode.None, new JoinOutcomeInfo
                         {
-                            Response = BuildPlayerResponse(session, seatToken, reconnected, r),
+                            Response = HandshakeCodec.PlayerResponse(request.Code, clientId, seatToken, reconnected, r),
                             KickConnectionId = r.PreviousConnectionId == connectionId ? null : r.PreviousConnectionId,
                             Meta = r.Meta,
                             Reconnected = reconnected,
@@ -372,7 +175,7 @@ public sealed partial class RelayHandler
 
                 default:
                     {
-                        var meta = request.Meta ?? s_emptyObject;
+                        var meta = request.Meta ?? RelayEvents.EmptyObject;
                         var r = await _store.JoinAudienceAsync(request.Code, new AudienceJoin(connectionId, _nodeId, meta, now)).ConfigureAwait(false);
                         if (r.Outcome != JoinOutcome.Joined)
                         {
@@ -382,7 +185,7 @@ public sealed partial class RelayHandler
                         MarkJoined(session, request, connectionId);
                         return (ErrorCode.None, new JoinOutcomeInfo
                         {
-                            Response = BuildAudienceResponse(session, r),
+                            Response = HandshakeCodec.AudienceResponse(request.Code, connectionId, r),
                             Meta = meta,
                             JoinedAtMs = r.JoinedAtMs,
                             Polls = r.ActivePolls,
@@ -392,7 +195,7 @@ public sealed partial class RelayHandler
         }
         catch (StoreUnavailableException ex)
         {
-            Log.StoreUnavailable(_logger, ex, "handshake");
+            RelayLog.StoreUnavailable(_logger, ex, "handshake");
             return (ErrorCode.Unavailable, null);
         }
     }
@@ -411,108 +214,8 @@ public sealed partial class RelayHandler
         session.Role = request.Role;
         session.Code = request.Code;
         session.ClientId = clientId;
-        var s = RelayJson.Scratch();
-        var w = RelayJson.Writer(s);
-        w.WriteStringValue(clientId);
-        w.Flush();
-        session.ClientIdJson = s.WrittenSpan.ToArray();
+        session.ClientIdJson = RelayEvents.ClientIdJson(clientId);
         session.State = SessionState.Joined;
-    }
-
-    private static ReadOnlySpan<byte> RoleName(ClientRole role) => role switch
-    {
-        ClientRole.Host => "host"u8,
-        ClientRole.Player => "player"u8,
-        _ => "audience"u8,
-    };
-
-    private static void WriteCommonResponse(Utf8JsonWriter w, ClientSession session)
-    {
-        w.WriteString("status"u8, "success"u8);
-        Span<byte> code = stackalloc byte[RoomCode.MaxLength];
-        w.WriteString("roomCode"u8, code[..session.Code.CopyTo(code)]);
-        w.WriteString("role"u8, RoleName(session.Role));
-        w.WriteString("clientId"u8, session.ClientId);
-    }
-
-    private static void WriteRawOrNull(Utf8JsonWriter w, ReadOnlySpan<byte> name, ReadOnlyMemory<byte> raw)
-    {
-        w.WritePropertyName(name);
-        if (raw.IsEmpty)
-        {
-            w.WriteNullValue();
-        }
-        else
-        {
-            w.WriteRawValue(raw.Span, skipInputValidation: true);
-        }
-    }
-
-    private static byte[] BuildHostResponse(ClientSession session, HostClaimResult r)
-    {
-        var s = RelayJson.Scratch();
-        var w = RelayJson.Writer(s);
-        w.WriteStartObject();
-        WriteCommonResponse(w, session);
-        w.WriteBoolean("reconnected"u8, false);
-        WriteRawOrNull(w, "gameState"u8, r.GameState);
-        w.WriteNumber("gameStateRev"u8, r.GameStateRev);
-        w.WriteStartArray("clients"u8);
-        foreach (var c in r.Clients)
-        {
-            w.WriteStartObject();
-            w.WriteString("clientId"u8, c.ClientId);
-            w.WriteString("role"u8, RoleName(c.Role));
-            WriteRawOrNull(w, "meta"u8, c.Meta.IsEmpty ? s_emptyObject : c.Meta);
-            w.WriteBoolean("connected"u8, c.Connected);
-            w.WriteNumber("joinedAt"u8, c.JoinedAtMs);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.Flush();
-        return s.WrittenSpan.ToArray();
-    }
-
-    private static byte[] BuildPlayerResponse(ClientSession session, string seatToken, bool reconnected, SeatJoinResult r)
-    {
-        var s = RelayJson.Scratch();
-        var w = RelayJson.Writer(s);
-        w.WriteStartObject();
-        WriteCommonResponse(w, session);
-        w.WriteString("seatToken"u8, seatToken);
-        w.WriteBoolean("reconnected"u8, reconnected);
-        WriteRawOrNull(w, "gameState"u8, r.GameState);
-        w.WriteNumber("gameStateRev"u8, r.GameStateRev);
-        WriteRawOrNull(w, "playerState"u8, r.PlayerState);
-        w.WriteNumber("playerStateRev"u8, r.PlayerStateRev);
-        w.WriteBoolean("hostConnected"u8, r.HostConnected);
-        w.WriteEndObject();
-        w.Flush();
-        return s.WrittenSpan.ToArray();
-    }
-
-    private static byte[] BuildAudienceResponse(ClientSession session, AudienceJoinResult r)
-    {
-        var s = RelayJson.Scratch();
-        var w = RelayJson.Writer(s);
-        w.WriteStartObject();
-        WriteCommonResponse(w, session);
-        w.WriteBoolean("reconnected"u8, false);
-        WriteRawOrNull(w, "gameState"u8, r.GameState);
-        w.WriteNumber("gameStateRev"u8, r.GameStateRev);
-        w.WriteStartArray("polls"u8);
-        foreach (var p in r.ActivePolls)
-        {
-            WritePoll(w, p);
-        }
-
-        w.WriteEndArray();
-        w.WriteBoolean("hostConnected"u8, r.HostConnected);
-        w.WriteEndObject();
-        w.Flush();
-        return s.WrittenSpan.ToArray();
     }
 
     /// <summary>Registers a joined session in its local room, kicks what it replaced and notifies the room.</summary>
@@ -520,55 +223,29 @@ public sealed partial class RelayHandler
     {
         session.Counted = true;
         _counters.Joined(session.Role);
-        Log.ClientConnected(_logger, "client_connected", session.Code.ToString(), RoleText(session.Role), session.ClientId, _nodeId);
+        RelayLog.ClientConnected(_logger, "client_connected", session.Code.ToString(), RelayEvents.RoleText(session.Role), session.ClientId, _nodeId);
         var room = _rooms.Acquire(session.Code);
         session.Room = room;
-        ClientSession? replaced = null;
-        lock (room.Gate)
-        {
-            switch (session.Role)
-            {
-                case ClientRole.Host:
-                    replaced = room.SetHost(session);
-                    break;
-                case ClientRole.Player:
-                    replaced = room.SetPlayer(session);
-                    break;
-                default:
-                    room.AddAudience(session);
-                    break;
-            }
-        }
-
+        var replaced = room.AddMember(session);
         var kickCode = session.Role == ClientRole.Host ? ErrorCode.HostReplaced : ErrorCode.SeatTakenOver;
         if (replaced is not null && replaced != session)
         {
-            KickLocal(null, replaced, kickCode);
+            RoomDelivery.KickLocal(null, replaced, kickCode);
         }
 
         if (info.KickConnectionId is { } previous && previous != replaced?.Connection.Id)
         {
-            Kick(session.Code, room, previous, kickCode);
+            _delivery.Kick(session.Code, room, previous, kickCode);
         }
 
         if (session.Role == ClientRole.Host)
         {
             // Players and audience see host_connected only, also on a replacement (PROTOCOL §8.13).
-            Deliver(session.Code, room, RelayJson.Event("host_connected"u8, "{}"u8), RoomRecipients.Players | RoomRecipients.Audience);
-            RequestDrain(room);
+            _delivery.Deliver(session.Code, room, RelayEvents.HostConnected(), RoomRecipients.Players | RoomRecipients.Audience);
+            _toHost.RequestDrain(room);
             return;
         }
 
-        var m = RelayJson.StartEvent("client_joined"u8, info.Meta.Length + 128);
-        var w = RelayJson.Writer(m);
-        w.WriteStartObject();
-        w.WriteString("clientId"u8, session.ClientId);
-        w.WriteString("role"u8, RoleName(session.Role));
-        WriteRawOrNull(w, "meta"u8, info.Meta.IsEmpty ? s_emptyObject : info.Meta);
-        w.WriteBoolean("reconnected"u8, info.Reconnected);
-        w.WriteNumber("joinedAt"u8, info.JoinedAtMs);
-        w.WriteEndObject();
-        w.Flush();
-        Deliver(session.Code, room, RelayJson.EndEvent(m), RoomRecipients.Host);
+        _delivery.Deliver(session.Code, room, RelayEvents.ClientJoined(session.ClientId, session.Role, info.Meta, info.Reconnected, info.JoinedAtMs), RoomRecipients.Host);
     }
 }

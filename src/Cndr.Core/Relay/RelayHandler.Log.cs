@@ -1,60 +1,14 @@
 using Cndr.Core.Protocol;
-using Cndr.Core.Store;
-using Microsoft.Extensions.Logging;
 
 namespace Cndr.Core.Relay;
 
 public sealed partial class RelayHandler
 {
-    // The events of ARCHITECTURE §14, each with its "event" field. Never log secrets (host keys, passwords,
-    // seat tokens) or opaque payloads.
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Debug, "{event} room {roomCode} as {role}: {code}")]
-        public static partial void HandshakeRefused(ILogger logger, string @event, string roomCode, string role, string code);
-
-        [LoggerMessage(2, LogLevel.Debug, "{event} connection {connectionId}: no handshake in time")]
-        public static partial void HandshakeTimeout(ILogger logger, string @event, string connectionId);
-
-        [LoggerMessage(3, LogLevel.Warning, "{event} client {clientId} in room {roomCode} ({role}), budget {messageCount} per window")]
-        public static partial void RateLimitExceeded(ILogger logger, string @event, string clientId, string roomCode, ClientRole role, int messageCount);
-
-        [LoggerMessage(4, LogLevel.Warning, "Store unavailable during {operation}")]
-        public static partial void StoreUnavailable(ILogger logger, Exception exception, string operation);
-
-        [LoggerMessage(5, LogLevel.Error, "Unexpected error while handling {operation}")]
-        public static partial void UnexpectedError(ILogger logger, Exception exception, string operation);
-
-        [LoggerMessage(6, LogLevel.Warning, "Room {roomCode}: {count} queued host messages dropped (host left during the drain)")]
-        public static partial void DrainDropped(ILogger logger, string roomCode, int count);
-
-        [LoggerMessage(7, LogLevel.Information, "{event} room {roomCode} ({reason})")]
-        public static partial void RoomClosed(ILogger logger, string @event, string roomCode, string reason);
-
-        [LoggerMessage(8, LogLevel.Information, "{event} room {roomCode} {role} {clientId} on node {nodeId}")]
-        public static partial void ClientConnected(ILogger logger, string @event, string roomCode, string role, string clientId, string nodeId);
-
-        [LoggerMessage(9, LogLevel.Information, "{event} room {roomCode} {role} {clientId}: {reason}")]
-        public static partial void ClientDisconnected(ILogger logger, string @event, string roomCode, string role, string clientId, string reason);
-
-        [LoggerMessage(10, LogLevel.Information, "{event} room {roomCode} host node {hostNodeId}")]
-        public static partial void RoomActivated(ILogger logger, string @event, string roomCode, string hostNodeId);
-
-        [LoggerMessage(11, LogLevel.Information, "{event} room {roomCode} from node {oldNodeId} to {newNodeId}")]
-        public static partial void HostNodeChanged(ILogger logger, string @event, string roomCode, string oldNodeId, string newNodeId);
-
-        [LoggerMessage(12, LogLevel.Warning, "{event} room {roomCode} as {role}: {reason}")]
-        public static partial void AuthFailed(ILogger logger, string @event, string roomCode, string role, string reason);
-
-        [LoggerMessage(13, LogLevel.Warning, "{event} client {clientId} in room {roomCode} ({role}) sent {messageType}")]
-        public static partial void UnauthorizedMessage(ILogger logger, string @event, string clientId, string roomCode, ClientRole role, string messageType);
-    }
-
     /// <summary>Logs a refused handshake; a wrong secret is also an <c>auth_failed</c> security event and is counted.</summary>
     private void LogRefusal(HandshakeRequest? request, ErrorCode error)
     {
         var room = request?.Code.ToString() ?? "?";
-        var role = request is null ? "?" : RoleText(request.Role);
+        var role = request is null ? "?" : RelayEvents.RoleText(request.Role);
         var reason = error switch
         {
             ErrorCode.InvalidHostKey => "invalid_host_key",
@@ -65,18 +19,11 @@ public sealed partial class RelayHandler
         if (reason is not null)
         {
             _counters.AuthFailed();
-            Log.AuthFailed(_logger, "auth_failed", room, role, reason);
+            RelayLog.AuthFailed(_logger, "auth_failed", room, role, reason);
         }
         else
         {
-            Log.HandshakeRefused(_logger, "handshake_refused", room, role, error.ToString());
+            RelayLog.HandshakeRefused(_logger, "handshake_refused", room, role, error.ToString());
         }
     }
-
-    private static string RoleText(ClientRole role) => role switch
-    {
-        ClientRole.Host => "host",
-        ClientRole.Player => "player",
-        _ => "audience",
-    };
 }

@@ -4,15 +4,6 @@ using Cndr.Core.Store;
 
 namespace Cndr.Core.Relay;
 
-/// <summary>Connections of one node by role (for <c>/health</c>).</summary>
-public readonly record struct ConnectionCounts(long Host, long Player, long Audience, long Pending);
-
-/// <summary>Rooms as this node sees them (for <c>/metrics</c>).</summary>
-/// <param name="Local">Rooms with at least one local connection.</param>
-/// <param name="Hosted">Rooms whose host is connected here (this node is their host node).</param>
-/// <param name="Idle">Hosted rooms without activity for the inactivity threshold.</param>
-public readonly record struct RoomStats(int Local, int Hosted, int Idle);
-
 public sealed partial class RelayHandler
 {
     private readonly RelayCounters _counters = new();
@@ -77,11 +68,7 @@ public sealed partial class RelayHandler
         foreach (var s in sessions)
         {
             var delay = Random.Shared.Next(Math.Max(1, reconnectJitterMs));
-            var m = RelayJson.StartEvent("server_draining"u8, 48);
-            m.Write("{\"reconnectAfterMs\":"u8);
-            m.WriteInt64(delay);
-            m.Write("}"u8);
-            RelayJson.SendOnce(s.Connection, RelayJson.EndEvent(m));
+            RelayJson.SendOnce(s.Connection, RelayEvents.ServerDraining(delay));
             s.Connection.CloseTransport();
         }
 

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Cndr.Core.Protocol;
 using Cndr.Core.Store;
-using Cndr.Transport;
 using Cndr.Transport.SocketIO;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,14 +12,15 @@ namespace Cndr.Core.Relay;
 /// <summary>
 /// The relay: the application side of namespace <c>/</c>. Implements every command of PROTOCOL.md on top of an
 /// <see cref="IRelayStore"/> (rooms, seats, state, polls, to-host queue) and an <see cref="IRoomBus"/> (updates for
-/// connections on other nodes). Room updates go to this node's local recipients directly and to the bus once,
-/// encoded once per broadcast.
+/// connections on other nodes). Each command handler checks its payload (codecs in <c>Protocol/</c>), calls the
+/// store, and hands what is to be sent to <see cref="RoomDelivery"/> (room events, kicks, closes, the bus) or
+/// <see cref="ToHostDelivery"/> (message_to_host and the to-host queue drain).
 /// </summary>
 /// <remarks>
 /// Construct one per node and hand it to the Socket.IO server for namespace <c>/</c>; dispose it on shutdown
 /// (stops the handshake-timeout sweep). Thread-safe.
 /// </remarks>
-public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, IDisposable
+public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
 {
     private readonly IRelayStore _store;
     private readonly IRoomBus _bus;
@@ -28,6 +28,8 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly LocalRoomRegistry _rooms;
+    private readonly RoomDelivery _delivery;
+    private readonly ToHostDelivery _toHost;
     private readonly string _nodeId;
 
     // Connections waiting for their handshake → deadline (ms). Swept by one timer for all of them.
@@ -54,7 +56,9 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _rooms = new LocalRoomRegistry(bus);
-        bus.Attach(this);
+        _toHost = new ToHostDelivery(store, bus, options, _counters, _logger);
+        _delivery = new RoomDelivery(bus, _rooms, _counters, _toHost, _logger);
+        bus.Attach(_delivery);
         _sweepTimer = _time.CreateTimer(static s => ((RelayHandler)s!).SweepHandshakeTimeouts(), this, options.HandshakeSweepInterval, options.HandshakeSweepInterval);
     }
 
@@ -83,7 +87,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
         ArgumentNullException.ThrowIfNull(connection);
         var session = new ClientSession(connection) { Counters = _counters };
         connection.UserState = session;
-        if (!auth.IsEmpty && IsHandshakeAuth(auth.Span))
+        if (!auth.IsEmpty && HandshakeCodec.IsHandshakeAuth(auth.Span))
         {
             return ConnectWithAuthAsync(session, auth);
         }
@@ -138,7 +142,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
         if (!RelayCommands.IsAllowed(command, session.Role))
         {
             _counters.Forbidden();
-            Log.UnauthorizedMessage(_logger, "unauthorized_message", session.ClientId, session.Code.ToString(), session.Role, command.ToString());
+            RelayLog.UnauthorizedMessage(_logger, "unauthorized_message", session.ClientId, session.Code.ToString(), session.Role, command.ToString());
             return Fail(session, evt, command, ErrorCode.Forbidden);
         }
 
@@ -148,7 +152,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
             if (retryAfter > 0)
             {
                 _counters.RateLimit();
-                Log.RateLimitExceeded(_logger, "rate_limit_exceeded", session.ClientId, session.Code.ToString(), session.Role, _options.RateLimitMessages);
+                RelayLog.RateLimitExceeded(_logger, "rate_limit_exceeded", session.ClientId, session.Code.ToString(), session.Role, _options.RateLimitMessages);
                 RelayJson.Fail(connection, evt.AckId, ErrorCode.RateLimited, RelayCommands.Name(command), retryAfter);
                 return default;
             }
@@ -162,7 +166,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
             return Fail(session, evt, command, ErrorCode.InvalidPayload);
         }
 
-        var arg = new Arg(kind, evt.Data.Slice(start, length));
+        var arg = new CommandArg(kind, evt.Data.Slice(start, length));
         return DispatchAsync(session, evt, command, arg);
     }
 
@@ -182,7 +186,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
         {
             session.Counted = false;
             _counters.Ended(session.Role);
-            Log.ClientDisconnected(_logger, "client_disconnected", session.Code.ToString(), RoleText(session.Role), session.ClientId, reason.ToString());
+            RelayLog.ClientDisconnected(_logger, "client_disconnected", session.Code.ToString(), RelayEvents.RoleText(session.Role), session.ClientId, reason.ToString());
         }
 
         if (previous != SessionState.Joined)
@@ -196,11 +200,8 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
 
     // ---- Dispatch ----
 
-    /// <summary>The first argument of an event: its shape and raw bytes.</summary>
-    private readonly record struct Arg(ArgKind Kind, ReadOnlyMemory<byte> Json);
-
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask DispatchAsync(ClientSession session, SocketIOEvent evt, RelayCommand command, Arg arg)
+    private async ValueTask DispatchAsync(ClientSession session, SocketIOEvent evt, RelayCommand command, CommandArg arg)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -222,13 +223,13 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
         }
         catch (StoreUnavailableException ex)
         {
-            Log.StoreUnavailable(_logger, ex, RelayCommands.Name(command).Length == 0 ? "?" : command.ToString());
+            RelayLog.StoreUnavailable(_logger, ex, RelayCommands.Name(command).Length == 0 ? "?" : command.ToString());
             RelayJson.Fail(session.Connection, evt.AckId, ErrorCode.Unavailable, RelayCommands.Name(command));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Never let one bad event take the connection or the process down.
-            Log.UnexpectedError(_logger, ex, command.ToString());
+            RelayLog.UnexpectedError(_logger, ex, command.ToString());
             RelayJson.Fail(session.Connection, evt.AckId, ErrorCode.Unavailable, RelayCommands.Name(command));
         }
         finally
@@ -241,118 +242,6 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
     {
         RelayJson.Fail(session.Connection, evt.AckId, code, RelayCommands.Name(command), retryAfterMs);
         return default;
-    }
-
-    // ---- Fan-out ----
-
-    /// <summary>
-    /// Sends <paramref name="message"/> to the local recipients, publishes it once on the bus for other nodes,
-    /// and releases the creator's reference.
-    /// </summary>
-    private void Deliver(RoomCode code, LocalRoom? room, OutboundMessage message, RoomRecipients recipients, string? target = null)
-    {
-        if (room is not null)
-        {
-            SendLocal(room, message, recipients, target);
-        }
-
-        // A host-only event needs no other node when the host is here (a stale host elsewhere is being kicked).
-        if (recipients != RoomRecipients.Host || room?.Host is null)
-        {
-            _bus.Publish(code, new RoomBusMessage(RoomBusKind.Deliver, recipients, target, message.Payload));
-        }
-
-        message.Release();
-    }
-
-    private void SendLocal(LocalRoom room, OutboundMessage message, RoomRecipients recipients, string? target)
-    {
-        var sent = 0;
-        if ((recipients & RoomRecipients.Host) != 0 && room.Host is { } host)
-        {
-            host.Connection.Send(message);
-            sent++;
-        }
-
-        if ((recipients & RoomRecipients.Players) != 0)
-        {
-            foreach (var p in room.Players)
-            {
-                p.Connection.Send(message);
-            }
-
-            sent += room.Players.Length;
-        }
-        else if ((recipients & RoomRecipients.Player) != 0 && target is not null)
-        {
-            foreach (var p in room.Players)
-            {
-                if (p.ClientId == target)
-                {
-                    p.Connection.Send(message);
-                    sent++;
-                }
-            }
-        }
-
-        if ((recipients & RoomRecipients.Audience) != 0)
-        {
-            foreach (var a in room.Audience)
-            {
-                a.Connection.Send(message);
-            }
-
-            sent += room.Audience.Length;
-        }
-
-        _counters.Delivered(sent);
-    }
-
-    /// <summary>
-    /// Removes a session from its local room, sends <c>relay_error</c> {code, command: null} and disconnects it
-    /// (PROTOCOL §8.1). The session no longer touches the store (a newer connection owns its record).
-    /// </summary>
-    private static void KickLocal(LocalRoom? room, ClientSession session, ErrorCode code)
-    {
-        session.Detached = true;
-        if (room is not null)
-        {
-            lock (room.Gate)
-            {
-                _ = session.Role switch
-                {
-                    ClientRole.Host => room.RemoveHost(session),
-                    ClientRole.Player => room.RemovePlayer(session),
-                    _ => room.RemoveAudience(session),
-                };
-            }
-        }
-
-        RelayJson.SendOnce(session.Connection, RelayJson.RelayError(code, default));
-        session.Connection.Disconnect();
-    }
-
-    /// <summary>Kicks a connection of the room by id: locally when it is here, else through the bus.</summary>
-    private void Kick(RoomCode code, LocalRoom? room, string connectionId, ErrorCode error)
-    {
-        ClientSession? local = null;
-        if (room is not null)
-        {
-            lock (room.Gate)
-            {
-                local = room.FindConnection(connectionId);
-            }
-        }
-
-        if (local is not null)
-        {
-            KickLocal(room, local, error);
-            return;
-        }
-
-        var packet = RelayJson.RelayError(error, default);
-        _bus.Publish(code, new RoomBusMessage(RoomBusKind.Kick, RoomRecipients.None, connectionId, packet.Payload));
-        packet.Release();
     }
 
     // ---- Handshake timeout: one sweep for all pending connections ----
@@ -378,7 +267,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IRoomBusListener, I
                 if (session.State == SessionState.Pending)
                 {
                     session.State = SessionState.Closed;
-                    Log.HandshakeTimeout(_logger, "handshake_timeout", session.Connection.Id);
+                    RelayLog.HandshakeTimeout(_logger, "handshake_timeout", session.Connection.Id);
                     session.Connection.Disconnect();
                 }
             }

@@ -4,15 +4,6 @@ using Cndr.Core.Store;
 
 namespace Cndr.Core;
 
-/// <summary>A room created through <see cref="RoomAdmin.CreateRoomAsync"/>: what its creator hands to the host.</summary>
-/// <param name="Code">The room code.</param>
-/// <param name="HostKey">The host key (secret: give it only to the host).</param>
-public sealed record CreatedRoom(RoomCode Code, string HostKey)
-{
-    /// <summary>Never prints the host key.</summary>
-    public override string ToString() => $"CreatedRoom {{ Code = {Code} }}";
-}
-
 /// <summary>Room creation for the admin API and the demo room (ARCHITECTURE §7: rooms are created outside the relay).</summary>
 public static class RoomAdmin
 {

@@ -1,0 +1,20 @@
+using Cndr.Core.Store;
+
+namespace Cndr.Core.Relay;
+
+/// <summary>What a successful handshake produced, until the session is registered in its local room.</summary>
+internal sealed class JoinOutcomeInfo
+{
+    public required byte[] Response { get; init; }
+
+    /// <summary>Connection to kick (previous host / previous connection of the seat), or null.</summary>
+    public string? KickConnectionId { get; init; }
+
+    public ReadOnlyMemory<byte> Meta { get; init; }
+
+    public bool Reconnected { get; init; }
+
+    public long JoinedAtMs { get; init; }
+
+    public IReadOnlyList<PollDefinition> Polls { get; init; } = [];
+}

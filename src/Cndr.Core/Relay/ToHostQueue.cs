@@ -1,0 +1,115 @@
+namespace Cndr.Core.Relay;
+
+/// <summary>
+/// The to-host path of one local room: whether <c>message_to_host</c> may go straight to the local host or must go
+/// through the store queue, and whether a drain of that queue is running. The only holder of that state; every
+/// member takes the room's <see cref="LocalRoom.Gate"/> except <see cref="HostChanged"/>, which the room calls
+/// while holding it.
+/// </summary>
+/// <remarks>
+/// Order is kept by one rule: once anything may be queued (no local host, a new host, an enqueue in flight, a
+/// drain running) messages are queued, and the direct path is reopened only by a drain that found the queue empty
+/// with no enqueue in flight.
+/// </remarks>
+internal sealed class ToHostQueue(LocalRoom room)
+{
+    // Guarded by room.Gate.
+    private bool _queueMode = true;
+    private bool _draining;
+    private bool _drainRequested;
+    private int _pendingEnqueues;
+
+    /// <summary>The local host changed (set, removed, room closed): queue until a drain has emptied the store queue. Caller holds the Gate.</summary>
+    public void HostChanged() => _queueMode = true;
+
+    /// <summary>
+    /// The local host when a message may be sent to it directly; otherwise null and the caller must enqueue it in the
+    /// store and then call <see cref="EnqueueEnded"/>.
+    /// </summary>
+    public ClientSession? DirectHostOrBeginEnqueue()
+    {
+        lock (room.Gate)
+        {
+            var host = room.Host;
+            if (host is not null && !_queueMode)
+            {
+                return host;
+            }
+
+            _pendingEnqueues++;
+            return null;
+        }
+    }
+
+    /// <summary>The enqueue begun by <see cref="DirectHostOrBeginEnqueue"/> has finished (whatever its outcome).</summary>
+    public void EnqueueEnded()
+    {
+        lock (room.Gate)
+        {
+            _pendingEnqueues--;
+        }
+    }
+
+    /// <summary>Asks for a drain; true when the caller must start one (a local host, no drain running).</summary>
+    public bool RequestDrain()
+    {
+        lock (room.Gate)
+        {
+            _drainRequested = true;
+            if (_draining || room.Host is null || room.Dead)
+            {
+                return false;
+            }
+
+            _draining = true;
+            return true;
+        }
+    }
+
+    /// <summary>A drain pass starts: requests made from now on call for another pass.</summary>
+    public void BeginPass()
+    {
+        lock (room.Gate)
+        {
+            _drainRequested = false;
+        }
+    }
+
+    /// <summary>
+    /// A drain pass that moved <paramref name="entries"/> entries has ended; true when the drain goes on. When it
+    /// stops after an empty pass with nothing in flight, later messages go to the host directly (still in order).
+    /// </summary>
+    public bool EndPass(int entries)
+    {
+        lock (room.Gate)
+        {
+            if (room.Host is null)
+            {
+                _draining = false;
+                return false;
+            }
+
+            if (entries > 0 || _drainRequested)
+            {
+                return true;
+            }
+
+            _draining = false;
+            if (_pendingEnqueues == 0)
+            {
+                _queueMode = false;
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>The drain failed (store unavailable): it stops; the next request starts another.</summary>
+    public void DrainFailed()
+    {
+        lock (room.Gate)
+        {
+            _draining = false;
+        }
+    }
+}

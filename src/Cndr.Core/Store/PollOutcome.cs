@@ -1,0 +1,12 @@
+namespace Cndr.Core.Store;
+
+/// <summary>Outcome of <see cref="IRelayStore.EndPollAsync"/> and <see cref="IRelayStore.RecordPollResponseAsync"/>.</summary>
+public enum PollOutcome : byte
+{
+    /// <summary>Ended / recorded.</summary>
+    Ok,
+    /// <summary>No such poll (or no such room).</summary>
+    PollNotFound,
+    /// <summary>The poll has ended: nothing changed.</summary>
+    PollNotActive,
+}
