@@ -374,6 +374,58 @@ public abstract class StoreContractTests
 
         Assert.Equal(7000, (await Store.GetRoomInfoAsync(code))!.LastActivityMs);
     }
+
+    [Fact]
+    public async Task ReleaseNodeFreesTheDeadNodesHostAndAudienceAndDisconnectsItsPlayersKeepingTheirSeats()
+    {
+        var code = await RoomAsync(maxAudience: 5);
+        var dead = "dead-" + Uuid();
+        var alivePlayer = Uuid();
+        var deadPlayer = Uuid();
+        await Store.JoinPlayerAsync(code, new NewSeat(alivePlayer, Hash("t1"), "c-alive", "node-live", B("{}"), 2000));
+        await Store.JoinPlayerAsync(code, new NewSeat(deadPlayer, Hash("t2"), "c-dead", dead, B("{}"), 2000));
+        await Store.JoinAudienceAsync(code, new AudienceJoin("a-dead", dead, B("{}"), 2000));
+        await Store.JoinAudienceAsync(code, new AudienceJoin("a-live", "node-live", B("{}"), 2000));
+        await Store.ClaimHostAsync(code, "h-dead", dead, 3000);
+        var other = await RoomAsync();
+        await Store.ClaimHostAsync(other, "h-live", "node-live", 3000);
+
+        var released = await Store.ReleaseNodeAsync(dead, 9000);
+
+        var r = Assert.Single(released, x => x.Code == code);
+        Assert.DoesNotContain(released, x => x.Code == other);
+        Assert.Equal("h-dead", r.HostConnectionId);
+        Assert.Equal([deadPlayer], r.DisconnectedPlayers);
+        Assert.Equal(["a-dead"], r.RemovedAudience);
+        var info = (await Store.GetRoomInfoAsync(code))!;
+        Assert.False(info.HostConnected);
+        Assert.Equal(2, info.PlayerCount); // seats kept
+        Assert.Equal(1, info.AudienceCount);
+        Assert.Equal(3000, info.LastActivityMs); // cleanup is not activity
+        Assert.True((await Store.GetRoomInfoAsync(other))!.HostConnected);
+
+        // The dead node's player reclaims its seat elsewhere; the living player's connection was untouched.
+        var back = await Store.ReclaimSeatAsync(code, new SeatReclaim(deadPlayer, Hash("t2"), "c-new", "node-live", default, 9500));
+        Assert.Equal(JoinOutcome.Joined, back.Outcome);
+        Assert.Null(back.PreviousConnectionId);
+        Assert.Equal(ConnectionEndOutcome.Done, await Store.DisconnectPlayerAsync(code, alivePlayer, "c-alive", 9600));
+
+        // A second pass finds nothing; a host claimed anew by a live node is not released.
+        await Store.ClaimHostAsync(code, "h-new", "node-live", 9700);
+        Assert.DoesNotContain(await Store.ReleaseNodeAsync(dead, 9800), x => x.Code == code);
+        Assert.True((await Store.GetRoomInfoAsync(code))!.HostConnected);
+    }
+
+    [Fact]
+    public async Task RoomsExistTellsWhichRoomsAreStillThere()
+    {
+        var a = await RoomAsync();
+        var b = await RoomAsync();
+        Assert.True(await Store.DeleteRoomAsync(b));
+        var exist = await Store.RoomsExistAsync([a, b, NewCode()]);
+        Assert.Equal(new[] { true, false, false }, exist);
+        Assert.Empty(await Store.RoomsExistAsync([]));
+    }
 }
 
 public sealed class EmbeddedStoreContractTests : StoreContractTests

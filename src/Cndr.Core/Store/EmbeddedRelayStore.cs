@@ -80,6 +80,79 @@ public sealed class EmbeddedRelayStore : IRelayStore
     }
 
     /// <inheritdoc />
+    public ValueTask<IReadOnlyList<NodeRelease>> ReleaseNodeAsync(string nodeId, long nowMs)
+    {
+        var released = new List<NodeRelease>();
+        foreach (var (code, room) in _rooms)
+        {
+            lock (room)
+            {
+                if (room.Deleted)
+                {
+                    continue;
+                }
+
+                string? host = null;
+                if (room.HostConnectionId is not null && room.HostNodeId == nodeId)
+                {
+                    host = room.HostConnectionId;
+                    room.HostConnectionId = null;
+                    room.HostNodeId = null;
+                }
+
+                List<string>? players = null, audience = null;
+                foreach (var (id, m) in room.Members)
+                {
+                    if (m.NodeId != nodeId || m.ConnectionId is null)
+                    {
+                        continue;
+                    }
+
+                    if (m.Role == ClientRole.Player)
+                    {
+                        m.ConnectionId = null;
+                        m.NodeId = null;
+                        (players ??= []).Add(id);
+                    }
+                    else
+                    {
+                        (audience ??= []).Add(id);
+                    }
+                }
+
+                if (audience is not null)
+                {
+                    foreach (var id in audience)
+                    {
+                        room.Members.Remove(id);
+                    }
+
+                    room.AudienceCount -= audience.Count;
+                }
+
+                if (host is not null || players is not null || audience is not null)
+                {
+                    released.Add(new NodeRelease(code, host, players ?? [], audience ?? []));
+                }
+            }
+        }
+
+        return new(released);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool[]> RoomsExistAsync(IReadOnlyList<RoomCode> codes)
+    {
+        var exist = new bool[codes.Count];
+        for (var i = 0; i < exist.Length; i++)
+        {
+            exist[i] = _rooms.TryGetValue(codes[i], out var room) && !room.Deleted;
+        }
+
+        return new(exist);
+    }
+
+    /// <inheritdoc />
     public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs)
     {
         if (!TryGet(code, out var room))

@@ -59,6 +59,19 @@ public interface IRelayStore
     /// </summary>
     ValueTask<IReadOnlyList<RoomActivity>> ListRoomsAsync();
 
+    // ---- Cluster (dead nodes, lost data) ----
+
+    /// <summary>
+    /// Dead-node cleanup: in every room, releases the host when <c>hostNodeId</c> is <paramref name="nodeId"/>, marks the
+    /// seats of players connected through it disconnected (seats kept for reclaim) and removes its audience members
+    /// (counts follow). Atomic per room; a claim another node took meanwhile is left alone. Not activity: <c>lastActivity</c>
+    /// stays. Returns only the rooms where something was released.
+    /// </summary>
+    ValueTask<IReadOnlyList<NodeRelease>> ReleaseNodeAsync(string nodeId, long nowMs);
+
+    /// <summary>For each code, whether the room still exists (its <c>room:config</c>), in order. One round trip.</summary>
+    ValueTask<bool[]> RoomsExistAsync(IReadOnlyList<RoomCode> codes);
+
     // ---- Membership ----
 
     /// <summary>

@@ -46,6 +46,18 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
         return Measure(_inner.ListRoomsAsync(), start);
     }
 
+    public ValueTask<IReadOnlyList<NodeRelease>> ReleaseNodeAsync(string nodeId, long nowMs)
+    {
+        var start = Stopwatch.GetTimestamp();
+        return Measure(_inner.ReleaseNodeAsync(nodeId, nowMs), start);
+    }
+
+    public ValueTask<bool[]> RoomsExistAsync(IReadOnlyList<RoomCode> codes)
+    {
+        var start = Stopwatch.GetTimestamp();
+        return Measure(_inner.RoomsExistAsync(codes), start);
+    }
+
     public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs)
     {
         var start = Stopwatch.GetTimestamp();

@@ -20,6 +20,8 @@ public sealed class FlakyStore(IRelayStore inner) : IRelayStore
     public ValueTask<RoomInfo?> GetRoomInfoAsync(RoomCode code) { Check(); return inner.GetRoomInfoAsync(code); }
     public ValueTask<bool> DeleteRoomAsync(RoomCode code) { Check(); return inner.DeleteRoomAsync(code); }
     public ValueTask<IReadOnlyList<RoomActivity>> ListRoomsAsync() { Check(); return inner.ListRoomsAsync(); }
+    public ValueTask<IReadOnlyList<NodeRelease>> ReleaseNodeAsync(string nodeId, long nowMs) { Check(); return inner.ReleaseNodeAsync(nodeId, nowMs); }
+    public ValueTask<bool[]> RoomsExistAsync(IReadOnlyList<RoomCode> codes) { Check(); return inner.RoomsExistAsync(codes); }
     public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs) { Check(); return inner.ClaimHostAsync(code, connectionId, nodeId, nowMs); }
     public ValueTask<ConnectionEndOutcome> ReleaseHostAsync(RoomCode code, string connectionId, long nowMs) { Check(); return inner.ReleaseHostAsync(code, connectionId, nowMs); }
     public ValueTask<SeatJoinResult> JoinPlayerAsync(RoomCode code, NewSeat seat) { Check(); return inner.JoinPlayerAsync(code, seat); }

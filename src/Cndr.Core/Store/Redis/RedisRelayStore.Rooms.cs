@@ -90,31 +90,7 @@ public sealed partial class RedisRelayStore
     {
         try
         {
-            var codes = new List<RoomCode>();
-            var scanned = false;
-            foreach (var server in _connection.Multiplexer.GetServers())
-            {
-                if (!server.IsConnected || server.IsReplica)
-                {
-                    continue;
-                }
-
-                scanned = true;
-                await foreach (var key in server.KeysAsync(_db.Database, RedisKeys.ConfigScanPattern, pageSize: 1000))
-                {
-                    if (RedisKeys.TryParseConfigKey((string?)key, out var code))
-                    {
-                        codes.Add(code);
-                    }
-                }
-            }
-
-            if (!scanned)
-            {
-                Interlocked.Increment(ref _failures);
-                throw new StoreUnavailableException("The Redis store is unavailable (ListRoomsAsync: no connected primary).");
-            }
-
+            var codes = await ScanRoomCodesAsync();
             var result = new List<RoomActivity>(codes.Count);
             var tasks = new Task<RedisValue[]>[Math.Min(codes.Count, ListBatchSize)];
             for (var start = 0; start < codes.Count; start += ListBatchSize)
@@ -143,6 +119,37 @@ public sealed partial class RedisRelayStore
         {
             throw Unavailable(ex, nameof(ListRoomsAsync));
         }
+    }
+
+    /// <summary>SCAN <c>room:config:*</c> on every connected primary: the code of every room.</summary>
+    private async Task<List<RoomCode>> ScanRoomCodesAsync()
+    {
+        var codes = new List<RoomCode>();
+        var scanned = false;
+        foreach (var server in _connection.Multiplexer.GetServers())
+        {
+            if (!server.IsConnected || server.IsReplica)
+            {
+                continue;
+            }
+
+            scanned = true;
+            await foreach (var key in server.KeysAsync(_db.Database, RedisKeys.ConfigScanPattern, pageSize: 1000))
+            {
+                if (RedisKeys.TryParseConfigKey((string?)key, out var code))
+                {
+                    codes.Add(code);
+                }
+            }
+        }
+
+        if (!scanned)
+        {
+            Interlocked.Increment(ref _failures);
+            throw new StoreUnavailableException("The Redis store is unavailable (no connected primary).");
+        }
+
+        return codes;
     }
 
     private async Task<RedisValue[]> LastActivityAsync(RoomKeys keys)

@@ -284,10 +284,46 @@ internal static class RedisScripts
         return 0
         """);
 
+    /// <summary>
+    /// Dead-node cleanup of one room. KEYS config state clients; ARGV node clientPrefix
+    /// → {releasedHostConn or '', [role, id]...} (players marked disconnected, audience removed). lastActivity stays.
+    /// </summary>
+    public static readonly RedisScript ReleaseNode = new(nameof(ReleaseNode), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {''} end
+        local out = {''}
+        local st = redis.call('HMGET', KEYS[2], 'hostNodeId', 'hostClientId')
+        if st[1] == ARGV[1] and st[2] and st[2] ~= '' then
+          redis.call('HSET', KEYS[2], 'hostClientId', '', 'hostNodeId', '')
+          redis.call('ZREM', KEYS[3], st[2])
+          out[1] = st[2]
+        end
+        local ids = redis.call('ZRANGE', KEYS[3], 0, -1)
+        local removed = 0
+        for i = 1, #ids do
+          local key = ARGV[2] .. ids[i]
+          local c = redis.call('HMGET', key, 'role', 'connectedNodeId')
+          if c[2] == ARGV[1] then
+            if c[1] == 'player' then
+              redis.call('HSET', key, 'socketId', '', 'connectedNodeId', '')
+              out[#out + 1] = 'player'
+              out[#out + 1] = ids[i]
+            elseif c[1] == 'audience' then
+              redis.call('DEL', key)
+              redis.call('ZREM', KEYS[3], ids[i])
+              removed = removed + 1
+              out[#out + 1] = 'audience'
+              out[#out + 1] = ids[i]
+            end
+          end
+        end
+        if removed > 0 then redis.call('HINCRBY', KEYS[2], 'audienceCount', -removed) end
+        return out
+        """);
+
     /// <summary>Every script (loaded on connect and after each reconnect).</summary>
     public static readonly RedisScript[] All =
     [
         CreateRoom, DeleteRoom, ClaimHost, ReleaseHost, JoinPlayer, ReclaimSeat, EndPlayer, JoinAudience, RemoveAudience,
-        SetGameState, SetPlayerState, Touch, Enqueue, StartPoll, EndPoll, RecordPollResponse,
+        SetGameState, SetPlayerState, Touch, Enqueue, StartPoll, EndPoll, RecordPollResponse, ReleaseNode,
     ];
 }

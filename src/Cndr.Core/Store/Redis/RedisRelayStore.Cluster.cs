@@ -1,0 +1,90 @@
+using StackExchange.Redis;
+
+namespace Cndr.Core.Store.Redis;
+
+public sealed partial class RedisRelayStore
+{
+    /// <inheritdoc />
+    /// <remarks>SCAN of the rooms, then one <c>ReleaseNode</c> script per room, pipelined in batches. Rare (a node died): not a hot path.</remarks>
+    public async ValueTask<IReadOnlyList<NodeRelease>> ReleaseNodeAsync(string nodeId, long nowMs)
+    {
+        _ = nowMs; // Not activity: lastActivity stays.
+        try
+        {
+            var codes = await ScanRoomCodesAsync();
+            var released = new List<NodeRelease>();
+            var tasks = new Task<RedisResult>[Math.Min(codes.Count, ListBatchSize)];
+            for (var start = 0; start < codes.Count; start += ListBatchSize)
+            {
+                var n = Math.Min(ListBatchSize, codes.Count - start);
+                for (var i = 0; i < n; i++)
+                {
+                    var keys = RedisKeys.For(codes[start + i]);
+                    tasks[i] = EvalAsync(RedisScripts.ReleaseNode, [keys.Config, keys.State, keys.Clients], [nodeId, keys.ClientPrefix]);
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    var r = Items(await tasks[i]);
+                    if (r.Length == 0 || (r.Length == 1 && string.IsNullOrEmpty((string?)r[0])))
+                    {
+                        continue;
+                    }
+
+                    List<string>? players = null, audience = null;
+                    for (var j = 1; j + 1 < r.Length; j += 2)
+                    {
+                        var id = (string)r[j + 1]!;
+                        if ((string?)r[j] == "player")
+                        {
+                            (players ??= []).Add(id);
+                        }
+                        else
+                        {
+                            (audience ??= []).Add(id);
+                        }
+                    }
+
+                    released.Add(new NodeRelease(codes[start + i], NonEmpty(r[0]), players ?? [], audience ?? []));
+                }
+            }
+
+            return released;
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(ReleaseNodeAsync));
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One EXISTS per room, pipelined: one round trip.</remarks>
+    public async ValueTask<bool[]> RoomsExistAsync(IReadOnlyList<RoomCode> codes)
+    {
+        var exist = new bool[codes.Count];
+        if (codes.Count == 0)
+        {
+            return exist;
+        }
+
+        try
+        {
+            var tasks = new Task<bool>[codes.Count];
+            for (var i = 0; i < tasks.Length; i++)
+            {
+                tasks[i] = _db.KeyExistsAsync(RedisKeys.For(codes[i]).Config);
+            }
+
+            for (var i = 0; i < tasks.Length; i++)
+            {
+                exist[i] = await tasks[i];
+            }
+
+            return exist;
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(RoomsExistAsync));
+        }
+    }
+}
