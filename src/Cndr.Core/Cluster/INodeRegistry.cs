@@ -1,11 +1,5 @@
 namespace Cndr.Core.Cluster;
 
-/// <summary>One node as the registry sees it.</summary>
-/// <param name="NodeId">The node's id.</param>
-/// <param name="RegisteredAtMs">Score in <c>nodes:registry</c>: when the node registered (Unix ms).</param>
-/// <param name="LastHeartbeatMs">Field of <c>nodes:heartbeat</c>, or null when the node has none.</param>
-public readonly record struct NodeEntry(string NodeId, long RegisteredAtMs, long? LastHeartbeatMs);
-
 /// <summary>
 /// The node directory (docs/ARCHITECTURE.md §4): <c>nodes:registry</c> (sorted set, node id → registration time)
 /// and <c>nodes:heartbeat</c> (hash, node id → last heartbeat). Times are Unix milliseconds.
@@ -26,14 +20,4 @@ public interface INodeRegistry
 
     /// <summary>Removes a node from both keys (graceful stop, or stale-node cleanup by the primary).</summary>
     ValueTask RemoveAsync(string nodeId);
-}
-
-/// <summary>Closes a room everywhere: what the primary node calls for an inactive room.</summary>
-public interface IRoomCloser
-{
-    /// <summary>
-    /// Sends <c>room_closed {reason}</c> to the room's clients on every node, disconnects them and deletes every key
-    /// of the room. Returns false when the room was already gone.
-    /// </summary>
-    ValueTask<bool> CloseRoomAsync(RoomCode code, string reason);
 }
