@@ -7,8 +7,8 @@ namespace Cndr.Transport.Http;
 /// <summary>One request being handled: the request view, the response writer and the connection.</summary>
 public sealed class HttpContext : ITimerTarget
 {
-    // Bumped whenever a head deadline starts or ends: a timer entry with an older value is stale.
-    private long _headGeneration;
+    // Bumped whenever a head or body deadline starts or ends: a timer entry with an older value is stale.
+    private long _deadlineGeneration;
 
     internal HttpContext(TransportConnection connection, HttpServer server)
     {
@@ -40,22 +40,22 @@ public sealed class HttpContext : ITimerTarget
     /// <summary>True once a handler took the connection over (WebSocket); the HTTP loop then leaves it alone.</summary>
     internal bool IsUpgraded { get; set; }
 
-    /// <summary>Starts the deadline for the next request head (one shared-timer entry).</summary>
-    internal void StartHeadDeadline(int timeoutMs)
+    /// <summary>Starts the deadline for the next request head or the current body (one shared-timer entry); when it passes, the connection is aborted.</summary>
+    internal void StartDeadline(int timeoutMs)
     {
         if (timeoutMs > 0)
         {
-            var generation = Interlocked.Increment(ref _headGeneration);
+            var generation = Interlocked.Increment(ref _deadlineGeneration);
             SharedTimer.Instance.Schedule(this, generation, MonotonicClock.NowMs + timeoutMs);
         }
     }
 
-    /// <summary>The head arrived (or the connection ends): the pending deadline becomes stale.</summary>
-    internal void EndHeadDeadline() => Interlocked.Increment(ref _headGeneration);
+    /// <summary>The head or body arrived (or the connection ends): the pending deadline becomes stale.</summary>
+    internal void EndDeadline() => Interlocked.Increment(ref _deadlineGeneration);
 
     void ITimerTarget.OnTimer(long token, long dueMs)
     {
-        if (token == Volatile.Read(ref _headGeneration))
+        if (token == Volatile.Read(ref _deadlineGeneration))
         {
             Connection.Abort();
         }

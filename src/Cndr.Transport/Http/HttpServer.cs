@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using Cndr.Transport.Sockets;
@@ -68,7 +67,7 @@ public sealed class HttpServer : IConnectionHandler, IAsyncDisposable
                 {
                     // Slowloris: the whole head must arrive within the timeout.
                     awaitingHead = true;
-                    context.StartHeadDeadline(headTimeout);
+                    context.StartDeadline(headTimeout);
                 }
 
                 var result = await input.ReadAsync().ConfigureAwait(false);
@@ -92,7 +91,7 @@ public sealed class HttpServer : IConnectionHandler, IAsyncDisposable
                 }
 
                 awaitingHead = false;
-                context.EndHeadDeadline();
+                context.EndDeadline();
 
                 if (status == HttpParseStatus.Error)
                 {
@@ -106,17 +105,24 @@ public sealed class HttpServer : IConnectionHandler, IAsyncDisposable
                 var route = Router.Match(request, out var routeStatus);
                 if (request.ContentLength > 0)
                 {
-                    var limit = route is { MaxBodyBytes: >= 0 } ? route.MaxBodyBytes : _options.MaxRequestBodyBytes;
+                    // An unrouted request gets its 404/405 after at most a small body; a larger one is not read.
+                    var limit = route is null ? _options.MaxUnroutedBodyBytes : route.MaxBodyBytes >= 0 ? route.MaxBodyBytes : _options.MaxRequestBodyBytes;
                     if (request.ContentLength > limit)
                     {
                         // The body is not read: the connection cannot be reused.
                         response.CloseConnection = true;
                         _ = route is not null && Cors.Apply(context);
-                        await response.SendAsync(413, HttpLiterals.TextPlain, default).ConfigureAwait(false);
+                        await response.SendAsync(route is null ? routeStatus : 413, HttpLiterals.TextPlain, default).ConfigureAwait(false);
                         return;
                     }
 
-                    if (!await ReadBodyAsync(input, request).ConfigureAwait(false))
+                    // A slow body is cut like a slow head: the whole body must arrive within the timeout.
+                    context.StartDeadline(_options.RequestBodyTimeoutMs);
+                    var complete = route is null
+                        ? await SkipBodyAsync(input, request.ContentLength).ConfigureAwait(false)
+                        : await ReadBodyAsync(input, request).ConfigureAwait(false);
+                    context.EndDeadline();
+                    if (!complete)
                     {
                         return;
                     }
@@ -176,27 +182,48 @@ public sealed class HttpServer : IConnectionHandler, IAsyncDisposable
         }
         finally
         {
-            context.EndHeadDeadline();
+            context.EndDeadline();
             request.ReleaseBuffers();
         }
     }
 
     private static async ValueTask<bool> ReadBodyAsync(PipeReader input, HttpRequest request)
     {
-        var length = (int)request.ContentLength;
+        request.RentBody((int)request.ContentLength);
+        var body = request.BodyMemory;
+        var received = 0;
         while (true)
         {
             var result = await input.ReadAsync().ConfigureAwait(false);
             var buffer = result.Buffer;
-            if (buffer.Length >= length)
+            if (HttpBodyReader.TryRead(buffer, body.Span, ref received, out var consumed))
             {
-                var body = request.RentBody(length);
-                buffer.Slice(0, length).CopyTo(body);
-                input.AdvanceTo(buffer.GetPosition(length));
+                input.AdvanceTo(consumed);
                 return true;
             }
 
-            input.AdvanceTo(buffer.Start, buffer.End);
+            // Everything that arrived was taken: the pipe is empty again and the socket keeps reading.
+            input.AdvanceTo(consumed, buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return false;
+            }
+        }
+    }
+
+    private static async ValueTask<bool> SkipBodyAsync(PipeReader input, long length)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (HttpBodyReader.TrySkip(buffer, ref length, out var consumed))
+            {
+                input.AdvanceTo(consumed);
+                return true;
+            }
+
+            input.AdvanceTo(consumed, buffer.End);
             if (result.IsCompleted || result.IsCanceled)
             {
                 return false;

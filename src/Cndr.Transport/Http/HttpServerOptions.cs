@@ -18,6 +18,18 @@ public sealed class HttpServerOptions
     /// </summary>
     public int RequestHeadTimeoutMs { get; set; } = 15_000;
 
+    /// <summary>
+    /// Milliseconds a request body may take to arrive in full, counted from the end of its head; then the
+    /// connection is closed (a slow body, like a slow head). 0 = no limit. One shared-timer entry per request.
+    /// </summary>
+    public int RequestBodyTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>
+    /// Largest body read (and discarded) for a request that matches no route; a larger one is not read at all:
+    /// the 404/405 goes out at once and the connection is closed.
+    /// </summary>
+    public long MaxUnroutedBodyBytes { get; set; } = 1024;
+
     /// <summary>Default largest request body; above it the answer is 413. Routes may set their own.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
