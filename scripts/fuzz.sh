@@ -63,4 +63,6 @@ for t in "${targets[@]}"; do
   fi
 done
 echo "fuzz: $passed passed, $failed failed"
+# A temporary output directory is kept only when there is something to look at.
+[ -z "${FUZZ_OUT:-}" ] && [ "$failed" -eq 0 ] && rm -rf "$out"
 [ "$failed" -eq 0 ]

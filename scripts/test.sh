@@ -10,6 +10,7 @@ command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 /usr/bin/python3 -c "import socketio, requests" >/dev/null 2>&1 || need_apt+=(python3-socketio python3-requests)
+command -v afl-fuzz >/dev/null 2>&1 || need_apt+=(afl++)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -49,6 +50,15 @@ for target in cndr reference; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
   [ "$rc" -ne 0 ] && { status=1; [ "${f:-0}" -eq 0 ] && failed=$((failed + 1)); }
 done
+
+# Fuzz harnesses (fuzz/README.md): a short afl++ run of each; one with 0 crashes and 0 hangs passes.
+echo "== fuzz (short runs)"
+bash scripts/fuzz.sh -V "${FUZZ_SECONDS:-15}" 2>&1 | tee "$log"
+line=$(grep -E "^fuzz: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1)
+p=$(sed -nE 's/^fuzz: ([0-9]+) passed.*/\1/p' <<<"$line"); f=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")
+if [ -z "$line" ]; then f=1; p=0; fi
+passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+
 rm -f "$log"
 [ "$failed" -gt 0 ] && status=1
 echo "$passed passed, $failed failed"

@@ -85,6 +85,7 @@ internal sealed partial class CndrNode : IAsyncDisposable
         var httpOptions = new HttpServerOptions
         {
             MaxRequestBodyBytes = Math.Max(settings.MaxMessageBytes, 16 * 1024),
+            RequestBodyTimeoutMs = settings.RequestBodyTimeoutMs,
         };
         httpOptions.Listener.EndPoints.Add(new IPEndPoint(IPAddress.Parse(settings.BindAddress), settings.Port));
         httpOptions.Listener.MaxConnections = settings.MaxConnections;

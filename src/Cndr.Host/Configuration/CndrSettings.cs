@@ -47,6 +47,9 @@ internal sealed class CndrSettings
     public int MaxConnections { get; set; }
     public int MaxConnectionsPerIp { get; set; }
 
+    // Hostile peers (issue 9 §2.3, §2.5): body deadline, failed-handshake throttle.
+    public int RequestBodyTimeoutMs { get; set; } = 30_000;
+
     public string? AdminToken { get; set; }
     public string? TlsCertPath { get; set; }
     public string? TlsKeyPath { get; set; }
@@ -102,6 +105,9 @@ internal sealed class CndrSettings
 
         Int("MAX_CONNECTIONS", "connections this node accepts (0 = unlimited)", s => s.MaxConnections, (s, v) => s.MaxConnections = v, 0, int.MaxValue),
         Int("MAX_CONNECTIONS_PER_IP", "connections per client IP (0 = unlimited)", s => s.MaxConnectionsPerIp, (s, v) => s.MaxConnectionsPerIp = v, 0, int.MaxValue),
+
+        // Hostile peers (issue 9 §2.3, §2.5).
+        Int("REQUEST_BODY_TIMEOUT_MS", "an HTTP request body must arrive in full within this time after its head, else the connection is closed (0 = no limit)", s => s.RequestBodyTimeoutMs, (s, v) => s.RequestBodyTimeoutMs = v, 0, int.MaxValue),
 
         Secret("ADMIN_TOKEN", "bearer token for /admin/*; unset = admin API off (loopback allowed with the embedded store)", (s, v) => s.AdminToken = v),
         Text("TLS_CERT_PATH", "PEM certificate: serve https:// and wss:// (with TLS_KEY_PATH)", s => s.TlsCertPath, (s, v) => s.TlsCertPath = v),
