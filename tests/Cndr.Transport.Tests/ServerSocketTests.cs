@@ -275,6 +275,14 @@ public class ServerSocketTests
         Assert.StartsWith("<close", await ReceiveTextAsync(bad), StringComparison.Ordinal);
         await SendAsync(good, "42[\"echo\",\"fine\"]");
         Assert.Equal("42[\"echo-back\",\"fine\"]", await ReceiveTextAsync(good));
+
+        // The close frame may reach the client before the server's handler has been told (it is sent first).
+        var deadline = DateTime.UtcNow + s_timeout;
+        while (DateTime.UtcNow < deadline && !server.Handler.Disconnects.Any(d => d.Reason == DisconnectReason.ParseError))
+        {
+            await Task.Delay(20);
+        }
+
         Assert.Contains(server.Handler.Disconnects, d => d.Reason == DisconnectReason.ParseError);
     }
 

@@ -129,6 +129,7 @@ public sealed partial class EngineIOSession
         while (true)
         {
             var finish = false;
+            var needFlush = true;
             var written = 0L;
             lock (_lock)
             {
@@ -152,11 +153,7 @@ public sealed partial class EngineIOSession
                 {
                     try
                     {
-                        while (_queue.TryDequeue(out var e))
-                        {
-                            written += WriteEntryToWebSocket(output, e);
-                            e.Message?.Release();
-                        }
+                        needFlush = WriteQueueLocked(ws, output, ref written);
                     }
                     catch (Exception) when (!_wsDetached)
                     {
@@ -175,6 +172,11 @@ public sealed partial class EngineIOSession
             }
 
             Interlocked.Add(ref _server.Counters._bytesOut, written);
+            if (!needFlush)
+            {
+                continue; // sent directly: nothing in the pipe
+            }
+
             ValueTask<FlushResult> flush;
             try
             {

@@ -182,7 +182,8 @@ public sealed class ConnectionListener : IAsyncDisposable
                     _options.CreateReceiveOptions(),
                     SocketConnectionOptions.ZeroLengthReads);
                 owner = sc;
-                connection = new TransportConnection(sc, remote, static c => ((Socket)c.Socket!).Dispose()) { Socket = client };
+                var (pipe, direct) = SocketDirectSender.Create(client, sc);
+                connection = new TransportConnection(pipe, remote, static c => ((Socket)c.Socket!).Dispose()) { Socket = client, DirectSender = direct };
             }
 
             _open.TryAdd(connection, 0);

@@ -54,6 +54,9 @@ public sealed class TransportConnection : ITimerTarget
 
     internal object? Socket { get; set; }
 
+    /// <summary>The write fast path (raw sockets on Linux); null for streams (TLS) and in-memory pipes.</summary>
+    internal SocketDirectSender? DirectSender { get; init; }
+
     void ITimerTarget.OnTimer(long token, long dueMs) => Abort();
 
     /// <summary>

@@ -1,0 +1,134 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Cndr.Transport.Sockets;
+
+namespace Cndr.Transport.EngineIO;
+
+public sealed partial class EngineIOSession
+{
+    /// <summary>Frames of one pump pass gathered for one send (per thread, allocated once).</summary>
+    [ThreadStatic]
+    private static byte[]? t_gather;
+
+    private const int GatherBytes = 64 * 1024;
+
+    /// <summary>
+    /// Writes everything queued (under <c>_lock</c>, by the pump). When the connection has a direct sender and its
+    /// send pipe is idle, the queued frames go out with one non-blocking <c>send()</c> from this thread — a single
+    /// frame straight from the shared encoded message, several gathered first (one send for all frames due to
+    /// this connection: the batch is corked); what the kernel does not take, and anything after it, goes into the
+    /// pipe. Otherwise everything goes into the pipe. Returns true when the pipe needs a flush; throws when the
+    /// socket failed (the pump then finishes the writer).
+    /// </summary>
+    private bool WriteQueueLocked(WebSocketChannel ws, PipeWriter output, ref long written)
+    {
+        if (ws.Connection.DirectSender is { } direct && direct.PipeIdle)
+        {
+            var rest = _queue.Count == 1 ? SendSingleDirectLocked(direct, ref written) : SendGatheredDirectLocked(direct, ref written);
+            if (rest.IsEmpty && _queue.Count == 0)
+            {
+                return false;
+            }
+
+            output.Write(rest);
+        }
+
+        while (_queue.TryDequeue(out var e))
+        {
+            written += WriteEntryToWebSocket(output, e);
+            e.Message?.Release();
+        }
+
+        return true;
+    }
+
+    /// <summary>One queued entry: sent from its own bytes; returns the part the kernel did not take.</summary>
+    private ReadOnlySpan<byte> SendSingleDirectLocked(SocketDirectSender direct, ref long written)
+    {
+        var e = _queue.Peek();
+        if (e.Message is { } m && m.Attachments.Count != 0)
+        {
+            return default;
+        }
+
+        _queue.Dequeue();
+        var frame = e.Frame is { } f ? f : e.Message!.WebSocketFrame.Span;
+        var sent = direct.Send(frame);
+        written += frame.Length;
+        if (sent == frame.Length)
+        {
+            e.Message?.Release();
+            return default;
+        }
+
+        if (sent < 0)
+        {
+            e.Message?.Release();
+            throw new IOException("socket send failed");
+        }
+
+        // The remainder is copied first: the message may return to the pool once released.
+        var rest = CopyToGather(frame[sent..]);
+        e.Message?.Release();
+        return rest;
+    }
+
+    /// <summary>Several entries: gathered (while they fit) and sent at once; returns what the kernel did not take.</summary>
+    private ReadOnlySpan<byte> SendGatheredDirectLocked(SocketDirectSender direct, ref long written)
+    {
+        var buffer = t_gather ??= GC.AllocateUninitializedArray<byte>(GatherBytes);
+        var length = 0;
+        while (_queue.TryPeek(out var e))
+        {
+            ReadOnlySpan<byte> frame;
+            if (e.Frame is { } f)
+            {
+                frame = f;
+            }
+            else if (e.Message!.Attachments.Count == 0)
+            {
+                frame = e.Message.WebSocketFrame.Span;
+            }
+            else
+            {
+                break;
+            }
+
+            if (frame.Length > buffer.Length - length)
+            {
+                break;
+            }
+
+            frame.CopyTo(buffer.AsSpan(length));
+            length += frame.Length;
+            _queue.Dequeue();
+            e.Message?.Release();
+        }
+
+        if (length == 0)
+        {
+            return default;
+        }
+
+        written += length;
+        var sent = direct.Send(buffer.AsSpan(0, length));
+        if (sent < 0)
+        {
+            throw new IOException("socket send failed");
+        }
+
+        return buffer.AsSpan(sent, length - sent);
+    }
+
+    private static ReadOnlySpan<byte> CopyToGather(ReadOnlySpan<byte> rest)
+    {
+        var buffer = t_gather ??= GC.AllocateUninitializedArray<byte>(GatherBytes);
+        if (rest.Length > buffer.Length)
+        {
+            return rest.ToArray(); // a frame over 64 KiB the kernel took only part of (rare)
+        }
+
+        rest.CopyTo(buffer);
+        return buffer.AsSpan(0, rest.Length);
+    }
+}
