@@ -9,6 +9,7 @@ need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+command -v chromium >/dev/null 2>&1 || [ -x "${CHROMIUM:-}" ] || need_apt+=(chromium)
 /usr/bin/python3 -c "import socketio, requests" >/dev/null 2>&1 || need_apt+=(python3-socketio python3-requests)
 command -v afl-fuzz >/dev/null 2>&1 || need_apt+=(afl++)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -18,7 +19,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     || { echo "could not install ${need_apt[*]}"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
-for dir in tests/interop examples loadtests/reference clients/js; do
+for dir in tests/interop examples loadtests/reference clients/js tests/browser; do
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) \
     || { echo "npm ci failed in $dir"; echo "0 passed, 1 failed"; exit 1; }
 done

@@ -44,5 +44,10 @@ internal static class Banner
               More rooms: curl -X POST {{url}}/admin/rooms  (open on loopback with the embedded store)
 
             """);
+        if (settings.PlayPages)
+        {
+            await err.WriteLineAsync($"  Party game in the browser: big screen {url}/play/host?room={room.RoomCode}&key={room.HostKey}   phones {url}/play?room={room.RoomCode}");
+            await err.WriteLineAsync();
+        }
     }
 }

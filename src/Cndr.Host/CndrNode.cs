@@ -7,6 +7,7 @@ using Cndr.Core.Cluster;
 using Cndr.Core.Relay;
 using Cndr.Host.Admin;
 using Cndr.Host.Configuration;
+using Cndr.Host.Play;
 using Cndr.Transport.EngineIO;
 using Cndr.Transport.Http;
 using Cndr.Transport.SocketIO;
@@ -128,6 +129,10 @@ internal sealed partial class CndrNode : IAsyncDisposable
         stores.OnReconnected(coordinator.Nudge); // re-register at once when Redis comes back
         new AdminEndpoints(node.Rooms, settings.AdminToken, allowLoopbackWithoutToken: settings.UsesEmbeddedStore).Map(http.Router);
         node.MapOperationalEndpoints();
+        if (settings.PlayPages)
+        {
+            PlayPages.Map(http.Router);
+        }
 
         http.Start();
         await coordinator.StartAsync();

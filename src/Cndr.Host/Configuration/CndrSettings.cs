@@ -64,6 +64,9 @@ internal sealed class CndrSettings
     public string OtlpProtocol { get; set; } = "grpc";
     public int OtlpExportIntervalMs { get; set; } = 10_000;
 
+    // ---- Developer kit: the browser party game, webhooks, JWT sign-in, audience budget ----
+    public bool PlayPages { get; set; } = true;
+
     /// <summary>True when no Redis is configured: the node runs on the embedded in-process store.</summary>
     public bool UsesEmbeddedStore => string.IsNullOrEmpty(RedisHost);
 
@@ -121,6 +124,9 @@ internal sealed class CndrSettings
         Text("OTEL_EXPORTER_OTLP_ENDPOINT", "export the Cndr meter by OTLP to this endpoint (unset = no export; /metrics always works)", s => s.OtlpEndpoint, (s, v) => s.OtlpEndpoint = v, ValidateUri),
         Text("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc | http/protobuf", s => s.OtlpProtocol, (s, v) => s.OtlpProtocol = v, v => v is "grpc" or "http/protobuf" ? null : $"'{v}' is not grpc or http/protobuf"),
         Int("OTEL_METRIC_EXPORT_INTERVAL", "milliseconds between two OTLP metric exports", s => s.OtlpExportIntervalMs, (s, v) => s.OtlpExportIntervalMs = v, 100, int.MaxValue),
+
+        // Developer kit: the browser party game, webhooks, JWT sign-in, audience budget.
+        Bool("PLAY_PAGES", "serve the browser party game (examples/web) at /play and /play/host", s => s.PlayPages, (s, v) => s.PlayPages = v),
     ];
 
     private static SettingDefinition Int(string name, string help, Func<CndrSettings, int> get, Action<CndrSettings, int> set, int min, int max) =>
