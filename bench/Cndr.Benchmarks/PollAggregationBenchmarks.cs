@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Cndr.Benchmarks.Scenarios;
 using Cndr.Core.Protocol;
-using Cndr.Core.Relay;
 using Cndr.Core.Store;
 
 namespace Cndr.Benchmarks;
