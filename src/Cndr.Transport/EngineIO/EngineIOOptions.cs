@@ -18,6 +18,12 @@ public sealed class EngineIOOptions
     /// <summary>Bytes a session may have queued for sending; above it the client is dropped (slow consumer).</summary>
     public long MaxOutboundBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Milliseconds a graceful WebSocket close may take (queued frames and the close frame flushed) before the
+    /// connection is aborted: a peer that never reads cannot hold the session.
+    /// </summary>
+    public int CloseTimeout { get; set; } = 5_000;
+
     /// <summary>Milliseconds a client has after the Engine.IO open to CONNECT a Socket.IO namespace.</summary>
     public int ConnectTimeout { get; set; } = 45_000;
 

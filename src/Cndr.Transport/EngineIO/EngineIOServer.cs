@@ -124,7 +124,6 @@ public sealed class EngineIOServer : IHttpHandler
             }
 
             session = CreateSession(context, webSocket: null);
-            Interlocked.Increment(ref Counters._pollingSessions);
             OpenSession(session);
             return session.HandleGetAsync(context);
         }
@@ -166,6 +165,7 @@ public sealed class EngineIOServer : IHttpHandler
 
     private void OpenSession(EngineIOSession session)
     {
+        session.Open();
         // Engine.IO v4 open packet; exactly these keys (the reference server sends no others).
         var open = OutboundMessage.Create(160);
         open.Write("0{\"sid\":\""u8);
@@ -329,7 +329,10 @@ public sealed class EngineIOServer : IHttpHandler
                         break;
                     }
 
-                    session.OnProbe();
+                    if (!session.OnProbe(channel))
+                    {
+                        break;
+                    }
                 }
                 else if (text.Length == 1 && text[0] == (byte)'5')
                 {

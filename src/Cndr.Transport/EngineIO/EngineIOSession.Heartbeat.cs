@@ -7,8 +7,7 @@ public sealed partial class EngineIOSession
 {
     private const long KindPing = 1;
     private const long KindPongTimeout = 2;
-    private const long KindDrain = 3;
-    private const long DrainToken = KindDrain;
+    private const long KindCloseTimeout = 3;
 
     // Bumped on every pong and on close: timer entries carrying an older generation are stale.
     private long _timerGeneration;
@@ -40,7 +39,7 @@ public sealed partial class EngineIOSession
     {
         lock (_lock)
         {
-            if (_closed)
+            if (_state >= EngineIOSessionState.Closing)
             {
                 return false;
             }
@@ -57,7 +56,7 @@ public sealed partial class EngineIOSession
         long due;
         lock (_lock)
         {
-            if (_closed || _pongDeadline == 0)
+            if (_state >= EngineIOSessionState.Closing || _pongDeadline == 0)
             {
                 return;
             }
@@ -74,21 +73,24 @@ public sealed partial class EngineIOSession
     {
         var kind = token & 7;
         var gen = token >> 3;
-        if (kind == KindDrain)
+        if (kind == KindCloseTimeout)
         {
             lock (_lock)
             {
-                _draining = false;
-                ReleaseQueueLocked();
+                if (_state != EngineIOSessionState.Closing || gen != _timerGeneration)
+                {
+                    return;
+                }
             }
 
-            _server.Remove(this);
+            // A close that has not finished in time (a peer that never reads, or never polls again): cut it.
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close(DisconnectReason.TransportError, CloseKind.Abort), this, preferLocal: false);
             return;
         }
 
         lock (_lock)
         {
-            if (_closed || gen != _timerGeneration)
+            if (_state >= EngineIOSessionState.Closing || gen != _timerGeneration)
             {
                 return;
             }

@@ -21,7 +21,7 @@ public sealed partial class EngineIOSession
         GetAction action;
         lock (_lock)
         {
-            if (_isWebSocket || (_closed && !_draining))
+            if (_ws is not null || _state == EngineIOSessionState.Closed)
             {
                 action = GetAction.BadRequest;
             }
@@ -33,8 +33,9 @@ public sealed partial class EngineIOSession
             {
                 action = GetAction.Drain;
             }
-            else if (_upgrading)
+            else if (_state == EngineIOSessionState.Upgrading)
             {
+                // The client is pausing polling for the upgrade: let this poll complete at once.
                 action = GetAction.Noop;
             }
             else
@@ -79,11 +80,16 @@ public sealed partial class EngineIOSession
         OutEntry[]? entries = null;
         var count = 0;
         byte[]? single = null;
-        var finishedDrain = false;
+        WebSocketChannel? abortProbe = null;
         lock (_lock)
         {
             _getPending = false;
-            if (_closed && !_draining)
+            if (_ws is not null)
+            {
+                // The upgrade completed while this poll waited: everything goes out on the WebSocket.
+                single = EngineIOLiterals.NoopFrame;
+            }
+            else if (_state == EngineIOSessionState.Closed)
             {
                 single = _closeReply ?? EngineIOLiterals.CloseFrame;
             }
@@ -98,32 +104,27 @@ public sealed partial class EngineIOSession
                 {
                     // Like the reference server, the close packet goes out only once everything queued before it
                     // has been delivered: clients handle Socket.IO packets a tick later than the Engine.IO close.
-                    if (count > 0 && ReferenceEquals(e.Frame, EngineIOLiterals.CloseFrame))
+                    if (count > 0 && e.Route == OutRoute.PollingOnly)
                     {
                         break;
                     }
 
                     _queue.Dequeue();
-                    if (!e.WebSocketOnly)
+                    _queuedBytes -= e.Bytes;
+                    if (e.Route != OutRoute.WebSocketOnly)
                     {
                         entries[count++] = e;
                     }
                 }
 
-                _queuedBytes = 0;
-                if (_draining && _queue.Count == 0)
+                if (_state == EngineIOSessionState.Closing && _queue.Count == 0)
                 {
-                    _draining = false;
-                    finishedDrain = true;
+                    abortProbe = FinishClosingLocked();
                 }
             }
         }
 
-        if (finishedDrain)
-        {
-            _server.Remove(this);
-        }
-
+        abortProbe?.Connection.Abort();
         if (single is not null)
         {
             await WriteSingleAsync(context, single).ConfigureAwait(false);
@@ -176,7 +177,7 @@ public sealed partial class EngineIOSession
         bool overlap;
         lock (_lock)
         {
-            if (_closed || _isWebSocket)
+            if (_state >= EngineIOSessionState.Closing || _ws is not null)
             {
                 overlap = false;
                 goto badRequest;

@@ -1,110 +1,138 @@
 using System.IO.Pipelines;
+using Cndr.Transport.Internal;
 using Cndr.Transport.SocketIO;
+using Cndr.Transport.WebSockets;
 
 namespace Cndr.Transport.EngineIO;
 
 public sealed partial class EngineIOSession
 {
-    /// <summary>Makes <paramref name="channel"/> the transport of a new WebSocket session.</summary>
+    /// <summary>Makes <paramref name="channel"/> the transport of a new WebSocket session (still Opening).</summary>
     internal void AttachWebSocket(WebSocketChannel channel)
     {
         lock (_lock)
         {
-            _isWebSocket = true;
             _ws = channel;
             channel.Owner = this;
         }
     }
 
-    /// <summary>True when a WebSocket may start the upgrade probe for this session.</summary>
-    internal bool CanUpgrade
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return !_closed && !_isWebSocket && _probe is null;
-            }
-        }
-    }
-
+    /// <summary>A WebSocket asks to upgrade this polling session: it becomes the probe (Polling → Probing).</summary>
     internal bool BeginUpgrade(WebSocketChannel channel)
     {
         lock (_lock)
         {
-            if (_closed || _isWebSocket || _probe is not null)
+            if (_state != EngineIOSessionState.Polling || _probe is not null)
             {
                 return false;
             }
 
             _probe = channel;
+            TransitionLocked(EngineIOSessionState.Probing);
             return true;
         }
     }
 
-    /// <summary><c>2probe</c> arrived on the probe: a pending GET is released with a noop (Engine.IO v4 §5).</summary>
-    internal void OnProbe()
+    /// <summary>
+    /// <c>3probe</c> went out on the probe (Probing → Upgrading): a pending GET is released (with what is queued,
+    /// or a noop) so that the client can finish pausing polling (Engine.IO v4 §5). False when the probe is stale.
+    /// </summary>
+    internal bool OnProbe(WebSocketChannel channel)
     {
-        bool signal = false;
+        bool signal;
         lock (_lock)
         {
-            _upgrading = true;
-            if (_getPending && !_getSignaled)
+            if (_probe != channel)
             {
-                _getSignaled = true;
-                signal = true;
+                return false;
             }
+
+            if (_state == EngineIOSessionState.Probing)
+            {
+                TransitionLocked(EngineIOSessionState.Upgrading);
+            }
+
+            signal = SignalGetLocked();
         }
 
         if (signal)
         {
             _waiter!.Signal();
         }
+
+        return true;
     }
 
+    /// <summary>The probe failed or ended before <c>5</c>: back to polling (or, while closing, just forgotten).</summary>
     internal void AbortUpgrade(WebSocketChannel channel)
     {
         lock (_lock)
         {
-            if (_probe == channel)
+            if (_probe != channel)
             {
-                _probe = null;
-                _upgrading = false;
+                return;
+            }
+
+            _probe = null;
+            if (IsPolling(_state))
+            {
+                TransitionLocked(EngineIOSessionState.Polling);
             }
         }
     }
 
-    /// <summary><c>5</c> arrived on the probe: the session moves to the WebSocket; later GETs get 400.</summary>
+    /// <summary>
+    /// <c>5</c> arrived on the probe: the session moves to the WebSocket and later GETs get 400. A session that is
+    /// closing moves too: what it still holds for polling goes out on the WebSocket, followed by a close frame
+    /// instead of the polling close packet (the client paused polling for this upgrade and will not poll again).
+    /// </summary>
     internal bool CompleteUpgrade(WebSocketChannel channel)
     {
         bool pump = false;
-        bool signal = false;
+        bool signal;
+        long closeDue = 0;
+        long gen;
         lock (_lock)
         {
-            if (_closed || _isWebSocket || _probe != channel)
+            if (_probe != channel || _ws is not null)
+            {
+                return false;
+            }
+
+            if (_state == EngineIOSessionState.Closing)
+            {
+                DropPollingOnlyLocked();
+                EnqueueWebSocketCloseLocked(WebSocketConstants.CloseNormal);
+                closeDue = MonotonicClock.NowMs + _server.Options.CloseTimeout;
+                _timerGeneration++;
+            }
+            else if (IsPolling(_state))
+            {
+                TransitionLocked(EngineIOSessionState.WebSocket);
+            }
+            else
             {
                 return false;
             }
 
             _probe = null;
-            _upgrading = false;
-            _isWebSocket = true;
             _ws = channel;
             channel.Owner = this;
-            if (_getPending && !_getSignaled)
-            {
-                _getSignaled = true;
-                signal = true;
-            }
-
+            signal = SignalGetLocked();
             if (_queue.Count > 0 && !_pumping)
             {
                 _pumping = true;
                 pump = true;
             }
+
+            gen = _timerGeneration;
         }
 
-        Interlocked.Decrement(ref _server.Counters._pollingSessions);
+        if (closeDue != 0)
+        {
+            SharedTimer.Instance.Schedule(this, (gen << 3) | KindCloseTimeout, closeDue);
+        }
+
         if (signal)
         {
             _waiter!.Signal();
@@ -116,6 +144,22 @@ public sealed partial class EngineIOSession
         }
 
         return true;
+    }
+
+    private void DropPollingOnlyLocked()
+    {
+        for (var n = _queue.Count; n > 0; n--)
+        {
+            var e = _queue.Dequeue();
+            if (e.Route == OutRoute.PollingOnly)
+            {
+                _queuedBytes -= e.Bytes;
+            }
+            else
+            {
+                _queue.Enqueue(e);
+            }
+        }
     }
 
     /// <summary>
@@ -139,8 +183,9 @@ public sealed partial class EngineIOSession
                 }
                 else if (_queue.Count == 0)
                 {
-                    if (_closeAfterDrain)
+                    if (_state >= EngineIOSessionState.Closing)
                     {
+                        // The close frame was the last entry and is flushed.
                         finish = true;
                     }
                     else
@@ -236,18 +281,24 @@ public sealed partial class EngineIOSession
         }
 
         TaskCompletionSource? detached;
+        bool failed;
         lock (_lock)
         {
             _writerCompleted = true;
             _pumping = true;
             detached = _detached;
             ReleaseQueueLocked();
+            failed = _state < EngineIOSessionState.Closing;
+            if (_state == EngineIOSessionState.Closing)
+            {
+                FinishClosingLocked();
+            }
         }
 
         // Wake the read loop so the connection ends.
         ws.Connection.CancelPendingReadDeferred();
         detached?.TrySetResult();
-        if (!IsClosed)
+        if (failed)
         {
             Close(DisconnectReason.TransportError, CloseKind.Abort);
         }

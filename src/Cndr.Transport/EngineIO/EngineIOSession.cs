@@ -14,6 +14,7 @@ namespace Cndr.Transport.EngineIO;
 /// </summary>
 public sealed partial class EngineIOSession : ITimerTarget
 {
+    /// <summary>How a close treats what is queued.</summary>
     internal enum CloseKind
     {
         /// <summary>Flush what is queued, then close (polling: the next GET carries the close packet).</summary>
@@ -30,23 +31,21 @@ public sealed partial class EngineIOSession : ITimerTarget
     private readonly Lock _lock = new();
     private readonly Queue<OutEntry> _queue = new(2);
     private long _queuedBytes;
-    private bool _closed;
-    private bool _draining;
 
-    // transport
-    private bool _isWebSocket;
-    private bool _upgrading;
+    // The lifecycle; changed only by TransitionLocked (EngineIOSession.Lifecycle.cs).
+    private volatile EngineIOSessionState _state;
+
+    // The WebSocket transport once there is one (it stays set while Closing), and the upgrade probe.
     private WebSocketChannel? _ws;
     private WebSocketChannel? _probe;
 
-    // websocket pump (single writer)
+    // The WebSocket writer (single-writer pump).
     private bool _pumping;
-    private bool _closeAfterDrain;
     private bool _wsDetached;
     private bool _writerCompleted;
     private TaskCompletionSource? _detached;
 
-    // polling
+    // Long-polling requests in flight.
     private PollWaiter? _waiter;
     private bool _getPending;
     private bool _getSignaled;
@@ -61,14 +60,27 @@ public sealed partial class EngineIOSession : ITimerTarget
         RemoteAddress = remoteAddress;
     }
 
-    internal readonly struct OutEntry(OutboundMessage? message, byte[]? frame, bool webSocketOnly)
+    /// <summary>Which transports may carry a queued entry.</summary>
+    internal enum OutRoute : byte
+    {
+        Any,
+        /// <summary>WebSocket control frames (pong, close): dropped by polling.</summary>
+        WebSocketOnly,
+        /// <summary>The polling close/noop packet: dropped when the session moves to WebSocket while closing.</summary>
+        PollingOnly,
+    }
+
+    internal readonly struct OutEntry(OutboundMessage? message, byte[]? frame, OutRoute route)
     {
         public OutboundMessage? Message { get; } = message;
 
-        /// <summary>A complete WebSocket text frame (Engine.IO control packets) or any raw frame when <see cref="WebSocketOnly"/>.</summary>
+        /// <summary>A complete WebSocket frame (Engine.IO control packets as text frames, or any raw frame).</summary>
         public byte[]? Frame { get; } = frame;
 
-        public bool WebSocketOnly { get; } = webSocketOnly;
+        public OutRoute Route { get; } = route;
+
+        /// <summary>Bytes the entry counts against <see cref="EngineIOOptions.MaxOutboundBytes"/>.</summary>
+        public long Bytes => Frame?.Length ?? Message!.QueuedBytes;
     }
 
     /// <summary>The Engine.IO session id (<c>sid</c>).</summary>
@@ -80,10 +92,12 @@ public sealed partial class EngineIOSession : ITimerTarget
     public IPAddress? RemoteAddress { get; }
 
     /// <summary>True once the session's transport is WebSocket.</summary>
-    public bool IsWebSocket => Volatile.Read(ref _isWebSocket);
+    public bool IsWebSocket => Volatile.Read(ref _ws) is not null;
 
-    /// <summary>True once the session has closed.</summary>
-    public bool IsClosed => Volatile.Read(ref _closed);
+    /// <summary>True once the session is closing or closed (nothing more can be sent).</summary>
+    public bool IsClosed => _state >= EngineIOSessionState.Closing;
+
+    internal EngineIOSessionState State => _state;
 
     /// <summary>Free slot for the Engine.IO handler (Socket.IO keeps its per-client state here).</summary>
     public object? HandlerState { get; set; }
@@ -99,85 +113,57 @@ public sealed partial class EngineIOSession : ITimerTarget
     {
         ArgumentNullException.ThrowIfNull(message);
         message.Complete();
-        bool pump;
-        bool signal;
-        lock (_lock)
-        {
-            if (_closed)
-            {
-                return false;
-            }
-
-            _queuedBytes += message.QueuedBytes;
-            if (_queuedBytes > _server.Options.MaxOutboundBytes)
-            {
-                pump = false;
-                signal = false;
-            }
-            else
-            {
-                message.AddRef();
-                _queue.Enqueue(new OutEntry(message, null, false));
-                pump = ShouldPumpLocked(out signal);
-                goto queued;
-            }
-        }
-
-        Interlocked.Increment(ref _server.Counters._slowConsumers);
-        Close(DisconnectReason.SlowConsumer, CloseKind.Abort);
-        return false;
-
-    queued:
-        AfterEnqueue(pump, signal);
-        return true;
+        return Enqueue(new OutEntry(message, null, OutRoute.Any));
     }
 
     /// <summary>Closes the session after flushing what is queued (a transport close: clients reconnect).</summary>
     public void Close() => Close(DisconnectReason.ServerShutdown, CloseKind.Graceful);
 
-    internal bool SendControl(byte[] frame)
+    /// <summary>Queues an Engine.IO control packet (a text frame from <see cref="EngineIOLiterals"/>).</summary>
+    internal bool SendControl(byte[] frame) => Enqueue(new OutEntry(null, frame, OutRoute.Any));
+
+    /// <summary>Queues a raw WebSocket frame (a pong); only on a WebSocket session.</summary>
+    internal bool EnqueueWebSocketFrame(byte[] frame) => Enqueue(new OutEntry(null, frame, OutRoute.WebSocketOnly));
+
+    /// <summary>
+    /// Every queued entry counts against <see cref="EngineIOOptions.MaxOutboundBytes"/>, control frames included:
+    /// a peer that makes the session queue (pings it never reads the pongs of, say) is cut, not buffered.
+    /// </summary>
+    private bool Enqueue(in OutEntry entry)
     {
         bool pump;
         bool signal;
         lock (_lock)
         {
-            if (_closed)
+            if (_state >= EngineIOSessionState.Closing || (entry.Route == OutRoute.WebSocketOnly && _ws is null))
             {
                 return false;
             }
 
-            _queue.Enqueue(new OutEntry(null, frame, false));
+            _queuedBytes += entry.Bytes;
+            if (_queuedBytes > _server.Options.MaxOutboundBytes)
+            {
+                goto overLimit;
+            }
+
+            entry.Message?.AddRef();
+            _queue.Enqueue(entry);
             pump = ShouldPumpLocked(out signal);
         }
 
         AfterEnqueue(pump, signal);
         return true;
-    }
 
-    internal void EnqueueWebSocketFrame(byte[] frame)
-    {
-        bool pump;
-        lock (_lock)
-        {
-            if (_closed || !_isWebSocket)
-            {
-                return;
-            }
-
-            _queue.Enqueue(new OutEntry(null, frame, true));
-            pump = ShouldPumpLocked(out _);
-        }
-
-        if (pump)
-        {
-            Pump();
-        }
+    overLimit:
+        Interlocked.Increment(ref _server.Counters._slowConsumers);
+        Close(DisconnectReason.SlowConsumer, CloseKind.Abort);
+        return false;
     }
 
     private bool ShouldPumpLocked(out bool signalGet)
     {
         signalGet = false;
-        if (_isWebSocket)
+        if (_ws is not null)
         {
             if (_pumping)
             {
@@ -188,10 +174,17 @@ public sealed partial class EngineIOSession : ITimerTarget
             return true;
         }
 
+        signalGet = SignalGetLocked();
+        return false;
+    }
+
+    /// <summary>Marks a pending GET for release (the caller signals the waiter outside the lock).</summary>
+    private bool SignalGetLocked()
+    {
         if (_getPending && !_getSignaled)
         {
             _getSignaled = true;
-            signalGet = true;
+            return true;
         }
 
         return false;
@@ -218,119 +211,6 @@ public sealed partial class EngineIOSession : ITimerTarget
         }
 
         _queuedBytes = 0;
-    }
-
-    internal void Close(DisconnectReason reason, CloseKind kind, ushort webSocketCode = WebSocketConstants.CloseNormal)
-    {
-        bool pump = false;
-        bool signal = false;
-        bool wasPolling;
-        WebSocketChannel? ws;
-        WebSocketChannel? probe;
-        lock (_lock)
-        {
-            if (_closed)
-            {
-                return;
-            }
-
-            _closed = true;
-            _timerGeneration++;
-            wasPolling = !_isWebSocket;
-            ws = _isWebSocket ? _ws : null;
-            probe = _probe;
-            _probe = null;
-            if (ws is not null)
-            {
-                if (kind == CloseKind.Abort)
-                {
-                    ReleaseQueueLocked();
-                }
-                else
-                {
-                    if (kind == CloseKind.Error)
-                    {
-                        ReleaseQueueLocked();
-                    }
-
-                    _queue.Enqueue(new OutEntry(null, WebSocketFrameWriter.CloseFrame(webSocketCode), true));
-                    _closeAfterDrain = true;
-                    if (!_pumping)
-                    {
-                        _pumping = true;
-                        pump = true;
-                    }
-                }
-            }
-            else if (kind == CloseKind.Graceful)
-            {
-                // The client learns of the close from the next GET (queued packets, then "1").
-                _queue.Enqueue(new OutEntry(null, EngineIOLiterals.CloseFrame, false));
-                _draining = true;
-                if (_getPending && !_getSignaled)
-                {
-                    _getSignaled = true;
-                    signal = true;
-                }
-            }
-            else
-            {
-                ReleaseQueueLocked();
-                _closeReply = kind == CloseKind.ClientClose ? EngineIOLiterals.NoopFrame : EngineIOLiterals.CloseFrame;
-                if (_getPending && !_getSignaled)
-                {
-                    _getSignaled = true;
-                    signal = true;
-                }
-                else if (kind == CloseKind.ClientClose && !_getPending)
-                {
-                    // The client's close POST may overtake its own pending GET on another connection:
-                    // that GET still gets the noop (Engine.IO polling onClose), a later one 400.
-                    _queue.Enqueue(new OutEntry(null, EngineIOLiterals.NoopFrame, false));
-                    _draining = true;
-                }
-            }
-        }
-
-        if (_draining)
-        {
-            // Stays findable until a GET collects the close packet (or the client gives up).
-            SharedTimer.Instance.Schedule(this, DrainToken, MonotonicClock.NowMs + _server.Options.PingTimeout);
-        }
-        else
-        {
-            _server.Remove(this);
-        }
-
-        if (wasPolling)
-        {
-            Interlocked.Decrement(ref _server.Counters._pollingSessions);
-        }
-
-        probe?.Connection.Abort();
-        if (pump)
-        {
-            Pump();
-        }
-
-        if (signal)
-        {
-            _waiter!.Signal();
-        }
-
-        if (kind == CloseKind.Abort)
-        {
-            ws?.Connection.Abort();
-        }
-
-        try
-        {
-            _server.Handler.OnClose(this, reason);
-        }
-        catch (Exception ex)
-        {
-            _server.ReportHandlerFault(ex);
-        }
     }
 
     /// <summary>Handles one WebSocket message. False = malformed (the caller closes the session).</summary>
