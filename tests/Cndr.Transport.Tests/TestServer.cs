@@ -21,7 +21,7 @@ internal sealed class TestServer : IAsyncDisposable
         IO = new SocketIOServer(Options);
         IO.AddNamespace("/", Handler);
         IO.MapTo(Http);
-        var echoOptions = new EngineIOOptions { Path = "/engine.io/", PingInterval = Options.PingInterval, PingTimeout = Options.PingTimeout, MaxPayload = Options.MaxPayload };
+        var echoOptions = new EngineIOOptions { Path = "/engine.io/", PingInterval = Options.PingInterval, PingTimeout = Options.PingTimeout, MaxPayload = Options.MaxPayload, MaxOutboundBytes = Options.MaxOutboundBytes, CloseTimeout = Options.CloseTimeout };
         foreach (var o in Options.AllowedOrigins.Where(o => o != "*"))
         {
             echoOptions.AllowedOrigins.Add(o);
@@ -32,7 +32,7 @@ internal sealed class TestServer : IAsyncDisposable
             echoOptions.AllowedOrigins.Remove("*");
         }
 
-        Echo = new EngineIOServer(echoOptions, new EchoHandler());
+        Echo = new EngineIOServer(echoOptions, Echoes);
         Echo.MapTo(Http);
         Http.Router.Map(HttpVerb.Get, "/health", static ctx => ctx.Response.SendAsync(200, "text/plain"u8, "ok"u8));
         Http.Start();
@@ -48,6 +48,8 @@ internal sealed class TestServer : IAsyncDisposable
 
     public TestHandler Handler { get; } = new();
 
+    public EchoHandler Echoes { get; } = new();
+
     public int Port => Http.EndPoints[0].Port;
 
     public string Url => $"http://127.0.0.1:{Port}";
@@ -59,11 +61,14 @@ internal sealed class TestServer : IAsyncDisposable
         return Http.DisposeAsync();
     }
 
+    /// <summary>Echoes every message; the text <c>bye</c> is echoed and then the server closes the session.</summary>
     internal sealed class EchoHandler : IEngineIOHandler
     {
-        public void OnOpen(EngineIOSession session)
-        {
-        }
+        public ConcurrentDictionary<string, EngineIOSession> Sessions { get; } = new();
+
+        public ConcurrentQueue<(string Sid, DisconnectReason Reason)> Closes { get; } = new();
+
+        public void OnOpen(EngineIOSession session) => Sessions[session.Id] = session;
 
         public ValueTask OnMessageAsync(EngineIOSession session, ReadOnlyMemory<byte> data, bool isBinary)
         {
@@ -82,12 +87,15 @@ internal sealed class TestServer : IAsyncDisposable
 
             session.Send(m);
             m.Release();
+            if (!isBinary && data.Span.SequenceEqual("bye"u8))
+            {
+                session.Close();
+            }
+
             return default;
         }
 
-        public void OnClose(EngineIOSession session, DisconnectReason reason)
-        {
-        }
+        public void OnClose(EngineIOSession session, DisconnectReason reason) => Closes.Enqueue((session.Id, reason));
     }
 }
 

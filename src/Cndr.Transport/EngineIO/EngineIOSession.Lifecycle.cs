@@ -9,7 +9,7 @@ public sealed partial class EngineIOSession
     private static bool IsPolling(EngineIOSessionState s)
         => s is EngineIOSessionState.Polling or EngineIOSessionState.Probing or EngineIOSessionState.Upgrading;
 
-    private static bool IsAllowed(EngineIOSessionState from, EngineIOSessionState to) => (from, to) switch
+    internal static bool IsAllowed(EngineIOSessionState from, EngineIOSessionState to) => (from, to) switch
     {
         (_, EngineIOSessionState.Closed) => from != EngineIOSessionState.Closed,
         (_, EngineIOSessionState.Closing) => from < EngineIOSessionState.Closing,

@@ -15,6 +15,18 @@ public sealed partial class EngineIOSession
         Duplicate,
     }
 
+    /// <summary>True while a long-polling GET waits for packets.</summary>
+    internal bool HasPendingGet
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _getPending;
+            }
+        }
+    }
+
     /// <summary>A long-polling GET: answers with every queued packet, or waits until there is one.</summary>
     internal async ValueTask HandleGetAsync(HttpContext context)
     {
