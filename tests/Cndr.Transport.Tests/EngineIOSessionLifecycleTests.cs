@@ -96,6 +96,9 @@ public class EngineIOSessionLifecycleTests
         }
     }
 
+    /// <summary>A server whose heartbeat stays out of the way (no ping lands in a poll the test inspects).</summary>
+    private static TestServer QuietServer() => new(o => { o.PingInterval = 20_000; o.PingTimeout = 20_000; });
+
     /// <summary>Bounded wait for a state the server reaches asynchronously.</summary>
     private static async Task WaitForAsync(Func<bool> condition)
     {
@@ -150,7 +153,7 @@ public class EngineIOSessionLifecycleTests
     [Fact]
     public async Task APollingSessionMovesThroughEveryStateToWebSocketAndThenClosed()
     {
-        await using var server = new TestServer();
+        await using var server = QuietServer();
         using var client = await RawClient.OpenAsync(server);
         Assert.Equal(EngineIOSessionState.Polling, client.Session.State);
         Assert.Equal(1, server.Echo.Counters.PollingSessions);
@@ -180,7 +183,7 @@ public class EngineIOSessionLifecycleTests
     public async Task AServerCloseAfterTheProbeReplyIsDeliveredOnTheUpgradedWebSocket()
     {
         // The stock client pauses polling after 3probe and sends 5 on the probe: no GET will come.
-        await using var server = new TestServer();
+        await using var server = QuietServer();
         using var client = await RawClient.OpenAsync(server);
         using var ws = await client.ProbeAndPauseAsync();
         var session = client.Session;
@@ -201,7 +204,7 @@ public class EngineIOSessionLifecycleTests
     public async Task AServerCloseAfterTheProbeReplyGoesOutOnAPollThatStillComes()
     {
         // A client whose probe then fails polls again: the packets and the close packet come that way.
-        await using var server = new TestServer();
+        await using var server = QuietServer();
         using var client = await RawClient.OpenAsync(server);
         using var ws = await client.ProbeAndPauseAsync();
         var session = client.Session;
@@ -216,7 +219,7 @@ public class EngineIOSessionLifecycleTests
     [Fact]
     public async Task AServerCloseWhileProbingGoesOutOnThePendingGetThenTheNextGet()
     {
-        await using var server = new TestServer();
+        await using var server = QuietServer();
         using var client = await RawClient.OpenAsync(server);
         var poll = client.GetAsync();
         using var ws = await client.ProbeAsync();
@@ -233,7 +236,7 @@ public class EngineIOSessionLifecycleTests
     [Fact]
     public async Task AServerCloseDuringAPendingGetDeliversEveryPacketThenTheClosePacket()
     {
-        await using var server = new TestServer();
+        await using var server = QuietServer();
         using var client = await RawClient.OpenAsync(server);
         var poll = client.GetAsync();
         await WaitForAsync(() => server.Echo.Counters.PollingSessions == 1);
@@ -250,7 +253,7 @@ public class EngineIOSessionLifecycleTests
     [Fact]
     public async Task AServerCloseDuringAPostStopsThereAndTheRepliesBeforeItArrive()
     {
-        await using var server = new TestServer();
+        await using var server = QuietServer();
         using var client = await RawClient.OpenAsync(server);
         Assert.Equal("ok", await client.PostAsync($"4x{RS}4bye{RS}4after"));
         Assert.Equal(["4x", "4bye"], await client.GetAsync());
@@ -292,7 +295,7 @@ public class EngineIOSessionLifecycleTests
     [Fact]
     public async Task ASecondGetWhileOneIsPendingClosesTheSession()
     {
-        await using var server = new TestServer();
+        await using var server = QuietServer();
         using var client = await RawClient.OpenAsync(server);
         var session = client.Session;
         var first = client.GetAsync();
@@ -307,7 +310,7 @@ public class EngineIOSessionLifecycleTests
     [Fact]
     public async Task AClientCloseMidUpgradeClosesTheSessionAndItsProbe()
     {
-        await using var server = new TestServer();
+        await using var server = QuietServer();
         using var client = await RawClient.OpenAsync(server);
         using var ws = await client.ProbeAndPauseAsync();
         var session = client.Session;
@@ -322,7 +325,7 @@ public class EngineIOSessionLifecycleTests
     [Fact]
     public async Task AProbeThatEndsBeforeUpgradingReturnsTheSessionToPolling()
     {
-        await using var server = new TestServer();
+        await using var server = QuietServer();
         using var client = await RawClient.OpenAsync(server);
         using (var ws = await client.ProbeAndPauseAsync())
         {
