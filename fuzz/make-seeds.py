@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of fuzz/Cndr.Fuzz (fuzz/corpus/<target>/) from the parser test tables in
-tests/Cndr.Transport.Tests (HttpRequestParserTests, WebSocketFrameReaderTests, SocketIOPacketParserTests).
-The http and websocket inputs start with one byte: the chunk size the bytes arrive in (0 = all at once)."""
+tests/Cndr.Transport.Tests (HttpRequestParserTests, WebSocketFrameReaderTests, EngineIOPayloadReaderTests,
+SocketIOPacketParserTests).
+The http, websocket and engineio inputs start with one byte: the chunk size the bytes arrive in (0 = all at once)."""
 import os, shutil
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
@@ -73,6 +74,15 @@ ws = [
     bytes([0x81, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4]),
 ]
 write("websocket", [bytes([c]) + s for s in ws for c in (0, 3)])
+
+# EngineIOPayloadReaderTests: the valid and malformed payload tables.
+RS = "\x1e"
+eio = [
+    "4hello", "4", "3probe", '0{"sid":"abc"}', f"4hello{RS}2{RS}bAQID{RS}6", f"b{RS}4\u00e9\u2713",
+    f'451-["a",{{"_placeholder":true,"num":0}}]{RS}bAAEC/w==', f"1{RS}5{RS}4a",
+    RS, f"{RS}4a", f"4a{RS}", f"4a{RS}{RS}4b", "x", "7", f"4a{RS}9b", "b!!!!", "bAQ", "bAQ=", "bAQ I", "bA===", f"bAQID{RS}b=AAA",
+]
+write("engineio", [bytes([c]) + s.encode() for s in eio for c in (0, 3)])
 
 # SocketIOPacketParserTests: valid and malformed tables; binary packets followed by their attachments.
 sio = [

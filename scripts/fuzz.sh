@@ -19,7 +19,7 @@ while getopts "V:E:" opt; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(http websocket socketio)
+[ ${#targets[@]} -eq 0 ] && targets=(http websocket engineio socketio)
 
 if ! command -v afl-fuzz >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -8,7 +8,7 @@ internal static class FuzzTargets
     /// <summary>Longest input passed to a target (afl-fuzz's own limit is 1 MiB).</summary>
     public const int MaxInputBytes = 1 << 20;
 
-    public static IReadOnlyList<string> Names { get; } = ["http", "websocket", "socketio"];
+    public static IReadOnlyList<string> Names { get; } = ["http", "websocket", "engineio", "socketio"];
 
     public static bool TryGet(string name, [NotNullWhen(true)] out IFuzzTarget? target)
     {
@@ -16,6 +16,7 @@ internal static class FuzzTargets
         {
             "http" => new HttpTarget(),
             "websocket" => new WebSocketTarget(),
+            "engineio" => new EngineIOTarget(),
             "socketio" => new SocketIOTarget(),
             _ => null,
         };
