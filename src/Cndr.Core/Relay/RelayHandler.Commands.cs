@@ -20,7 +20,13 @@ public sealed partial class RelayHandler
         }
 
         var raw = state.Slice(arg.Json);
-        var r = await _store.SetGameStateAsync(session.Code, raw, NowMs).ConfigureAwait(false);
+        var r = await _store.SetGameStateAsync(session.Code, raw, NowMs, session.Connection.Id).ConfigureAwait(false);
+        if (r.Outcome == StateWriteOutcome.NotHost)
+        {
+            HostReplaced(session, evt, "set_game_state"u8);
+            return;
+        }
+
         if (r.Outcome != StateWriteOutcome.Written)
         {
             RelayJson.Fail(session.Connection, evt.AckId, ErrorCode.RoomNotFound, "set_game_state"u8);
@@ -51,7 +57,13 @@ public sealed partial class RelayHandler
         }
 
         var raw = state.Slice(arg.Json);
-        var r = await _store.SetPlayerStateAsync(session.Code, clientId, raw, NowMs).ConfigureAwait(false);
+        var r = await _store.SetPlayerStateAsync(session.Code, clientId, raw, NowMs, session.Connection.Id).ConfigureAwait(false);
+        if (r.Outcome == StateWriteOutcome.NotHost)
+        {
+            HostReplaced(session, evt, "set_player_state"u8);
+            return;
+        }
+
         if (r.Outcome != StateWriteOutcome.Written)
         {
             var code = r.Outcome == StateWriteOutcome.PlayerNotFound ? ErrorCode.PlayerNotFound : ErrorCode.RoomNotFound;
@@ -228,9 +240,28 @@ public sealed partial class RelayHandler
             return;
         }
 
-        await _store.DeleteRoomAsync(session.Code).ConfigureAwait(false);
+        if (await _store.DeleteRoomAsHostAsync(session.Code, session.Connection.Id).ConfigureAwait(false) == ConnectionEndOutcome.NotCurrent)
+        {
+            HostReplaced(session, evt, "close_room"u8);
+            return;
+        }
+
         RelayJson.AckOk(session.Connection, evt.AckId);
         CloseEverywhere(session.Code, RoomCloseReason.ClosedByHost);
+    }
+
+    /// <summary>
+    /// The store says this connection is no longer the room's host (a newer host replaced it and its kick was lost):
+    /// answer <c>HOST_REPLACED</c> and disconnect it, as the kick would have.
+    /// </summary>
+    private static void HostReplaced(ClientSession session, SocketIOEvent evt, ReadOnlySpan<byte> command)
+    {
+        if (evt.AckId >= 0)
+        {
+            RelayJson.Fail(session.Connection, evt.AckId, ErrorCode.HostReplaced, command);
+        }
+
+        RoomDelivery.KickLocal(session.Room, session, ErrorCode.HostReplaced);
     }
 
     /// <summary>

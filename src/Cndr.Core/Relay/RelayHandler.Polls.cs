@@ -21,7 +21,13 @@ public sealed partial class RelayHandler
 
         var now = NowMs;
         poll = poll with { StartedAtMs = now };
-        var outcome = await _store.StartPollAsync(session.Code, poll, now).ConfigureAwait(false);
+        var outcome = await _store.StartPollAsync(session.Code, poll, now, session.Connection.Id).ConfigureAwait(false);
+        if (outcome == PollStartOutcome.NotHost)
+        {
+            HostReplaced(session, evt, "poll_start"u8);
+            return;
+        }
+
         if (outcome != PollStartOutcome.Started)
         {
             RelayJson.Fail(session.Connection, evt.AckId, outcome == PollStartOutcome.PollExists ? ErrorCode.PollExists : ErrorCode.RoomNotFound, "poll_start"u8);
@@ -139,7 +145,13 @@ public sealed partial class RelayHandler
             return;
         }
 
-        var outcome = await _store.EndPollAsync(session.Code, pollId, NowMs).ConfigureAwait(false);
+        var outcome = await _store.EndPollAsync(session.Code, pollId, NowMs, session.Connection.Id).ConfigureAwait(false);
+        if (outcome == PollOutcome.NotHost)
+        {
+            HostReplaced(session, evt, "poll_end"u8);
+            return;
+        }
+
         if (outcome != PollOutcome.Ok)
         {
             RelayJson.Fail(session.Connection, evt.AckId, outcome == PollOutcome.PollNotActive ? ErrorCode.PollNotActive : ErrorCode.PollNotFound, "poll_end"u8);

@@ -62,6 +62,35 @@ public sealed class EmbeddedRelayStore : IRelayStore
     }
 
     /// <inheritdoc />
+    public ValueTask<ConnectionEndOutcome> DeleteRoomAsHostAsync(RoomCode code, string hostConnectionId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(hostConnectionId);
+        if (!TryGet(code, out var room))
+        {
+            return new(ConnectionEndOutcome.NotFound);
+        }
+
+        lock (room)
+        {
+            if (room.Deleted)
+            {
+                return new(ConnectionEndOutcome.NotFound);
+            }
+
+            if (NotHost(room, hostConnectionId))
+            {
+                return new(ConnectionEndOutcome.NotCurrent);
+            }
+
+            // Marked under the room's lock: a host claim racing this close sees the room as gone.
+            room.Deleted = true;
+        }
+
+        _rooms.TryRemove(code, out _);
+        return new(ConnectionEndOutcome.Done);
+    }
+
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<RoomActivity>> ListRoomsAsync()
     {
         var list = new List<RoomActivity>();
@@ -438,7 +467,7 @@ public sealed class EmbeddedRelayStore : IRelayStore
     }
 
     /// <inheritdoc />
-    public ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs)
+    public ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null)
     {
         if (!TryGet(code, out var room))
         {
@@ -452,6 +481,11 @@ public sealed class EmbeddedRelayStore : IRelayStore
                 return new(new StateWriteResult(StateWriteOutcome.RoomNotFound, 0));
             }
 
+            if (NotHost(room, hostConnectionId))
+            {
+                return new(new StateWriteResult(StateWriteOutcome.NotHost, 0));
+            }
+
             Store(ref room.GameState, ref room.GameStateLength, state.Span);
             room.GameStateRev++;
             room.LastActivity = nowMs;
@@ -460,7 +494,7 @@ public sealed class EmbeddedRelayStore : IRelayStore
     }
 
     /// <inheritdoc />
-    public ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs)
+    public ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null)
     {
         if (!TryGet(code, out var room))
         {
@@ -472,6 +506,11 @@ public sealed class EmbeddedRelayStore : IRelayStore
             if (room.Deleted)
             {
                 return new(new StateWriteResult(StateWriteOutcome.RoomNotFound, 0));
+            }
+
+            if (NotHost(room, hostConnectionId))
+            {
+                return new(new StateWriteResult(StateWriteOutcome.NotHost, 0));
             }
 
             if (!room.Members.TryGetValue(clientId, out var m) || m.Role != ClientRole.Player)
@@ -556,7 +595,7 @@ public sealed class EmbeddedRelayStore : IRelayStore
     }
 
     /// <inheritdoc />
-    public ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs)
+    public ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs, string? hostConnectionId = null)
     {
         ArgumentNullException.ThrowIfNull(poll);
         if (!TryGet(code, out var room))
@@ -569,6 +608,11 @@ public sealed class EmbeddedRelayStore : IRelayStore
             if (room.Deleted)
             {
                 return new(PollStartOutcome.RoomNotFound);
+            }
+
+            if (NotHost(room, hostConnectionId))
+            {
+                return new(PollStartOutcome.NotHost);
             }
 
             if (room.Polls.ContainsKey(poll.PollId))
@@ -584,7 +628,7 @@ public sealed class EmbeddedRelayStore : IRelayStore
     }
 
     /// <inheritdoc />
-    public ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs)
+    public ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs, string? hostConnectionId = null)
     {
         if (!TryGet(code, out var room))
         {
@@ -593,6 +637,11 @@ public sealed class EmbeddedRelayStore : IRelayStore
 
         lock (room)
         {
+            if (!room.Deleted && NotHost(room, hostConnectionId))
+            {
+                return new(PollOutcome.NotHost);
+            }
+
             if (room.Deleted || !room.Polls.TryGetValue(pollId, out var p))
             {
                 return new(PollOutcome.PollNotFound);
@@ -684,6 +733,9 @@ public sealed class EmbeddedRelayStore : IRelayStore
     }
 
     private bool TryGet(RoomCode code, out Room room) => _rooms.TryGetValue(code, out room!);
+
+    /// <summary>A host command from a connection that is no longer the room's host (null: unchecked).</summary>
+    private static bool NotHost(Room room, string? hostConnectionId) => hostConnectionId is not null && room.HostConnectionId != hostConnectionId;
 
     // Keeps one buffer per state and reuses it while it is large enough, so a steady stream of
     // writes of similar size allocates nothing; readers always get a copy.

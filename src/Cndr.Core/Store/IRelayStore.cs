@@ -54,6 +54,14 @@ public interface IRelayStore
     ValueTask<bool> DeleteRoomAsync(RoomCode code);
 
     /// <summary>
+    /// <c>close_room</c>: deletes every key of the room like <see cref="DeleteRoomAsync"/>, only while
+    /// <paramref name="hostConnectionId"/> is the room's host connection (checked in the same atomic step).
+    /// <see cref="ConnectionEndOutcome.NotCurrent"/> when another connection replaced it, <see cref="ConnectionEndOutcome.NotFound"/>
+    /// when the room is gone.
+    /// </summary>
+    ValueTask<ConnectionEndOutcome> DeleteRoomAsHostAsync(RoomCode code, string hostConnectionId);
+
+    /// <summary>
     /// Every activated room (one with <c>room:state</c> and its <c>lastActivity</c>) with its last activity, for
     /// inactivity cleanup. Rooms that were created but never activated are not listed.
     /// </summary>
@@ -130,15 +138,21 @@ public interface IRelayStore
     /// <summary>
     /// Stores the game state, increments <c>gameStateRev</c> by exactly 1 and sets <c>lastActivity</c>, as one atomic
     /// step; returns the new revision. <see cref="StateWriteOutcome.RoomNotFound"/> when the room is gone.
+    /// <para>When <paramref name="hostConnectionId"/> is given, the step first checks (in the same atomic step) that it is still the
+    /// room's host connection (<c>hostClientId</c>) and otherwise writes nothing and returns <c>NotHost</c>: a host replaced on
+    /// another node cannot write even when its kick was lost. The relay always passes it; null (admin, tools) skips the check.</para>
     /// </summary>
-    ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs);
+    ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null);
 
     /// <summary>
     /// Stores a held seat's player state, increments its <c>playerStateRev</c> by exactly 1 and sets <c>lastActivity</c>
     /// (atomic); returns the new revision and the seat's current connection id (null while disconnected).
     /// <see cref="StateWriteOutcome.PlayerNotFound"/> when no such seat is held.
+    /// <para>When <paramref name="hostConnectionId"/> is given, the step first checks (in the same atomic step) that it is still the
+    /// room's host connection (<c>hostClientId</c>) and otherwise writes nothing and returns <c>NotHost</c>: a host replaced on
+    /// another node cannot write even when its kick was lost. The relay always passes it; null (admin, tools) skips the check.</para>
     /// </summary>
-    ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs);
+    ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null);
 
     /// <summary>
     /// Best-effort <c>lastActivity = nowMs</c> for an existing room without waiting for the result (Redis: fire-and-forget).
@@ -159,11 +173,21 @@ public interface IRelayStore
 
     // ---- Polls ----
 
-    /// <summary>Creates an active poll unless one with that id exists in the room (atomic: HSETNX-like), and indexes it in <c>room:polls</c>.</summary>
-    ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs);
+    /// <summary>
+    /// Creates an active poll unless one with that id exists in the room (atomic: HSETNX-like), and indexes it in <c>room:polls</c>.
+    /// <para>When <paramref name="hostConnectionId"/> is given, the step first checks (in the same atomic step) that it is still the
+    /// room's host connection (<c>hostClientId</c>) and otherwise writes nothing and returns <c>NotHost</c>: a host replaced on
+    /// another node cannot write even when its kick was lost. The relay always passes it; null (admin, tools) skips the check.</para>
+    /// </summary>
+    ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs, string? hostConnectionId = null);
 
-    /// <summary>Ends an active poll (<c>active = false</c>, <c>endedAt</c>); <see cref="PollOutcome.PollNotActive"/> when already ended. Atomic.</summary>
-    ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs);
+    /// <summary>
+    /// Ends an active poll (<c>active = false</c>, <c>endedAt</c>); <see cref="PollOutcome.PollNotActive"/> when already ended. Atomic.
+    /// <para>When <paramref name="hostConnectionId"/> is given, the step first checks (in the same atomic step) that it is still the
+    /// room's host connection (<c>hostClientId</c>) and otherwise writes nothing and returns <c>NotHost</c>: a host replaced on
+    /// another node cannot write even when its kick was lost. The relay always passes it; null (admin, tools) skips the check.</para>
+    /// </summary>
+    ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs, string? hostConnectionId = null);
 
     /// <summary>A poll's definition and status, or null when the poll (or room) does not exist.</summary>
     ValueTask<PollDefinition?> GetPollAsync(RoomCode code, string pollId);

@@ -9,4 +9,7 @@ public enum PollOutcome : byte
     PollNotFound,
     /// <summary>The poll has ended: nothing changed.</summary>
     PollNotActive,
+
+    /// <summary>End only: the caller is no longer the room's host connection (replaced): nothing changed.</summary>
+    NotHost,
 }

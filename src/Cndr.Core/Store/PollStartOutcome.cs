@@ -6,4 +6,7 @@ public enum PollStartOutcome : byte
     Started,
     PollExists,
     RoomNotFound,
+
+    /// <summary>The caller is no longer the room's host connection (replaced): nothing was written.</summary>
+    NotHost,
 }

@@ -9,4 +9,7 @@ public enum StateWriteOutcome : byte
     RoomNotFound,
     /// <summary>Player state only: no seat with that clientId.</summary>
     PlayerNotFound,
+
+    /// <summary>The caller is no longer the room's host connection (replaced): nothing was written.</summary>
+    NotHost,
 }

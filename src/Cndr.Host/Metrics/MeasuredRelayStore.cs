@@ -40,6 +40,12 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
         return Measure(_inner.DeleteRoomAsync(code), start);
     }
 
+    public ValueTask<ConnectionEndOutcome> DeleteRoomAsHostAsync(RoomCode code, string hostConnectionId)
+    {
+        var start = Stopwatch.GetTimestamp();
+        return Measure(_inner.DeleteRoomAsHostAsync(code, hostConnectionId), start);
+    }
+
     public ValueTask<IReadOnlyList<RoomActivity>> ListRoomsAsync()
     {
         var start = Stopwatch.GetTimestamp();
@@ -106,16 +112,16 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
         return Measure(_inner.RemoveAudienceAsync(code, connectionId, nowMs), start);
     }
 
-    public ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs)
+    public ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null)
     {
         var start = Stopwatch.GetTimestamp();
-        return Measure(_inner.SetGameStateAsync(code, state, nowMs), start);
+        return Measure(_inner.SetGameStateAsync(code, state, nowMs, hostConnectionId), start);
     }
 
-    public ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs)
+    public ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null)
     {
         var start = Stopwatch.GetTimestamp();
-        return Measure(_inner.SetPlayerStateAsync(code, clientId, state, nowMs), start);
+        return Measure(_inner.SetPlayerStateAsync(code, clientId, state, nowMs, hostConnectionId), start);
     }
 
     public ValueTask<EnqueueOutcome> EnqueueToHostAsync(RoomCode code, ReadOnlyMemory<byte> entry, int maxLength, long nowMs)
@@ -130,16 +136,16 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
         return Measure(_inner.DrainToHostAsync(code, maxCount), start);
     }
 
-    public ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs)
+    public ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs, string? hostConnectionId = null)
     {
         var start = Stopwatch.GetTimestamp();
-        return Measure(_inner.StartPollAsync(code, poll, nowMs), start);
+        return Measure(_inner.StartPollAsync(code, poll, nowMs, hostConnectionId), start);
     }
 
-    public ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs)
+    public ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs, string? hostConnectionId = null)
     {
         var start = Stopwatch.GetTimestamp();
-        return Measure(_inner.EndPollAsync(code, pollId, nowMs), start);
+        return Measure(_inner.EndPollAsync(code, pollId, nowMs, hostConnectionId), start);
     }
 
     public ValueTask<PollDefinition?> GetPollAsync(RoomCode code, string pollId)

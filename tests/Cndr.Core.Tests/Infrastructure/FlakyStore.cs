@@ -19,6 +19,7 @@ public sealed class FlakyStore(IRelayStore inner) : IRelayStore
     public ValueTask<RoomConfig?> GetRoomConfigAsync(RoomCode code) { Check(); return inner.GetRoomConfigAsync(code); }
     public ValueTask<RoomInfo?> GetRoomInfoAsync(RoomCode code) { Check(); return inner.GetRoomInfoAsync(code); }
     public ValueTask<bool> DeleteRoomAsync(RoomCode code) { Check(); return inner.DeleteRoomAsync(code); }
+    public ValueTask<ConnectionEndOutcome> DeleteRoomAsHostAsync(RoomCode code, string hostConnectionId) { Check(); return inner.DeleteRoomAsHostAsync(code, hostConnectionId); }
     public ValueTask<IReadOnlyList<RoomActivity>> ListRoomsAsync() { Check(); return inner.ListRoomsAsync(); }
     public ValueTask<IReadOnlyList<NodeRelease>> ReleaseNodeAsync(string nodeId, long nowMs) { Check(); return inner.ReleaseNodeAsync(nodeId, nowMs); }
     public ValueTask<bool[]> RoomsExistAsync(IReadOnlyList<RoomCode> codes) { Check(); return inner.RoomsExistAsync(codes); }
@@ -30,13 +31,13 @@ public sealed class FlakyStore(IRelayStore inner) : IRelayStore
     public ValueTask<ConnectionEndOutcome> LeavePlayerAsync(RoomCode code, string clientId, string connectionId, long nowMs) { Check(); return inner.LeavePlayerAsync(code, clientId, connectionId, nowMs); }
     public ValueTask<AudienceJoinResult> JoinAudienceAsync(RoomCode code, AudienceJoin join) { Check(); return inner.JoinAudienceAsync(code, join); }
     public ValueTask<ConnectionEndOutcome> RemoveAudienceAsync(RoomCode code, string connectionId, long nowMs) { Check(); return inner.RemoveAudienceAsync(code, connectionId, nowMs); }
-    public ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs) { Check(); return inner.SetGameStateAsync(code, state, nowMs); }
-    public ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs) { Check(); return inner.SetPlayerStateAsync(code, clientId, state, nowMs); }
+    public ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null) { Check(); return inner.SetGameStateAsync(code, state, nowMs, hostConnectionId); }
+    public ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null) { Check(); return inner.SetPlayerStateAsync(code, clientId, state, nowMs, hostConnectionId); }
     public void TouchActivity(RoomCode code, long nowMs) { if (!Down) { inner.TouchActivity(code, nowMs); } }
     public ValueTask<EnqueueOutcome> EnqueueToHostAsync(RoomCode code, ReadOnlyMemory<byte> entry, int maxLength, long nowMs) { Check(); return inner.EnqueueToHostAsync(code, entry, maxLength, nowMs); }
     public ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> DrainToHostAsync(RoomCode code, int maxCount) { Check(); return inner.DrainToHostAsync(code, maxCount); }
-    public ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs) { Check(); return inner.StartPollAsync(code, poll, nowMs); }
-    public ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs) { Check(); return inner.EndPollAsync(code, pollId, nowMs); }
+    public ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs, string? hostConnectionId = null) { Check(); return inner.StartPollAsync(code, poll, nowMs, hostConnectionId); }
+    public ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs, string? hostConnectionId = null) { Check(); return inner.EndPollAsync(code, pollId, nowMs, hostConnectionId); }
     public ValueTask<PollDefinition?> GetPollAsync(RoomCode code, string pollId) { Check(); return inner.GetPollAsync(code, pollId); }
     public ValueTask<PollOutcome> RecordPollResponseAsync(RoomCode code, string pollId, string clientId, ReadOnlyMemory<byte> response, long nowMs) { Check(); return inner.RecordPollResponseAsync(code, pollId, clientId, response, nowMs); }
     public ValueTask<PollSnapshot?> GetPollResponsesAsync(RoomCode code, string pollId) { Check(); return inner.GetPollResponsesAsync(code, pollId); }

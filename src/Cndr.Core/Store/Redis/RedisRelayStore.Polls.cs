@@ -8,14 +8,14 @@ namespace Cndr.Core.Store.Redis;
 public sealed partial class RedisRelayStore
 {
     /// <inheritdoc />
-    public async ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs)
+    public async ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs, string? hostConnectionId = null)
     {
         ArgumentNullException.ThrowIfNull(poll);
         var keys = RedisKeys.For(code);
         try
         {
             var r = await EvalAsync(RedisScripts.StartPoll, [keys.Config, keys.State, keys.Polls, keys.PollConfig(poll.PollId)],
-                [poll.PollId, PollTypeName(poll.Type), poll.Question, SerializeOptions(poll.Options), nowMs]);
+                [poll.PollId, PollTypeName(poll.Type), poll.Question, SerializeOptions(poll.Options), nowMs, hostConnectionId ?? ""]);
             return (PollStartOutcome)Int(r);
         }
         catch (Exception ex) when (IsStoreFailure(ex))
@@ -25,12 +25,12 @@ public sealed partial class RedisRelayStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs)
+    public async ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs, string? hostConnectionId = null)
     {
         var keys = RedisKeys.For(code);
         try
         {
-            var r = await EvalAsync(RedisScripts.EndPoll, [keys.Config, keys.State, keys.PollConfig(pollId)], [nowMs]);
+            var r = await EvalAsync(RedisScripts.EndPoll, [keys.Config, keys.State, keys.PollConfig(pollId)], [nowMs, hostConnectionId ?? ""]);
             return (PollOutcome)Int(r);
         }
         catch (Exception ex) when (IsStoreFailure(ex))

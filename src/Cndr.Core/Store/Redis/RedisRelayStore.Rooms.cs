@@ -65,15 +65,33 @@ public sealed partial class RedisRelayStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> DeleteRoomAsync(RoomCode code)
+    public async ValueTask<bool> DeleteRoomAsync(RoomCode code) => await DeleteAsync(code, "") == 1;
+
+    /// <inheritdoc />
+    public async ValueTask<ConnectionEndOutcome> DeleteRoomAsHostAsync(RoomCode code, string hostConnectionId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(hostConnectionId);
+        return await DeleteAsync(code, hostConnectionId) switch
+        {
+            1 => ConnectionEndOutcome.Done,
+            -1 => ConnectionEndOutcome.NotCurrent,
+            _ => ConnectionEndOutcome.NotFound,
+        };
+    }
+
+    private async ValueTask<long> DeleteAsync(RoomCode code, string hostConnectionId)
     {
         var keys = RedisKeys.For(code);
         try
         {
-            var r = await EvalAsync(RedisScripts.DeleteRoom, keys.DeleteKeys,
-                [keys.ClientPrefix, keys.PlayerStatePrefix, keys.PollConfigPrefix, keys.PollResponsesPrefix]);
-            RedisKeys.Forget(code);
-            return Long(r) == 1;
+            var r = Long(await EvalAsync(RedisScripts.DeleteRoom, keys.DeleteKeys,
+                [keys.ClientPrefix, keys.PlayerStatePrefix, keys.PollConfigPrefix, keys.PollResponsesPrefix, hostConnectionId]));
+            if (r >= 0)
+            {
+                RedisKeys.Forget(code);
+            }
+
+            return r;
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {

@@ -7,15 +7,20 @@ public sealed partial class RedisRelayStore
 {
     /// <inheritdoc />
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs)
+    public async ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null)
     {
         var keys = RedisKeys.For(code);
         try
         {
             // The state bytes go out as they are (RedisValue over the caller's memory): the call awaits the reply, so the
             // command has been written before the caller may reuse the buffer.
-            var rev = Long(await EvalAsync(RedisScripts.SetGameState, keys.SetGameStateKeys, [state, nowMs]));
-            return rev < 0 ? new StateWriteResult(StateWriteOutcome.RoomNotFound, 0) : new StateWriteResult(StateWriteOutcome.Written, rev);
+            var rev = Long(await EvalAsync(RedisScripts.SetGameState, keys.SetGameStateKeys, [state, nowMs, hostConnectionId ?? ""]));
+            return rev switch
+            {
+                >= 0 => new StateWriteResult(StateWriteOutcome.Written, rev),
+                -2 => new StateWriteResult(StateWriteOutcome.NotHost, 0),
+                _ => new StateWriteResult(StateWriteOutcome.RoomNotFound, 0),
+            };
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {
@@ -25,14 +30,14 @@ public sealed partial class RedisRelayStore
 
     /// <inheritdoc />
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs)
+    public async ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null)
     {
         var keys = RedisKeys.For(code);
         RedisResult[] r;
         try
         {
             r = Items(await EvalAsync(RedisScripts.SetPlayerState,
-                [keys.Config, keys.State, keys.Client(clientId), keys.PlayerState(clientId)], [state, nowMs]));
+                [keys.Config, keys.State, keys.Client(clientId), keys.PlayerState(clientId)], [state, nowMs, hostConnectionId ?? ""]));
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {

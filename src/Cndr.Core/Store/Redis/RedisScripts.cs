@@ -44,10 +44,12 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS config state clients gamestate polls queue; ARGV clientPrefix playerStatePrefix pollConfigPrefix pollResponsesPrefix
-    /// → 1 when the room existed. Client hashes and player states are found through <c>room:clients</c>, polls through <c>room:polls</c>.
+    /// hostConn ('' = unchecked) → 1 when the room existed, 0 when it did not, -1 (nothing deleted) when hostConn is no longer the
+    /// room's host. Client hashes and player states are found through <c>room:clients</c>, polls through <c>room:polls</c>.
     /// </summary>
     public static readonly RedisScript DeleteRoom = new(nameof(DeleteRoom), """
         local existed = redis.call('EXISTS', KEYS[1])
+        if existed == 1 and ARGV[5] ~= '' and redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[5] then return -1 end
         local function delPairs(ids, p1, p2)
           local batch = {}
           for i = 1, #ids do
@@ -215,18 +217,23 @@ internal static class RedisScripts
         return 0
         """);
 
-    /// <summary>KEYS config state gamestate; ARGV state now → new gameStateRev, or -1 when the room is gone.</summary>
+    /// <summary>
+    /// KEYS config state gamestate; ARGV state now hostConn ('' = unchecked) → new gameStateRev, -1 when the room is gone,
+    /// -2 when hostConn is no longer the room's host.
+    /// </summary>
     public static readonly RedisScript SetGameState = new(nameof(SetGameState), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+        if ARGV[3] ~= '' and redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[3] then return -2 end
         redis.call('SET', KEYS[3], ARGV[1])
         local rev = redis.call('HINCRBY', KEYS[2], 'gameStateRev', 1)
         redis.call('HSET', KEYS[2], 'lastActivity', ARGV[2])
         return rev
         """);
 
-    /// <summary>KEYS config state client playerstate; ARGV state now → {outcome} or {0, playerStateRev, socketId}.</summary>
+    /// <summary>KEYS config state client playerstate; ARGV state now hostConn ('' = unchecked) → {outcome} or {0, playerStateRev, socketId}.</summary>
     public static readonly RedisScript SetPlayerState = new(nameof(SetPlayerState), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {1} end
+        if ARGV[3] ~= '' and redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[3] then return {3} end
         local c = redis.call('HMGET', KEYS[3], 'role', 'socketId')
         if c[1] ~= 'player' then return {2} end
         redis.call('SET', KEYS[4], ARGV[1])
@@ -252,9 +259,10 @@ internal static class RedisScripts
         return 0
         """);
 
-    /// <summary>KEYS config state polls pollconfig; ARGV pollId type question options now → PollStartOutcome.</summary>
+    /// <summary>KEYS config state polls pollconfig; ARGV pollId type question options now hostConn ('' = unchecked) → PollStartOutcome.</summary>
     public static readonly RedisScript StartPoll = new(nameof(StartPoll), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
+        if ARGV[6] ~= '' and redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[6] then return 3 end
         if redis.call('EXISTS', KEYS[4]) == 1 or redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 1 end
         redis.call('HSET', KEYS[4], 'type', ARGV[2], 'question', ARGV[3], 'options', ARGV[4], 'active', 'true', 'startedAt', ARGV[5], 'endedAt', '')
         redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
@@ -262,9 +270,10 @@ internal static class RedisScripts
         return 0
         """);
 
-    /// <summary>KEYS config state pollconfig; ARGV now → PollOutcome.</summary>
+    /// <summary>KEYS config state pollconfig; ARGV now hostConn ('' = unchecked) → PollOutcome.</summary>
     public static readonly RedisScript EndPoll = new(nameof(EndPoll), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
+        if ARGV[2] ~= '' and redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[2] then return 3 end
         local a = redis.call('HGET', KEYS[3], 'active')
         if not a then return 1 end
         if a ~= 'true' then return 2 end
