@@ -426,6 +426,64 @@ public abstract class StoreContractTests
         Assert.Equal(new[] { true, false, false }, exist);
         Assert.Empty(await Store.RoomsExistAsync([]));
     }
+
+    [Fact]
+    public async Task ListMembersHasTheHostEverySeatAndTheAudienceInJoinOrder()
+    {
+        var code = await RoomAsync();
+        Assert.Empty((await Store.ListMembersAsync(code))!);
+        var p1 = Uuid();
+        var p2 = Uuid();
+        await SeatAsync(code, p1, "c1", now: 100);
+        await SeatAsync(code, p2, "c2", now: 200);
+        await Store.JoinAudienceAsync(code, new AudienceJoin("a1", "node-b", B("{}"), 300));
+        await Store.DisconnectPlayerAsync(code, p2, "c2", 400);
+        await Store.ClaimHostAsync(code, "h1", "node-h", 600);
+
+        var members = (await Store.ListMembersAsync(code))!;
+        Assert.Equal(
+            [
+                new MemberInfo(p1, ClientRole.Player, true, "node-a", 100),
+                new MemberInfo(p2, ClientRole.Player, false, null, 200),
+                new MemberInfo("a1", ClientRole.Audience, true, "node-b", 300),
+                new MemberInfo("h1", ClientRole.Host, true, "node-h", 600),
+            ],
+            members);
+
+        await Store.ReleaseHostAsync(code, "h1", 700);
+        await Store.LeavePlayerAsync(code, p1, "c1", 700);
+        Assert.Equal([p2, "a1"], (await Store.ListMembersAsync(code))!.Select(m => m.ClientId));
+        Assert.Null(await Store.ListMembersAsync(NewCode()));
+    }
+
+    [Fact]
+    public async Task ListPollsHasEveryPollInStartOrderWithItsStatus()
+    {
+        var code = await RoomAsync();
+        Assert.Empty(await Store.ListPollsAsync(code));
+        await Store.StartPollAsync(code, new PollDefinition("b", PollType.FreeText, "1", [], true, 0), 1);
+        await Store.StartPollAsync(code, new PollDefinition("a", PollType.SingleChoice, "2", ["x", "y"], true, 0), 2);
+        await Store.EndPollAsync(code, "b", 3);
+        var polls = await Store.ListPollsAsync(code);
+        Assert.Equal([("b", false), ("a", true)], polls.Select(p => (p.PollId, p.Active)));
+        Assert.Equal(["x", "y"], polls[1].Options);
+        Assert.Empty(await Store.ListPollsAsync(NewCode()));
+    }
+
+    [Fact]
+    public async Task GetGameStateHasTheStateAndItsRevision()
+    {
+        var code = await RoomAsync();
+        var empty = await Store.GetGameStateAsync(code);
+        Assert.Equal((0, 0L), (empty!.State.Length, empty.Rev));
+        await Store.SetGameStateAsync(code, B("""{"g":1}"""), 10);
+        await Store.SetGameStateAsync(code, B("""{"g":2}"""), 11);
+        var got = await Store.GetGameStateAsync(code);
+        Assert.Equal(("""{"g":2}""", 2L), (S(got!.State), got.Rev));
+        Assert.Null(await Store.GetGameStateAsync(NewCode()));
+        await Store.DeleteRoomAsync(code);
+        Assert.Null(await Store.GetGameStateAsync(code));
+    }
 }
 
 public sealed class EmbeddedStoreContractTests : StoreContractTests

@@ -8,7 +8,7 @@ namespace Cndr.Core.Store;
 /// Each room is one object guarded by its own lock, so unrelated rooms never contend; every operation is atomic
 /// because it runs entirely under that lock. Every call completes synchronously.
 /// </summary>
-public sealed class EmbeddedRelayStore : IRelayStore
+public sealed partial class EmbeddedRelayStore : IRelayStore
 {
     private readonly ConcurrentDictionary<RoomCode, Room> _rooms = new();
 
@@ -200,6 +200,7 @@ public sealed class EmbeddedRelayStore : IRelayStore
             var previousNode = room.HostNodeId;
             room.HostConnectionId = connectionId;
             room.HostNodeId = nodeId;
+            room.HostJoinedAt = nowMs;
             room.LastActivity = nowMs;
             var clients = new List<ClientInfo>(room.Members.Count);
             foreach (var (id, m) in room.Members)
@@ -760,6 +761,7 @@ public sealed class EmbeddedRelayStore : IRelayStore
         public bool Deleted;
         public string? HostConnectionId;
         public string? HostNodeId;
+        public long HostJoinedAt;
         private long _lastActivity = nowMs;
 
         /// <summary>True once anything but the creation wrote to the room (Redis: <c>room:state</c> exists).</summary>

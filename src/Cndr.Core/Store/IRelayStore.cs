@@ -80,6 +80,20 @@ public interface IRelayStore
     /// <summary>For each code, whether the room still exists (its <c>room:config</c>), in order. One round trip.</summary>
     ValueTask<bool[]> RoomsExistAsync(IReadOnlyList<RoomCode> codes);
 
+    // ---- Operator queries (admin API, monitor; not on the hot path) ----
+
+    /// <summary>
+    /// The room's members: the connected host (if any), every held player seat and every audience member, in join
+    /// order. Null when the room does not exist.
+    /// </summary>
+    ValueTask<IReadOnlyList<MemberInfo>?> ListMembersAsync(RoomCode code);
+
+    /// <summary>Every poll of the room (active and ended), in start order. Empty when there is none or the room does not exist.</summary>
+    ValueTask<IReadOnlyList<PollDefinition>> ListPollsAsync(RoomCode code);
+
+    /// <summary>The room's game state and <c>gameStateRev</c>, or null when the room does not exist.</summary>
+    ValueTask<GameStateSnapshot?> GetGameStateAsync(RoomCode code);
+
     // ---- Membership ----
 
     /// <summary>

@@ -64,6 +64,24 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
         return Measure(_inner.RoomsExistAsync(codes), start);
     }
 
+    public ValueTask<IReadOnlyList<MemberInfo>?> ListMembersAsync(RoomCode code)
+    {
+        var start = Stopwatch.GetTimestamp();
+        return Measure(_inner.ListMembersAsync(code), start);
+    }
+
+    public ValueTask<IReadOnlyList<PollDefinition>> ListPollsAsync(RoomCode code)
+    {
+        var start = Stopwatch.GetTimestamp();
+        return Measure(_inner.ListPollsAsync(code), start);
+    }
+
+    public ValueTask<GameStateSnapshot?> GetGameStateAsync(RoomCode code)
+    {
+        var start = Stopwatch.GetTimestamp();
+        return Measure(_inner.GetGameStateAsync(code), start);
+    }
+
     public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs)
     {
         var start = Stopwatch.GetTimestamp();

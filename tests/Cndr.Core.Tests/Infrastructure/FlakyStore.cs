@@ -23,6 +23,9 @@ public sealed class FlakyStore(IRelayStore inner) : IRelayStore
     public ValueTask<IReadOnlyList<RoomActivity>> ListRoomsAsync() { Check(); return inner.ListRoomsAsync(); }
     public ValueTask<IReadOnlyList<NodeRelease>> ReleaseNodeAsync(string nodeId, long nowMs) { Check(); return inner.ReleaseNodeAsync(nodeId, nowMs); }
     public ValueTask<bool[]> RoomsExistAsync(IReadOnlyList<RoomCode> codes) { Check(); return inner.RoomsExistAsync(codes); }
+    public ValueTask<IReadOnlyList<MemberInfo>?> ListMembersAsync(RoomCode code) { Check(); return inner.ListMembersAsync(code); }
+    public ValueTask<IReadOnlyList<PollDefinition>> ListPollsAsync(RoomCode code) { Check(); return inner.ListPollsAsync(code); }
+    public ValueTask<GameStateSnapshot?> GetGameStateAsync(RoomCode code) { Check(); return inner.GetGameStateAsync(code); }
     public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs) { Check(); return inner.ClaimHostAsync(code, connectionId, nodeId, nowMs); }
     public ValueTask<ConnectionEndOutcome> ReleaseHostAsync(RoomCode code, string connectionId, long nowMs) { Check(); return inner.ReleaseHostAsync(code, connectionId, nowMs); }
     public ValueTask<SeatJoinResult> JoinPlayerAsync(RoomCode code, NewSeat seat) { Check(); return inner.JoinPlayerAsync(code, seat); }
