@@ -18,6 +18,15 @@ public interface INodeRegistry
     /// <summary>Every registered node with its heartbeat, earliest registration first.</summary>
     ValueTask<IReadOnlyList<NodeEntry>> ListAsync();
 
-    /// <summary>Removes a node from both keys (graceful stop, or stale-node cleanup by the primary).</summary>
+    /// <summary>Removes a node from every <c>nodes:*</c> key (graceful stop, or stale-node cleanup by the primary).</summary>
     ValueTask RemoveAsync(string nodeId);
+
+    /// <summary>
+    /// Stores the node's live status (<c>nodes:status</c>, hash node id → opaque JSON written by the Host: connections
+    /// by role, draining, URL) for the admin API and monitor of every node. Replaces the previous value.
+    /// </summary>
+    ValueTask PublishStatusAsync(string nodeId, ReadOnlyMemory<byte> status);
+
+    /// <summary>Every stored node status by node id (entries of removed nodes are gone).</summary>
+    ValueTask<IReadOnlyDictionary<string, ReadOnlyMemory<byte>>> ListStatusAsync();
 }

@@ -5,6 +5,7 @@ public sealed class InMemoryNodeRegistry : INodeRegistry
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (long Registered, long? Heartbeat)> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _status = new(StringComparer.Ordinal);
 
     public ValueTask RegisterAsync(string nodeId, long nowMs)
     {
@@ -36,8 +37,28 @@ public sealed class InMemoryNodeRegistry : INodeRegistry
         lock (_lock)
         {
             _nodes.Remove(nodeId);
+            _status.Remove(nodeId);
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    public ValueTask PublishStatusAsync(string nodeId, ReadOnlyMemory<byte> status)
+    {
+        lock (_lock)
+        {
+            _status[nodeId] = status.ToArray();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<IReadOnlyDictionary<string, ReadOnlyMemory<byte>>> ListStatusAsync()
+    {
+        lock (_lock)
+        {
+            IReadOnlyDictionary<string, ReadOnlyMemory<byte>> copy = _status.ToDictionary(kv => kv.Key, kv => (ReadOnlyMemory<byte>)kv.Value, StringComparer.Ordinal);
+            return ValueTask.FromResult(copy);
+        }
     }
 }

@@ -27,6 +27,9 @@ internal static class RedisKeys
     /// <summary><c>nodes:heartbeat</c>: hash nodeId → last heartbeat (ms).</summary>
     public const string NodeHeartbeat = "nodes:heartbeat";
 
+    /// <summary><c>nodes:status</c>: hash nodeId → the node's live status (JSON from the Host, for the admin API and monitor).</summary>
+    public const string NodeStatus = "nodes:status";
+
     /// <summary>SCAN pattern of every room (each room has a config hash; room:state may be missing for rooms written by external tools).</summary>
     public const string ConfigScanPattern = ConfigPrefix + "*";
 

@@ -67,7 +67,35 @@ internal sealed class RedisNodeRegistry(IConnectionMultiplexer redis) : INodeReg
         var db = _redis.GetDatabase();
         try
         {
-            await Task.WhenAll(db.SortedSetRemoveAsync(RedisKeys.NodeRegistry, nodeId), db.HashDeleteAsync(RedisKeys.NodeHeartbeat, nodeId)).ConfigureAwait(false);
+            await Task.WhenAll(
+                db.SortedSetRemoveAsync(RedisKeys.NodeRegistry, nodeId),
+                db.HashDeleteAsync(RedisKeys.NodeHeartbeat, nodeId),
+                db.HashDeleteAsync(RedisKeys.NodeStatus, nodeId)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            throw new StoreUnavailableException("Redis is unreachable", ex);
+        }
+    }
+
+    public async ValueTask PublishStatusAsync(string nodeId, ReadOnlyMemory<byte> status)
+    {
+        try
+        {
+            await _redis.GetDatabase().HashSetAsync(RedisKeys.NodeStatus, nodeId, status).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            throw new StoreUnavailableException("Redis is unreachable", ex);
+        }
+    }
+
+    public async ValueTask<IReadOnlyDictionary<string, ReadOnlyMemory<byte>>> ListStatusAsync()
+    {
+        try
+        {
+            var all = await _redis.GetDatabase().HashGetAllAsync(RedisKeys.NodeStatus).ConfigureAwait(false);
+            return all.ToDictionary(e => e.Name.ToString(), e => (ReadOnlyMemory<byte>)((byte[]?)e.Value ?? []), StringComparer.Ordinal);
         }
         catch (Exception ex) when (IsOutage(ex))
         {
