@@ -127,15 +127,17 @@ internal sealed partial class CndrNode : IAsyncDisposable
 
         var node = new CndrNode(settings, loggers, stores, relay, http, socketIO, coordinator);
         stores.OnReconnected(coordinator.Nudge); // re-register at once when Redis comes back
-        new AdminEndpoints(node.Rooms, settings.AdminToken, allowLoopbackWithoutToken: settings.UsesEmbeddedStore).Map(http.Router);
         node.MapOperationalEndpoints();
         if (settings.PlayPages)
         {
             PlayPages.Map(http.Router);
         }
 
+        node.MapAdmin();
+
         http.Start();
         await coordinator.StartAsync();
+        node.StartStatusPublisher();
         node._ready = true;
         Log.NodeStarted(node._logger, "node_started", nodeId, node.Port, settings.UsesEmbeddedStore ? "embedded" : "redis");
         return node;
@@ -181,6 +183,7 @@ internal sealed partial class CndrNode : IAsyncDisposable
             return;
         }
 
+        await DisposeAdminAsync();
         await _coordinator.DisposeAsync();
         await _http.DisposeAsync();
         DisposeMetrics();

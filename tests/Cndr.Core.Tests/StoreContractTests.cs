@@ -443,10 +443,10 @@ public abstract class StoreContractTests
         var members = (await Store.ListMembersAsync(code))!;
         Assert.Equal(
             [
-                new MemberInfo(p1, ClientRole.Player, true, "node-a", 100),
-                new MemberInfo(p2, ClientRole.Player, false, null, 200),
-                new MemberInfo("a1", ClientRole.Audience, true, "node-b", 300),
-                new MemberInfo("h1", ClientRole.Host, true, "node-h", 600),
+                new MemberInfo(p1, ClientRole.Player, "c1", "node-a", 100),
+                new MemberInfo(p2, ClientRole.Player, null, null, 200),
+                new MemberInfo("a1", ClientRole.Audience, "a1", "node-b", 300),
+                new MemberInfo("h1", ClientRole.Host, "h1", "node-h", 600),
             ],
             members);
 

@@ -26,4 +26,5 @@ public enum ErrorCode : byte
     Unavailable,
     SeatTakenOver,
     HostReplaced,
+    Kicked,
 }

@@ -27,6 +27,7 @@ internal static class ErrorCodes
         ErrorCode.Unavailable => "UNAVAILABLE"u8,
         ErrorCode.SeatTakenOver => "SEAT_TAKEN_OVER"u8,
         ErrorCode.HostReplaced => "HOST_REPLACED"u8,
+        ErrorCode.Kicked => "KICKED"u8,
         _ => "INTERNAL"u8,
     };
 
@@ -54,6 +55,7 @@ internal static class ErrorCodes
         ErrorCode.Unavailable => "The relay's store is unavailable; retry later"u8,
         ErrorCode.SeatTakenOver => "Your seat was taken over by a newer connection"u8,
         ErrorCode.HostReplaced => "Another host connection replaced this one"u8,
+        ErrorCode.Kicked => "Removed from the room by an operator"u8,
         _ => "Internal error"u8,
     };
 }

@@ -21,12 +21,12 @@ public sealed partial class EmbeddedRelayStore
             var list = new List<MemberInfo>(room.Members.Count + 1);
             if (room.HostConnectionId is { } host)
             {
-                list.Add(new MemberInfo(host, ClientRole.Host, true, room.HostNodeId, room.HostJoinedAt));
+                list.Add(new MemberInfo(host, ClientRole.Host, host, room.HostNodeId, room.HostJoinedAt));
             }
 
             foreach (var (id, m) in room.Members)
             {
-                list.Add(new MemberInfo(id, m.Role, m.ConnectionId is not null, m.NodeId, m.JoinedAt));
+                list.Add(new MemberInfo(id, m.Role, m.ConnectionId, m.NodeId, m.JoinedAt));
             }
 
             list.Sort(static (a, b) => a.JoinedAtMs.CompareTo(b.JoinedAtMs));

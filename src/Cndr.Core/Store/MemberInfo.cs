@@ -5,7 +5,10 @@ namespace Cndr.Core.Store;
 /// (connected or not) and every audience member. No secrets, no meta.
 /// </summary>
 /// <param name="ClientId">Player clientId; connection id for the host and audience.</param>
-/// <param name="Connected">False for a held seat whose player is away.</param>
+/// <param name="ConnectionId">The member's current connection (null while a player is away).</param>
 /// <param name="NodeId">The node the member is connected to (null while away).</param>
 /// <param name="JoinedAtMs">When the member joined (Unix ms; a seat keeps its first join).</param>
-public sealed record MemberInfo(string ClientId, ClientRole Role, bool Connected, string? NodeId, long JoinedAtMs);
+public sealed record MemberInfo(string ClientId, ClientRole Role, string? ConnectionId, string? NodeId, long JoinedAtMs)
+{
+    public bool Connected => ConnectionId is not null;
+}

@@ -1,34 +1,36 @@
-using System.Net;
-using System.Security.Cryptography;
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Cndr.Core;
+using Cndr.Core.Relay;
+using Cndr.Core.Store;
 using Cndr.Transport.Http;
 
 namespace Cndr.Host.Admin;
 
 /// <summary>
-/// <c>POST /admin/rooms</c>, <c>GET /admin/rooms/{code}</c>, <c>DELETE /admin/rooms/{code}</c>.
-/// Guarded by <c>Authorization: Bearer &lt;ADMIN_TOKEN&gt;</c>; with no token configured the API is off,
-/// except for requests from loopback when the node runs on the embedded store (the demo set-up).
+/// The admin API (README "Admin API"), guarded by <see cref="AdminAuth"/>:
+/// <c>POST /admin/rooms</c>, <c>GET /admin/rooms</c> (paged, sorted), <c>GET /admin/rooms/{code}</c> (with members and
+/// active polls), <c>GET /admin/rooms/{code}/state</c>, <c>POST /admin/rooms/{code}/kick</c>, <c>DELETE /admin/rooms/{code}</c>,
+/// <c>GET /admin/nodes</c>. Times are Unix milliseconds, durations milliseconds; errors are <c>{error:{code,message}}</c>.
 /// </summary>
-internal sealed class AdminEndpoints(RoomService admin, string? adminToken, bool allowLoopbackWithoutToken)
+internal sealed class AdminEndpoints(RoomService admin, FleetQueries fleet, RelayHandler relay, AdminAuth auth)
 {
     private const long MaxBodyBytes = 16 * 1024;
-
-    private readonly byte[]? _token = string.IsNullOrEmpty(adminToken) ? null : Encoding.UTF8.GetBytes(adminToken);
 
     public void Map(HttpRouter router)
     {
         router.Map(HttpVerb.Post, "/admin/rooms", CreateAsync, MaxBodyBytes);
+        router.Map(HttpVerb.Get, "/admin/rooms", ListAsync, MaxBodyBytes);
+        router.Map(HttpVerb.Get, "/admin/nodes", NodesAsync, MaxBodyBytes);
         router.MapPrefix(HttpVerb.Get, "/admin/rooms/", GetAsync, MaxBodyBytes);
+        router.MapPrefix(HttpVerb.Post, "/admin/rooms/", PostAsync, MaxBodyBytes);
         router.MapPrefix(HttpVerb.Delete, "/admin/rooms/", DeleteAsync, MaxBodyBytes);
     }
 
     private async ValueTask CreateAsync(HttpContext ctx)
     {
-        if (!await AuthorizeAsync(ctx))
+        if (!await auth.AuthorizeAsync(ctx))
         {
             return;
         }
@@ -42,7 +44,7 @@ internal sealed class AdminEndpoints(RoomService admin, string? adminToken, bool
             }
             catch (JsonException)
             {
-                await ErrorAsync(ctx, 400, "INVALID_PAYLOAD", "The body is not a valid JSON object {password?, maxPlayers?, maxAudience?, roomCode?}.");
+                await AdminErrors.SendAsync(ctx, 400, "INVALID_PAYLOAD", "The body is not a valid JSON object {password?, maxPlayers?, maxAudience?, roomCode?}.");
                 return;
             }
         }
@@ -54,128 +56,220 @@ internal sealed class AdminEndpoints(RoomService admin, string? adminToken, bool
                 await ctx.Response.SendJsonAsync(201, JsonSerializer.SerializeToUtf8Bytes(room!, AdminJson.Default.CreatedRoomView));
                 return;
             case CreateRoomError.InvalidRoomCode:
-                await ErrorAsync(ctx, 400, "INVALID_PAYLOAD", $"roomCode must be {admin.RoomCodeLength} characters [A-Z0-9].");
+                await AdminErrors.SendAsync(ctx, 400, "INVALID_PAYLOAD", $"roomCode must be {admin.RoomCodeLength} characters [A-Z0-9].");
                 return;
             case CreateRoomError.InvalidLimits:
-                await ErrorAsync(ctx, 400, "INVALID_PAYLOAD", "maxPlayers and maxAudience must be 0 (unlimited) or more.");
+                await AdminErrors.SendAsync(ctx, 400, "INVALID_PAYLOAD", "maxPlayers and maxAudience must be 0 (unlimited) or more.");
                 return;
             case CreateRoomError.PasswordTooLong:
-                await ErrorAsync(ctx, 400, "INVALID_PAYLOAD", "The password is too long.");
+                await AdminErrors.SendAsync(ctx, 400, "INVALID_PAYLOAD", "The password is too long.");
                 return;
             case CreateRoomError.RoomExists:
-                await ErrorAsync(ctx, 409, "ROOM_EXISTS", "A room with that code exists.");
+                await AdminErrors.SendAsync(ctx, 409, "ROOM_EXISTS", "A room with that code exists.");
                 return;
             default:
-                await ErrorAsync(ctx, 503, "UNAVAILABLE", "The store is unreachable; retry later.");
+                await AdminErrors.UnavailableAsync(ctx);
                 return;
         }
     }
 
+    private async ValueTask ListAsync(HttpContext ctx)
+    {
+        if (!await auth.AuthorizeAsync(ctx))
+        {
+            return;
+        }
+
+        var sort = ctx.Request.GetQueryValue("sort") ?? "-lastActivity";
+        if (sort is not ("-lastActivity" or "lastActivity" or "code" or "-code"))
+        {
+            await AdminErrors.SendAsync(ctx, 400, "INVALID_QUERY", "sort is one of -lastActivity (default), lastActivity, code, -code.");
+            return;
+        }
+
+        if (!TryQueryInt(ctx, "offset", 0, 0, int.MaxValue, out var offset) || !TryQueryInt(ctx, "limit", 50, 1, FleetQueries.MaxPageSize, out var limit))
+        {
+            await AdminErrors.SendAsync(ctx, 400, "INVALID_QUERY", $"offset is 0 or more; limit is 1 to {FleetQueries.MaxPageSize} (default 50).");
+            return;
+        }
+
+        await SendAsync(ctx, w => fleet.WriteRoomsAsync(w, sort, offset, limit).ContinueWith(static _ => true, TaskScheduler.Default));
+    }
+
+    private async ValueTask NodesAsync(HttpContext ctx)
+    {
+        if (await auth.AuthorizeAsync(ctx))
+        {
+            await SendAsync(ctx, async w =>
+            {
+                await fleet.WriteNodesAsync(w);
+                return true;
+            });
+        }
+    }
+
+    /// <summary><c>GET /admin/rooms/{code}</c> and <c>GET /admin/rooms/{code}/state</c>.</summary>
     private async ValueTask GetAsync(HttpContext ctx)
     {
-        if (!await AuthorizeAsync(ctx) || await ParseCodeAsync(ctx) is not { } code)
+        if (!await auth.AuthorizeAsync(ctx) || await ParseAsync(ctx) is not { } target)
         {
             return;
         }
 
-        Core.Store.RoomInfo? info;
+        switch (target.Action)
+        {
+            case "":
+                await SendAsync(ctx, w => fleet.WriteRoomAsync(w, target.Code));
+                return;
+            case "state":
+                await SendAsync(ctx, w => fleet.WriteStateAsync(w, target.Code));
+                return;
+            default:
+                await AdminErrors.SendAsync(ctx, 404, "NOT_FOUND", "GET /admin/rooms/{code} or /admin/rooms/{code}/state.");
+                return;
+        }
+    }
+
+    /// <summary><c>POST /admin/rooms/{code}/kick</c> with <c>{clientId}</c>.</summary>
+    private async ValueTask PostAsync(HttpContext ctx)
+    {
+        if (!await auth.AuthorizeAsync(ctx) || await ParseAsync(ctx) is not { } target)
+        {
+            return;
+        }
+
+        if (target.Action != "kick")
+        {
+            await AdminErrors.SendAsync(ctx, 404, "NOT_FOUND", "POST /admin/rooms/{code}/kick.");
+            return;
+        }
+
+        string? clientId = null;
         try
         {
-            info = await admin.GetAsync(code);
+            clientId = JsonSerializer.Deserialize(ctx.Request.Body, AdminJson.Default.KickRequest)?.ClientId;
         }
-        catch (Core.Store.StoreUnavailableException)
+        catch (JsonException)
         {
-            await ErrorAsync(ctx, 503, "UNAVAILABLE", "The store is unreachable; retry later.");
+        }
+
+        if (string.IsNullOrEmpty(clientId) || clientId.Length > 256)
+        {
+            await AdminErrors.SendAsync(ctx, 400, "INVALID_PAYLOAD", "The body is {\"clientId\": \"...\"} (a player's clientId or a host/audience connection id).");
             return;
         }
 
-        if (info is null)
+        KickOutcome outcome;
+        try
         {
-            await ErrorAsync(ctx, 404, "ROOM_NOT_FOUND", "No such room.");
+            outcome = await relay.KickClientAsync(target.Code, clientId);
+        }
+        catch (StoreUnavailableException)
+        {
+            await AdminErrors.UnavailableAsync(ctx);
             return;
         }
 
-        var view = new RoomView(info.Code.ToString(), info.HasPassword, info.MaxPlayers, info.MaxAudience, info.CreatedAt, info.PlayerCount, info.AudienceCount, info.HostConnected, info.LastActivityMs, info.GameStateRev);
-        await ctx.Response.SendJsonAsync(200, JsonSerializer.SerializeToUtf8Bytes(view, AdminJson.Default.RoomView));
+        switch (outcome)
+        {
+            case KickOutcome.Kicked:
+                await ctx.Response.SendJsonAsync(200, JsonSerializer.SerializeToUtf8Bytes(new KickResult(target.Code.ToString(), clientId, true), AdminJson.Default.KickResult));
+                return;
+            case KickOutcome.RoomNotFound:
+                await AdminErrors.RoomNotFoundAsync(ctx);
+                return;
+            case KickOutcome.NotConnected:
+                await AdminErrors.SendAsync(ctx, 409, "CLIENT_NOT_CONNECTED", "The player is away: there is no connection to kick (the seat is kept).");
+                return;
+            default:
+                await AdminErrors.SendAsync(ctx, 404, "CLIENT_NOT_FOUND", "No member of the room has that clientId.");
+                return;
+        }
     }
 
     private async ValueTask DeleteAsync(HttpContext ctx)
     {
-        if (!await AuthorizeAsync(ctx) || await ParseCodeAsync(ctx) is not { } code)
+        if (!await auth.AuthorizeAsync(ctx) || await ParseAsync(ctx) is not { } target)
         {
+            return;
+        }
+
+        if (target.Action.Length != 0)
+        {
+            await AdminErrors.SendAsync(ctx, 404, "NOT_FOUND", "DELETE /admin/rooms/{code}.");
             return;
         }
 
         bool closed;
         try
         {
-            closed = await admin.CloseAsync(code);
+            closed = await admin.CloseAsync(target.Code);
         }
-        catch (Core.Store.StoreUnavailableException)
+        catch (StoreUnavailableException)
         {
-            await ErrorAsync(ctx, 503, "UNAVAILABLE", "The store is unreachable; retry later.");
+            await AdminErrors.UnavailableAsync(ctx);
             return;
         }
 
         if (!closed)
         {
-            await ErrorAsync(ctx, 404, "ROOM_NOT_FOUND", "No such room.");
+            await AdminErrors.RoomNotFoundAsync(ctx);
             return;
         }
 
         await ctx.Response.SendStatusAsync(204);
     }
 
-    private async ValueTask<RoomCode?> ParseCodeAsync(HttpContext ctx)
+    /// <summary>Writes the JSON a query produces (200), or 404 ROOM_NOT_FOUND when it returns false, or 503 when the store is away.</summary>
+    private static async ValueTask SendAsync(HttpContext ctx, Func<Utf8JsonWriter, Task<bool>> write)
     {
-        var rest = ctx.PathRemainder;
-        if (rest.Length == admin.RoomCodeLength && RoomCode.TryParse(rest, admin.RoomCodeLength, out var code))
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        bool found;
+        try
         {
-            return code;
+            await using var w = new Utf8JsonWriter(buffer);
+            found = await write(w);
+        }
+        catch (StoreUnavailableException)
+        {
+            await AdminErrors.UnavailableAsync(ctx);
+            return;
         }
 
-        await ErrorAsync(ctx, 400, "INVALID_PAYLOAD", $"A room code is {admin.RoomCodeLength} characters [A-Z0-9].");
-        return null;
+        if (!found)
+        {
+            await AdminErrors.RoomNotFoundAsync(ctx);
+            return;
+        }
+
+        await ctx.Response.SendJsonAsync(200, buffer.WrittenSpan);
     }
 
-    private async ValueTask<bool> AuthorizeAsync(HttpContext ctx)
+    private static bool TryQueryInt(HttpContext ctx, string name, int fallback, int min, int max, out int value)
     {
-        if (_token is null)
+        var raw = ctx.Request.GetQueryValue(name);
+        if (raw is null)
         {
-            if (allowLoopbackWithoutToken && ctx.RemoteAddress is { } ip && IPAddress.IsLoopback(ip))
-            {
-                return true;
-            }
-
-            await ErrorAsync(ctx, 403, "FORBIDDEN", "The admin API is off: set ADMIN_TOKEN.");
-            return false;
-        }
-
-        if (ctx.Request.TryGetHeader("authorization"u8, out var auth)
-            && auth.StartsWith("Bearer "u8)
-            && CryptographicOperations.FixedTimeEquals(auth["Bearer ".Length..].Trim((byte)' '), _token))
-        {
+            value = fallback;
             return true;
         }
 
-        ctx.Response.AddHeader("WWW-Authenticate", "Bearer");
-        await ErrorAsync(ctx, 401, "UNAUTHORIZED", "A valid 'Authorization: Bearer <ADMIN_TOKEN>' header is required.");
-        return false;
+        return int.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
     }
 
-    private static ValueTask ErrorAsync(HttpContext ctx, int status, string code, string message) =>
-        ctx.Response.SendJsonAsync(status, JsonSerializer.SerializeToUtf8Bytes(new AdminError(new AdminErrorBody(code, message)), AdminJson.Default.AdminError));
+    /// <summary><c>{code}</c> or <c>{code}/{action}</c> after <c>/admin/rooms/</c>; 400 for a malformed code.</summary>
+    private async ValueTask<(RoomCode Code, string Action)?> ParseAsync(HttpContext ctx)
+    {
+        var rest = ctx.PathRemainder;
+        var slash = rest.IndexOf((byte)'/');
+        var codePart = slash < 0 ? rest : rest[..slash];
+        var action = slash < 0 ? "" : Encoding.ASCII.GetString(rest[(slash + 1)..]);
+        if (codePart.Length == admin.RoomCodeLength && RoomCode.TryParse(codePart, admin.RoomCodeLength, out var code))
+        {
+            return (code, action);
+        }
+
+        await AdminErrors.SendAsync(ctx, 400, "INVALID_PAYLOAD", $"A room code is {admin.RoomCodeLength} characters [A-Z0-9].");
+        return null;
+    }
 }
-
-internal sealed record RoomView(string RoomCode, bool HasPassword, int MaxPlayers, int MaxAudience, long CreatedAt, int PlayerCount, int AudienceCount, bool HostConnected, long LastActivity, long GameStateRev);
-
-internal sealed record AdminErrorBody(string Code, string Message);
-
-internal sealed record AdminError(AdminErrorBody Error);
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(CreateRoomRequest))]
-[JsonSerializable(typeof(CreatedRoomView))]
-[JsonSerializable(typeof(RoomView))]
-[JsonSerializable(typeof(AdminError))]
-internal sealed partial class AdminJson : JsonSerializerContext;

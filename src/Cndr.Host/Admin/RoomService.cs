@@ -8,7 +8,7 @@ namespace Cndr.Host.Admin;
 /// <summary>What creating a room needs: all optional.</summary>
 public sealed record CreateRoomRequest(string? Password = null, int? MaxPlayers = null, int? MaxAudience = null, string? RoomCode = null);
 
-/// <summary>A created room: the code to share and the host's secret.</summary>
+/// <summary>A created room: the code to share and the host's secret. <c>createdAt</c> is Unix milliseconds, as every admin time.</summary>
 public sealed record CreatedRoomView(string RoomCode, string HostKey, bool HasPassword, int MaxPlayers, int MaxAudience, long CreatedAt);
 
 /// <summary>Why a room could not be created.</summary>
@@ -69,7 +69,7 @@ public sealed class RoomService(IRelayStore store, IRoomCloser closer, int roomC
                 return (null, CreateRoomError.RoomExists);
             }
 
-            var createdAt = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeSeconds();
+            var createdAt = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
             return (new CreatedRoomView(created.Code.ToString(), created.HostKey, password.Length != 0, maxPlayers, maxAudience, createdAt), CreateRoomError.None);
         }
         catch (StoreUnavailableException)

@@ -59,10 +59,12 @@ internal sealed class CndrSettings
 
     public bool DemoRoom { get; set; } = true;
 
-    // ---- Fleet: metrics export (OpenTelemetry) ----
+    // ---- Fleet: metrics export (OpenTelemetry), node status, monitor ----
     public string? OtlpEndpoint { get; set; }
     public string OtlpProtocol { get; set; } = "grpc";
     public int OtlpExportIntervalMs { get; set; } = 10_000;
+    public int NodeStatusIntervalMs { get; set; } = 2000;
+    public int MonitorIntervalMs { get; set; } = 1000;
 
     // ---- Developer kit: the browser party game, webhooks, JWT sign-in, audience budget ----
     public bool PlayPages { get; set; } = true;
@@ -112,7 +114,7 @@ internal sealed class CndrSettings
         // Hostile peers (issue 9 §2.3, §2.5).
         Int("REQUEST_BODY_TIMEOUT_MS", "an HTTP request body must arrive in full within this time after its head, else the connection is closed (0 = no limit)", s => s.RequestBodyTimeoutMs, (s, v) => s.RequestBodyTimeoutMs = v, 0, int.MaxValue),
 
-        Secret("ADMIN_TOKEN", "bearer token for /admin/*; unset = admin API off (loopback allowed with the embedded store)", (s, v) => s.AdminToken = v),
+        Secret("ADMIN_TOKEN", "bearer token for /admin/* and the monitor's data; unset = admin API off (direct loopback allowed with the embedded store)", (s, v) => s.AdminToken = v),
         Text("TLS_CERT_PATH", "PEM certificate: serve https:// and wss:// (with TLS_KEY_PATH)", s => s.TlsCertPath, (s, v) => s.TlsCertPath = v),
         Text("TLS_KEY_PATH", "PEM private key for TLS_CERT_PATH", s => s.TlsKeyPath, (s, v) => s.TlsKeyPath = v),
 
@@ -120,10 +122,12 @@ internal sealed class CndrSettings
         Int("DRAIN_RECONNECT_JITTER_MS", "server_draining.reconnectAfterMs is drawn from [0, this)", s => s.DrainReconnectJitterMs, (s, v) => s.DrainReconnectJitterMs = v, 1, int.MaxValue),
         Bool("DEMO_ROOM", "with the embedded store, create and print a demo room at start", s => s.DemoRoom, (s, v) => s.DemoRoom = v),
 
-        // Fleet: metrics export (OpenTelemetry's own variable names).
+        // Fleet: metrics export (OpenTelemetry's own variable names), node status, monitor.
         Text("OTEL_EXPORTER_OTLP_ENDPOINT", "export the Cndr meter by OTLP to this endpoint (unset = no export; /metrics always works)", s => s.OtlpEndpoint, (s, v) => s.OtlpEndpoint = v, ValidateUri),
         Text("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc | http/protobuf", s => s.OtlpProtocol, (s, v) => s.OtlpProtocol = v, v => v is "grpc" or "http/protobuf" ? null : $"'{v}' is not grpc or http/protobuf"),
         Int("OTEL_METRIC_EXPORT_INTERVAL", "milliseconds between two OTLP metric exports", s => s.OtlpExportIntervalMs, (s, v) => s.OtlpExportIntervalMs = v, 100, int.MaxValue),
+        Int("NODE_STATUS_INTERVAL_MS", "how often a node writes its live status (nodes:status) for the admin API and monitor", s => s.NodeStatusIntervalMs, (s, v) => s.NodeStatusIntervalMs = v, 100, int.MaxValue),
+        Int("MONITOR_INTERVAL_MS", "how often the monitor's event stream sends a fresh view", s => s.MonitorIntervalMs, (s, v) => s.MonitorIntervalMs = v, 100, int.MaxValue),
 
         // Developer kit: the browser party game, webhooks, JWT sign-in, audience budget.
         Bool("PLAY_PAGES", "serve the browser party game (examples/web) at /play and /play/host", s => s.PlayPages, (s, v) => s.PlayPages = v),

@@ -79,7 +79,49 @@ public sealed class HttpResponse
     /// <summary>Writes a response without a body.</summary>
     public ValueTask SendStatusAsync(int status) => SendAsync(status, ReadOnlySpan<byte>.Empty, ReadOnlySpan<byte>.Empty);
 
-    /// <summary>Writes the status line and headers; the caller then writes exactly <paramref name="contentLength"/> body bytes to <see cref="Writer"/>.</summary>
+    /// <summary>
+    /// Starts a body of unknown length (e.g. server-sent events): the head has no Content-Length and says
+    /// <c>Connection: close</c>; the body is what <see cref="WriteStreamAsync"/> writes until the handler returns,
+    /// and the connection then closes (RFC 9112 §6.3: a response delimited by the close).
+    /// </summary>
+    public ValueTask StartStreamAsync(int status, ReadOnlySpan<byte> contentType)
+    {
+        CloseConnection = true;
+        WriteHead(status, contentType, -1);
+        return FlushAsync();
+    }
+
+    /// <summary>Writes and flushes a piece of a streamed body; false once the peer is gone (stop writing then).</summary>
+    public ValueTask<bool> WriteStreamAsync(ReadOnlySpan<byte> chunk)
+    {
+        ValueTask<FlushResult> flush;
+        try
+        {
+            _writer.Write(chunk);
+            flush = _writer.FlushAsync();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            return new(false);
+        }
+
+        return flush.IsCompletedSuccessfully ? new(!flush.Result.IsCompleted && !flush.Result.IsCanceled) : AwaitStreamFlushAsync(flush);
+    }
+
+    private static async ValueTask<bool> AwaitStreamFlushAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            var r = await flush.ConfigureAwait(false);
+            return !r.IsCompleted && !r.IsCanceled;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Writes the status line and headers; the caller then writes exactly <paramref name="contentLength"/> body bytes to <see cref="Writer"/> (a negative length: none announced, see <see cref="StartStreamAsync"/>).</summary>
     internal void WriteHead(int status, ReadOnlySpan<byte> contentType, long contentLength)
     {
         if (HasStarted)
@@ -101,7 +143,7 @@ public sealed class HttpResponse
             Write(line);
         }
 
-        if (status != 101 && status != 204 && status != 304)
+        if (contentLength >= 0 && status != 101 && status != 204 && status != 304)
         {
             Write(HttpLiterals.ContentLength);
             WriteNumber(contentLength);

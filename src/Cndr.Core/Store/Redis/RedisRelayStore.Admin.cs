@@ -42,7 +42,7 @@ public sealed partial class RedisRelayStore
                 var joinedAt = (long)entries[i].Score;
                 if (reads[i] is not { } read)
                 {
-                    list.Add(new MemberInfo(id, ClientRole.Host, true, (string?)host[1], joinedAt));
+                    list.Add(new MemberInfo(id, ClientRole.Host, id, (string?)host[1], joinedAt));
                     continue;
                 }
 
@@ -60,7 +60,7 @@ public sealed partial class RedisRelayStore
                     joinedAt = at;
                 }
 
-                list.Add(new MemberInfo(id, role == "player" ? ClientRole.Player : ClientRole.Audience, !string.IsNullOrEmpty(socket), string.IsNullOrEmpty(node) ? null : node, joinedAt));
+                list.Add(new MemberInfo(id, role == "player" ? ClientRole.Player : ClientRole.Audience, string.IsNullOrEmpty(socket) ? null : socket, string.IsNullOrEmpty(node) ? null : node, joinedAt));
             }
 
             return list;
