@@ -84,7 +84,10 @@ public class RedisRoundTripBenchmarks
         var outcome = await _store.EnqueueToHostAsync(_rooms[1], _entry, 1000, ++_now);
         if (outcome == EnqueueOutcome.QueueFull)
         {
-            await _store.DrainToHostAsync(_rooms[1], 1000);
+            // Empty it as a host would: the host claims, acks what it read, leaves.
+            await _store.ClaimHostAsync(_rooms[1], "bench-drain", "bench", ++_now);
+            await _store.AckToHostAsync(_rooms[1], "bench-drain", 1000);
+            await _store.ReleaseHostAsync(_rooms[1], "bench-drain", ++_now);
         }
 
         return outcome;

@@ -78,6 +78,7 @@ internal sealed partial class CndrNode : IAsyncDisposable
             RateLimitMessages = settings.RateLimitMessages,
             RateLimitWindowMs = settings.RateLimitWindowMs,
             ToHostQueueLimit = settings.MaxQueueLength,
+            ToHostDrainBytes = Math.Max(1, settings.MaxOutboundBytes / 4),
             MaxMetaBytes = settings.MaxMetaBytes,
             MaxFreeTextChars = settings.MaxFreeTextLength,
         };

@@ -254,12 +254,45 @@ public abstract class StoreContractTests
         }
 
         Assert.Equal(EnqueueOutcome.QueueFull, await Store.EnqueueToHostAsync(code, B("{}"), 5, 200));
-        var first = await Store.DrainToHostAsync(code, 2);
+        await Store.ClaimHostAsync(code, "h1", "node-a", 150);
+        var first = await DrainAsync(code, "h1", 2);
         Assert.Equal(["{\"n\":0}", "{\"n\":1}"], first.Select(S));
         Assert.Equal(EnqueueOutcome.Queued, await Store.EnqueueToHostAsync(code, B("{\"n\":5}"), 5, 300));
-        var rest = await Store.DrainToHostAsync(code, 100);
+        var rest = await DrainAsync(code, "h1", 100);
         Assert.Equal(["{\"n\":2}", "{\"n\":3}", "{\"n\":4}", "{\"n\":5}"], rest.Select(S));
-        Assert.Empty(await Store.DrainToHostAsync(code, 100));
+        Assert.Empty(await DrainAsync(code, "h1", 100));
+    }
+
+    [Fact]
+    public async Task ToHostEntriesLeaveOnlyWhenTheCurrentHostAcksThem()
+    {
+        var code = await RoomAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            await Store.EnqueueToHostAsync(code, B($"{{\"n\":{i}}}"), 10, 100 + i);
+        }
+
+        // A peek removes nothing; the byte budget cuts the run but never below the oldest entry.
+        Assert.Equal(["{\"n\":0}", "{\"n\":1}"], (await Store.PeekToHostAsync(code, 10, 15)).Select(S));
+        Assert.Equal(["{\"n\":0}"], (await Store.PeekToHostAsync(code, 10, 1)).Select(S));
+        Assert.Equal(4, (await Store.PeekToHostAsync(code, 10, 1 << 20)).Count);
+
+        // No host, or a host that was replaced: nothing leaves.
+        Assert.Equal(0, await Store.AckToHostAsync(code, "h1", 2));
+        await Store.ClaimHostAsync(code, "h1", "node-a", 200);
+        await Store.ClaimHostAsync(code, "h2", "node-b", 201);
+        Assert.Equal(0, await Store.AckToHostAsync(code, "h1", 2));
+        Assert.Equal(2, await Store.AckToHostAsync(code, "h2", 2));
+        Assert.Equal(["{\"n\":2}", "{\"n\":3}"], (await Store.PeekToHostAsync(code, 10, 1 << 20)).Select(S));
+        Assert.Equal(2, await Store.AckToHostAsync(code, "h2", 5));
+        Assert.Empty(await Store.PeekToHostAsync(code, 10, 1 << 20));
+    }
+
+    private async Task<IReadOnlyList<ReadOnlyMemory<byte>>> DrainAsync(RoomCode code, string host, int max)
+    {
+        var entries = await Store.PeekToHostAsync(code, max, int.MaxValue);
+        Assert.Equal(entries.Count, await Store.AckToHostAsync(code, host, entries.Count));
+        return entries;
     }
 
     [Fact]
@@ -268,7 +301,7 @@ public abstract class StoreContractTests
         var code = await RoomAsync();
         var results = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => Task.Run(() => Store.EnqueueToHostAsync(code, B($"{i}"), 25, i).AsTask())));
         Assert.Equal(25, results.Count(r => r == EnqueueOutcome.Queued));
-        Assert.Equal(25, (await Store.DrainToHostAsync(code, 1000)).Count);
+        Assert.Equal(25, (await Store.PeekToHostAsync(code, 1000, int.MaxValue)).Count);
     }
 
     [Fact]
@@ -337,7 +370,8 @@ public abstract class StoreContractTests
         Assert.Null(await Store.GetRoomInfoAsync(code));
         Assert.Null(await Store.GetPollAsync(code, "p"));
         Assert.Null(await Store.GetPollResponsesAsync(code, "p"));
-        Assert.Empty(await Store.DrainToHostAsync(code, 10));
+        Assert.Empty(await Store.PeekToHostAsync(code, 10, int.MaxValue));
+        Assert.Equal(0, await Store.AckToHostAsync(code, "h", 10));
         Assert.Equal(StateWriteOutcome.RoomNotFound, (await Store.SetGameStateAsync(code, B("2"), 2)).Outcome);
         Assert.Equal(StateWriteOutcome.RoomNotFound, (await Store.SetPlayerStateAsync(code, id, B("2"), 2)).Outcome);
         Assert.Equal(ConnectionEndOutcome.NotFound, await Store.DisconnectPlayerAsync(code, id, "c1", 2));

@@ -139,7 +139,10 @@ internal sealed class RelayScenario : IDisposable
         if (++_queued == QueueDrainEvery)
         {
             _queued = 0;
-            _store.DrainToHostAsync(_away, QueueDrainEvery).AsTask().GetAwaiter().GetResult();
+            // Empty it as a host would: claim, ack what was queued, leave (the relay's room stays host-less).
+            _store.ClaimHostAsync(_away, "bench-drain", "bench", 1).AsTask().GetAwaiter().GetResult();
+            _store.AckToHostAsync(_away, "bench-drain", QueueDrainEvery).AsTask().GetAwaiter().GetResult();
+            _store.ReleaseHostAsync(_away, "bench-drain", 1).AsTask().GetAwaiter().GetResult();
         }
 
         return sync;

@@ -24,8 +24,6 @@ internal static partial class RelayLog
     [LoggerMessage(5, LogLevel.Error, "Unexpected error while handling {operation}")]
     public static partial void UnexpectedError(ILogger logger, Exception exception, string operation);
 
-    [LoggerMessage(6, LogLevel.Warning, "Room {roomCode}: {count} queued host messages dropped (host left during the drain)")]
-    public static partial void DrainDropped(ILogger logger, string roomCode, int count);
 
     [LoggerMessage(7, LogLevel.Information, "{event} room {roomCode} ({reason})")]
     public static partial void RoomClosed(ILogger logger, string @event, string roomCode, string reason);

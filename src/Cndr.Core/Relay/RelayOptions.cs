@@ -27,6 +27,15 @@ public sealed class RelayOptions
     /// <summary>How many queued to-host entries one drain step takes (default 100).</summary>
     public int ToHostDrainBatch { get; set; } = 100;
 
+    /// <summary>
+    /// The most bytes a to-host drain lets wait in the host's outbound queue (default 256 KiB; keep it well below the
+    /// transport's outbound limit). The drain sends only what fits and waits for the host to take it.
+    /// </summary>
+    public int ToHostDrainBytes { get; set; } = 256 * 1024;
+
+    /// <summary>How long a to-host drain waits before looking again when the host's outbound queue is full (default 10 ms).</summary>
+    public int ToHostDrainWaitMs { get; set; } = 10;
+
     /// <summary>Largest serialised <c>meta</c> object in bytes (default 4096; over it: PAYLOAD_TOO_LARGE).</summary>
     public int MaxMetaBytes { get; set; } = 4096;
 
@@ -54,7 +63,7 @@ public sealed class RelayOptions
             throw new ArgumentOutOfRangeException(nameof(HandshakeTimeout), "timeouts must be positive");
         }
 
-        if (RateLimitMessages < 1 || RateLimitWindowMs < 1 || ToHostQueueLimit < 1 || ToHostDrainBatch < 1 || MaxMetaBytes < 2 || MaxFreeTextChars < 1)
+        if (RateLimitMessages < 1 || RateLimitWindowMs < 1 || ToHostQueueLimit < 1 || ToHostDrainBatch < 1 || ToHostDrainBytes < 1 || ToHostDrainWaitMs < 1 || MaxMetaBytes < 2 || MaxFreeTextChars < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(RateLimitMessages), "limits must be positive");
         }

@@ -12,6 +12,12 @@ namespace Cndr.Core.Relay;
 /// room's bounded store queue, which a drain empties into the host's connection in order. The per-room state is
 /// the room's <see cref="ToHostQueue"/>; this class does the store and connection work. One per node.
 /// </summary>
+/// <remarks>
+/// An acked message is delivered or still queued: the drain reads entries without removing them, writes only what
+/// the host's outbound queue can take (<see cref="RelayOptions.ToHostDrainBytes"/>), and removes from the store
+/// just the entries written to the host's connection; a direct send that finds the connection closed queues the
+/// message instead.
+/// </remarks>
 internal sealed class ToHostDelivery(IRelayStore store, IRoomBus bus, RelayOptions options, RelayCounters counters, ILogger logger)
 {
     /// <summary>
@@ -27,7 +33,15 @@ internal sealed class ToHostDelivery(IRelayStore store, IRoomBus bus, RelayOptio
             return EnqueueAsync(session, room, raw, now);
         }
 
-        RelayJson.SendOnce(host.Connection, RelayEvents.ClientMessage(session.ClientIdJson, session.Role, raw.Span, now));
+        var message = RelayEvents.ClientMessage(session.ClientIdJson, session.Role, raw.Span, now);
+        var sent = host.Connection.Send(message);
+        message.Release();
+        if (!sent)
+        {
+            room.ToHost.BeginEnqueueAfterFailedSend();
+            return EnqueueAsync(session, room, raw, now);
+        }
+
         TouchActivity(room, now);
         return new(EnqueueOutcome.Queued);
     }
@@ -75,36 +89,73 @@ internal sealed class ToHostDelivery(IRelayStore store, IRoomBus bus, RelayOptio
     {
         try
         {
-            int count;
+            DrainPass pass;
             do
             {
                 room.ToHost.BeginPass();
-                var entries = await store.DrainToHostAsync(room.Code, options.ToHostDrainBatch).ConfigureAwait(false);
-                count = entries.Count;
-                if (count > 0)
-                {
-                    if (room.Host is { } host)
-                    {
-                        foreach (var e in entries)
-                        {
-                            RelayJson.SendOnce(host.Connection, RelayEvents.ClientMessage(e.Span));
-                        }
-
-                        counters.DeliveredToHost(count);
-                    }
-                    else
-                    {
-                        RelayLog.DrainDropped(logger, room.Code.ToString(), count);
-                    }
-                }
+                pass = await DrainPassAsync(room).ConfigureAwait(false);
             }
-            while (room.ToHost.EndPass(count));
+            while (room.ToHost.EndPass(pass));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             RelayLog.StoreUnavailable(logger, ex, "to-host drain");
             room.ToHost.DrainFailed();
         }
+    }
+
+    /// <summary>Writes what the host can take now, oldest first, and removes from the store what was written.</summary>
+    private async Task<DrainPass> DrainPassAsync(LocalRoom room)
+    {
+        if (room.Host is not { } host)
+        {
+            return DrainPass.HostGone;
+        }
+
+        var connection = host.Connection;
+        var budget = options.ToHostDrainBytes - connection.QueuedBytes;
+        if (budget <= 0)
+        {
+            await Task.Delay(options.ToHostDrainWaitMs).ConfigureAwait(false);
+            return DrainPass.More;
+        }
+
+        var entries = await store.PeekToHostAsync(room.Code, options.ToHostDrainBatch, (int)budget).ConfigureAwait(false);
+        if (entries.Count == 0)
+        {
+            return DrainPass.Empty;
+        }
+
+        if (entries[0].Length > budget && connection.QueuedBytes > 0)
+        {
+            // One entry larger than the budget goes alone, into an empty outbound queue.
+            await Task.Delay(options.ToHostDrainWaitMs).ConfigureAwait(false);
+            return DrainPass.More;
+        }
+
+        var written = 0;
+        foreach (var e in entries)
+        {
+            var message = RelayEvents.ClientMessage(e.Span);
+            var sent = connection.Send(message);
+            message.Release();
+            if (!sent)
+            {
+                break;
+            }
+
+            written++;
+        }
+
+        if (written == 0)
+        {
+            return DrainPass.HostGone;
+        }
+
+        // Removed only while this connection is still the room's host; a replaced host leaves them to the new one.
+        var removed = await store.AckToHostAsync(room.Code, connection.Id, written).ConfigureAwait(false);
+        counters.DeliveredToHost(written);
+        return written < entries.Count || removed < written ? DrainPass.HostGone : DrainPass.More;
     }
 
     private void TouchActivity(LocalRoom room, long now)

@@ -41,6 +41,19 @@ internal sealed class ToHostQueue(LocalRoom room)
         }
     }
 
+    /// <summary>
+    /// A direct send found the host's connection closed: the message is enqueued instead (then
+    /// <see cref="EnqueueEnded"/>), and so is everything after it until a drain has run.
+    /// </summary>
+    public void BeginEnqueueAfterFailedSend()
+    {
+        lock (room.Gate)
+        {
+            _queueMode = true;
+            _pendingEnqueues++;
+        }
+    }
+
     /// <summary>The enqueue begun by <see cref="DirectHostOrBeginEnqueue"/> has finished (whatever its outcome).</summary>
     public void EnqueueEnded()
     {
@@ -76,20 +89,21 @@ internal sealed class ToHostQueue(LocalRoom room)
     }
 
     /// <summary>
-    /// A drain pass that moved <paramref name="entries"/> entries has ended; true when the drain goes on. When it
-    /// stops after an empty pass with nothing in flight, later messages go to the host directly (still in order).
+    /// A drain pass has ended; true when the drain goes on. When it stops after a pass that found the queue empty
+    /// with nothing in flight, later messages go to the host directly (still in order).
     /// </summary>
-    public bool EndPass(int entries)
+    public bool EndPass(DrainPass pass)
     {
         lock (room.Gate)
         {
-            if (room.Host is null)
+            if (room.Host is null || pass == DrainPass.HostGone)
             {
+                // Entries not written stay queued for the next host.
                 _draining = false;
                 return false;
             }
 
-            if (entries > 0 || _drainRequested)
+            if (pass == DrainPass.More || _drainRequested)
             {
                 return true;
             }

@@ -570,7 +570,7 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> DrainToHostAsync(RoomCode code, int maxCount)
+    public ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> PeekToHostAsync(RoomCode code, int maxCount, int maxBytes)
     {
         if (!TryGet(code, out var room))
         {
@@ -579,19 +579,50 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
 
         lock (room)
         {
-            var n = Math.Min(maxCount, room.ToHost.Count);
-            if (room.Deleted || n <= 0)
+            if (room.Deleted || maxCount <= 0 || room.ToHost.Count == 0)
             {
                 return new(Array.Empty<ReadOnlyMemory<byte>>());
             }
 
-            var list = new ReadOnlyMemory<byte>[n];
-            for (var i = 0; i < n; i++)
+            var list = new List<ReadOnlyMemory<byte>>(Math.Min(maxCount, room.ToHost.Count));
+            var total = 0L;
+            foreach (var e in room.ToHost)
             {
-                list[i] = room.ToHost.Dequeue();
+                if (list.Count == maxCount || (list.Count > 0 && total + e.Length > maxBytes))
+                {
+                    break;
+                }
+
+                total += e.Length;
+                list.Add(e);
             }
 
             return new(list);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<int> AckToHostAsync(RoomCode code, string hostConnectionId, int count)
+    {
+        if (!TryGet(code, out var room))
+        {
+            return new(0);
+        }
+
+        lock (room)
+        {
+            if (room.Deleted || room.HostConnectionId != hostConnectionId)
+            {
+                return new(0);
+            }
+
+            var n = Math.Min(count, room.ToHost.Count);
+            for (var i = 0; i < n; i++)
+            {
+                room.ToHost.Dequeue();
+            }
+
+            return new(n);
         }
     }
 

@@ -182,8 +182,19 @@ public interface IRelayStore
     /// </summary>
     ValueTask<EnqueueOutcome> EnqueueToHostAsync(RoomCode code, ReadOnlyMemory<byte> entry, int maxLength, long nowMs);
 
-    /// <summary>Removes and returns up to <paramref name="maxCount"/> entries, oldest first (Redis: RPOP count). Empty when none.</summary>
-    ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> DrainToHostAsync(RoomCode code, int maxCount);
+    /// <summary>
+    /// Returns up to <paramref name="maxCount"/> of the oldest entries, oldest first, without removing them: the
+    /// longest run whose total size is at most <paramref name="maxBytes"/>, but always the oldest entry when the
+    /// queue is not empty. Empty when none. One round trip.
+    /// </summary>
+    ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> PeekToHostAsync(RoomCode code, int maxCount, int maxBytes);
+
+    /// <summary>
+    /// Removes the <paramref name="count"/> oldest entries once they were written to the host's connection, but only
+    /// while <paramref name="hostConnectionId"/> is still the room's host (a replaced host's drain removes nothing,
+    /// so its entries stay for the new host). Returns the number removed. One round trip (atomic).
+    /// </summary>
+    ValueTask<int> AckToHostAsync(RoomCode code, string hostConnectionId, int count);
 
     // ---- Polls ----
 

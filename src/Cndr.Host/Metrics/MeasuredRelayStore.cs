@@ -148,10 +148,16 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
         return Measure(_inner.EnqueueToHostAsync(code, entry, maxLength, nowMs), start);
     }
 
-    public ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> DrainToHostAsync(RoomCode code, int maxCount)
+    public ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> PeekToHostAsync(RoomCode code, int maxCount, int maxBytes)
     {
         var start = Stopwatch.GetTimestamp();
-        return Measure(_inner.DrainToHostAsync(code, maxCount), start);
+        return Measure(_inner.PeekToHostAsync(code, maxCount, maxBytes), start);
+    }
+
+    public ValueTask<int> AckToHostAsync(RoomCode code, string hostConnectionId, int count)
+    {
+        var start = Stopwatch.GetTimestamp();
+        return Measure(_inner.AckToHostAsync(code, hostConnectionId, count), start);
     }
 
     public ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs, string? hostConnectionId = null)

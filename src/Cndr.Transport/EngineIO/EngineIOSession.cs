@@ -105,9 +105,13 @@ public sealed partial class EngineIOSession : ITimerTarget
     /// <summary>The options of the server the session belongs to.</summary>
     public EngineIOOptions Options => _server.Options;
 
+    /// <summary>Bytes queued and not yet handed to the transport (counted against <see cref="EngineIOOptions.MaxOutboundBytes"/>).</summary>
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
     /// <summary>
     /// Queues a pre-encoded packet (the session takes its own reference). Returns false when the session is
-    /// closed; a session whose queue passes <see cref="EngineIOOptions.MaxOutboundBytes"/> is dropped.
+    /// closed; a session whose queue passes <see cref="EngineIOOptions.MaxOutboundBytes"/> is dropped. The limit is
+    /// for a backlog: a single packet larger than the limit is accepted when nothing else is queued.
     /// </summary>
     public bool Send(OutboundMessage message)
     {
@@ -140,8 +144,10 @@ public sealed partial class EngineIOSession : ITimerTarget
                 return false;
             }
 
+            // The limit bounds a backlog: one entry larger than it is still taken into an empty queue.
+            var before = _queuedBytes;
             _queuedBytes += entry.Bytes;
-            if (_queuedBytes > _server.Options.MaxOutboundBytes)
+            if (_queuedBytes > _server.Options.MaxOutboundBytes && before > 0)
             {
                 goto overLimit;
             }

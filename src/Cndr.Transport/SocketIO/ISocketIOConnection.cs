@@ -25,9 +25,16 @@ public interface ISocketIOConnection
 
     /// <summary>
     /// Queues a pre-encoded message (the connection takes its own reference). Returns false when the
-    /// connection is closed. A client whose queued bytes pass the configured limit is disconnected.
+    /// connection is closed. A client whose queued bytes pass the configured limit is disconnected; the limit
+    /// bounds a backlog, so one message larger than the limit is still accepted when nothing else is queued.
     /// </summary>
     bool Send(OutboundMessage message);
+
+    /// <summary>
+    /// Bytes queued to this client and not yet handed to its transport (what <see cref="Send"/> counts against the
+    /// outbound limit). Lets a producer that can wait (e.g. a backlog drain) send only what the client can take.
+    /// </summary>
+    long QueuedBytes => 0;
 
     /// <summary>Queues an ACK for <paramref name="ackId"/> whose arguments are <paramref name="argsJsonArray"/> (a JSON array, e.g. <c>[{"status":"ok"}]</c>).</summary>
     bool SendAck(long ackId, ReadOnlySpan<byte> argsJsonArray);

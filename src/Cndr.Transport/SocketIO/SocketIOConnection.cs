@@ -38,6 +38,10 @@ internal sealed class SocketIOConnection : ISocketIOConnection
     /// <summary>Marks the connection closed; true for the one caller that did it.</summary>
     internal bool TryMarkClosed() => Interlocked.Exchange(ref _state, 2) != 2;
 
+    /// <inheritdoc />
+    public long QueuedBytes => _client.Session.QueuedBytes;
+
+    /// <inheritdoc />
     public bool Send(OutboundMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);

@@ -32,7 +32,7 @@ public sealed class RedisOutageRedisTests
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.JoinPlayerAsync(code, new NewSeat("p", new byte[32], "c", "n", state, Now)).AsTask());
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.GetRoomConfigAsync(code).AsTask());
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.GetRoomInfoAsync(code).AsTask());
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.DrainToHostAsync(code, 10).AsTask());
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.PeekToHostAsync(code, 10, int.MaxValue).AsTask());
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ListRoomsAsync().AsTask());
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.DeleteRoomAsync(code).AsTask());
         store.TouchActivity(code, Now); // must not throw

@@ -376,13 +376,16 @@ public sealed class RedisRelayStoreRedisTests(RedisTestServer redis) : IClassFix
         Assert.Equal(5, await redis.Db.ListLengthAsync($"room:queue:tohost:{code}"));
         Assert.Equal("{\"i\":4}", (string?)await redis.Db.ListGetByIndexAsync($"room:queue:tohost:{code}", 0)); // LPUSH: newest at the head
 
-        var first = await _store.DrainToHostAsync(code, 3);
+        await _store.ClaimHostAsync(code, "h1", "node-1", Now);
+        var first = await _store.PeekToHostAsync(code, 3, int.MaxValue);
+        Assert.Equal(3, await _store.AckToHostAsync(code, "h1", 3));
         Assert.Equal(["{\"i\":0}", "{\"i\":1}", "{\"i\":2}"], first.Select(e => Encoding.UTF8.GetString(e.Span)));
         Assert.Equal(EnqueueOutcome.Queued, await _store.EnqueueToHostAsync(code, Utf8("{\"i\":5}"), 5, Now));
-        var rest = await _store.DrainToHostAsync(code, 100);
+        var rest = await _store.PeekToHostAsync(code, 100, int.MaxValue);
+        Assert.Equal(3, await _store.AckToHostAsync(code, "h1", 100));
         Assert.Equal(["{\"i\":3}", "{\"i\":4}", "{\"i\":5}"], rest.Select(e => Encoding.UTF8.GetString(e.Span)));
-        Assert.Empty(await _store.DrainToHostAsync(code, 100));
-        Assert.Empty(await _store.DrainToHostAsync(code, 0));
+        Assert.Empty(await _store.PeekToHostAsync(code, 100, int.MaxValue));
+        Assert.Empty(await _store.PeekToHostAsync(code, 0, int.MaxValue));
     }
 
     [Fact]

@@ -83,7 +83,7 @@ public sealed partial class RedisRelayStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> DrainToHostAsync(RoomCode code, int maxCount)
+    public async ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> PeekToHostAsync(RoomCode code, int maxCount, int maxBytes)
     {
         if (maxCount <= 0)
         {
@@ -91,17 +91,17 @@ public sealed partial class RedisRelayStore
         }
 
         var keys = RedisKeys.For(code);
-        RedisValue[]? values;
+        RedisResult result;
         try
         {
-            // RPOP key count (Redis ≥ 6.2): entries were LPUSHed, so this is oldest first.
-            values = await _db.ListRightPopAsync(keys.ToHostQueue, maxCount);
+            result = await EvalAsync(RedisScripts.PeekToHost, keys.EnqueueKeys, [maxCount, maxBytes]);
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {
-            throw Unavailable(ex, nameof(DrainToHostAsync));
+            throw Unavailable(ex, nameof(PeekToHostAsync));
         }
 
+        var values = (RedisResult[]?)result;
         if (values is null || values.Length == 0)
         {
             return [];
@@ -114,5 +114,24 @@ public sealed partial class RedisRelayStore
         }
 
         return list;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> AckToHostAsync(RoomCode code, string hostConnectionId, int count)
+    {
+        if (count <= 0)
+        {
+            return 0;
+        }
+
+        var keys = RedisKeys.For(code);
+        try
+        {
+            return Int(await EvalAsync(RedisScripts.AckToHost, keys.EnqueueKeys, [hostConnectionId, count]));
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(AckToHostAsync));
+        }
     }
 }

@@ -259,6 +259,35 @@ internal static class RedisScripts
         return 0
         """);
 
+    /// <summary>
+    /// KEYS config state queue; ARGV maxCount maxBytes → the oldest entries, oldest first (entries are LPUSHed, so the
+    /// tail is the oldest), at most maxBytes in total but always the oldest one. Nothing is removed.
+    /// </summary>
+    public static readonly RedisScript PeekToHost = new(nameof(PeekToHost), """
+        local items = redis.call('LRANGE', KEYS[3], -tonumber(ARGV[1]), -1)
+        local budget = tonumber(ARGV[2])
+        local out = {}
+        local total = 0
+        for i = #items, 1, -1 do
+          local len = string.len(items[i])
+          if #out > 0 and total + len > budget then break end
+          total = total + len
+          out[#out + 1] = items[i]
+        end
+        return out
+        """);
+
+    /// <summary>
+    /// KEYS config state queue; ARGV hostConnectionId count → removes the count oldest entries (written to the host)
+    /// while that connection is still the room's host; returns the number removed.
+    /// </summary>
+    public static readonly RedisScript AckToHost = new(nameof(AckToHost), """
+        if redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[1] then return 0 end
+        local popped = redis.call('RPOP', KEYS[3], tonumber(ARGV[2]))
+        if not popped then return 0 end
+        return #popped
+        """);
+
     /// <summary>KEYS config state polls pollconfig; ARGV pollId type question options now hostConn ('' = unchecked) → PollStartOutcome.</summary>
     public static readonly RedisScript StartPoll = new(nameof(StartPoll), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
@@ -333,6 +362,6 @@ internal static class RedisScripts
     public static readonly RedisScript[] All =
     [
         CreateRoom, DeleteRoom, ClaimHost, ReleaseHost, JoinPlayer, ReclaimSeat, EndPlayer, JoinAudience, RemoveAudience,
-        SetGameState, SetPlayerState, Touch, Enqueue, StartPoll, EndPoll, RecordPollResponse, ReleaseNode,
+        SetGameState, SetPlayerState, Touch, Enqueue, PeekToHost, AckToHost, StartPoll, EndPoll, RecordPollResponse, ReleaseNode,
     ];
 }
