@@ -43,7 +43,7 @@ public sealed partial class EngineIOSession
     }
 
     /// <summary>One queued entry: sent from its own bytes; returns the part the kernel did not take.</summary>
-    private ReadOnlySpan<byte> SendSingleDirectLocked(SocketDirectSender direct, ref long written)
+    private ReadOnlySpan<byte> SendSingleDirectLocked(SocketPipe direct, ref long written)
     {
         var e = _queue.Peek();
         if (e.Message is { } m && m.Attachments.Count != 0)
@@ -74,7 +74,7 @@ public sealed partial class EngineIOSession
     }
 
     /// <summary>Several entries: gathered (while they fit) and sent at once; returns what the kernel did not take.</summary>
-    private ReadOnlySpan<byte> SendGatheredDirectLocked(SocketDirectSender direct, ref long written)
+    private ReadOnlySpan<byte> SendGatheredDirectLocked(SocketPipe direct, ref long written)
     {
         var buffer = t_gather ??= GC.AllocateUninitializedArray<byte>(GatherBytes);
         var length = 0;

@@ -7,8 +7,9 @@ namespace Cndr.Transport.Sockets;
 
 /// <summary>
 /// Accepts TCP connections on one or more endpoints and hands each to an <see cref="IConnectionHandler"/>
-/// as a <see cref="TransportConnection"/> (a Pipelines.Sockets.Unofficial socket pipe with zero-length
-/// reads, so an idle connection holds no receive buffer). Accept errors back off exponentially, capped at one second.
+/// as a <see cref="TransportConnection"/>: on Linux a <see cref="SocketPipe"/> (zero-byte waits, so an idle
+/// connection holds no receive buffer; sends inline on the flushing thread), elsewhere and under TLS a
+/// Pipelines.Sockets.Unofficial pipe. Accept errors back off exponentially, capped at one second.
 /// </summary>
 public sealed class ConnectionListener : IAsyncDisposable
 {
@@ -171,19 +172,24 @@ public sealed class ConnectionListener : IAsyncDisposable
             {
                 var stream = await wrap(new NetworkStream(client, ownsSocket: true), _stop.Token).ConfigureAwait(false);
                 owner = stream;
-                var pipe = StreamConnection.GetDuplex(stream, _options.CreateSendOptions(), _options.CreateReceiveOptions());
+                var pipe = StreamConnection.GetDuplex(stream, _options.SendOptions, _options.ReceiveOptions);
                 connection = new TransportConnection(pipe, remote, static c => ((Socket)c.Socket!).Dispose()) { Socket = client };
+            }
+            else if (SocketPipe.Enabled)
+            {
+                var pipe = new SocketPipe(client, _options.ReceiveOptions, _options.SendOptions);
+                owner = pipe;
+                connection = new TransportConnection(pipe, remote, static c => ((Socket)c.Socket!).Dispose()) { Socket = client, DirectSender = pipe };
             }
             else
             {
                 var sc = SocketConnection.Create(
                     client,
-                    _options.CreateSendOptions(),
-                    _options.CreateReceiveOptions(),
+                    _options.SendOptions,
+                    _options.ReceiveOptions,
                     SocketConnectionOptions.ZeroLengthReads);
                 owner = sc;
-                var (pipe, direct) = SocketDirectSender.Create(client, sc);
-                connection = new TransportConnection(pipe, remote, static c => ((Socket)c.Socket!).Dispose()) { Socket = client, DirectSender = direct };
+                connection = new TransportConnection(sc, remote, static c => ((Socket)c.Socket!).Dispose()) { Socket = client };
             }
 
             _open.TryAdd(connection, 0);

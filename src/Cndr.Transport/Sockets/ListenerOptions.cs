@@ -31,13 +31,17 @@ public sealed class ListenerOptions
     /// <summary>Bytes buffered from the socket before the receive loop waits (per connection).</summary>
     public long ReceivePauseThreshold { get; set; } = 128 * 1024;
 
+    // Built once on first use (one instance shared by every connection), so set the properties above before Start.
+    private PipeOptions? _sendOptions;
+    private PipeOptions? _receiveOptions;
+
     /// <summary>The block pool of the connection pipes (default: <see cref="BlockMemoryPool.Default"/>).</summary>
     public System.Buffers.MemoryPool<byte> MemoryPool { get; set; } = BlockMemoryPool.Default;
 
     // Send pipe: the socket send loop is its reader and runs inline on the thread that flushes (the session's pump),
     // so a delivery costs one send() on that thread instead of a thread-pool work item plus a wake-up. Async send
     // completions and a writer waiting on the pause threshold resume on the thread pool.
-    internal PipeOptions CreateSendOptions() => new(
+    internal PipeOptions SendOptions => _sendOptions ??= new(
         pool: MemoryPool,
         readerScheduler: PipeScheduler.Inline,
         writerScheduler: PipeScheduler.ThreadPool,
@@ -49,7 +53,7 @@ public sealed class ListenerOptions
     // Receive pipe: its reader scheduler also runs the socket receive completions (Pipelines.Sockets.Unofficial), so
     // Inline means: the runtime's socket completion (already on a pool thread) → receive loop → the protocol read loop,
     // with no further hops. Code that wakes a read loop from elsewhere uses TransportConnection.CancelPendingReadDeferred.
-    internal PipeOptions CreateReceiveOptions() => new(
+    internal PipeOptions ReceiveOptions => _receiveOptions ??= new(
         pool: MemoryPool,
         readerScheduler: PipeScheduler.Inline,
         writerScheduler: PipeScheduler.ThreadPool,

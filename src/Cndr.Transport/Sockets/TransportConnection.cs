@@ -55,7 +55,7 @@ public sealed class TransportConnection : ITimerTarget
     internal object? Socket { get; set; }
 
     /// <summary>The write fast path (raw sockets on Linux); null for streams (TLS) and in-memory pipes.</summary>
-    internal SocketDirectSender? DirectSender { get; init; }
+    internal SocketPipe? DirectSender { get; init; }
 
     void ITimerTarget.OnTimer(long token, long dueMs) => Abort();
 
