@@ -126,6 +126,7 @@ internal sealed partial class CndrNode : IAsyncDisposable
             },
             loggers.CreateLogger<NodeCoordinator>());
 
+        coordinator.Attach(relay); // dead-node releases and lost rooms reach the relay
         var node = new CndrNode(settings, loggers, stores, relay, http, socketIO, coordinator);
         stores.OnReconnected(coordinator.Nudge); // re-register at once when Redis comes back
         node.MapOperationalEndpoints();

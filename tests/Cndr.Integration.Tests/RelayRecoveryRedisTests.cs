@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Cndr.Integration.Tests.Infrastructure;
 using Cndr.Testing;
 using StackExchange.Redis;
@@ -9,7 +11,7 @@ namespace Cndr.Integration.Tests;
 /// What the relay does when the cluster misbehaves: a lost kick, a dead node, a Redis that lost its data, a bus that
 /// dropped messages. cndr nodes on a real redis-server, clients are the official socket.io-client.
 /// </summary>
-public sealed class RelayRecoveryRedisTests : IAsyncLifetime
+public sealed partial class RelayRecoveryRedisTests : IAsyncLifetime
 {
     private RedisServer _redis = null!;
     private ConnectionMultiplexer _admin = null!;
@@ -66,4 +68,116 @@ public sealed class RelayRecoveryRedisTests : IAsyncLifetime
         await _js.NoneAsync("p", "game_state");
         Assert.Equal("1", (string?)await _admin.GetDatabase().HashGetAsync($"room:state:{code}", "gameStateRev"));
     }
+
+    [Fact]
+    public async Task WhenTheNodeHoldingTheHostIsKilledThePrimaryReleasesItsHostAudienceAndPlayers()
+    {
+        // The primary (earliest registered) runs in this process; the node that dies is a real process, SIGKILLed.
+        var primary = await StartNodeAsync("node-primary", s =>
+        {
+            s.HeartbeatIntervalMs = 200;
+            s.NodeTimeoutMs = 1500;
+            s.CleanupIntervalMs = 300;
+        });
+        using var doomed = StartProcessNode("node-doomed");
+        try
+        {
+            var doomedUrl = await ListeningUrlAsync(doomed);
+            var (code, key) = await primary.CreateRoomAsync();
+            await _js.HostAsync("host", doomedUrl, code, key);
+            var p = await _js.PlayerAsync("p", primary.Url, code);
+            Assert.True(p["hostConnected"]!.GetValue<bool>());
+            await _js.AudienceAsync("aud", primary.Url, code);
+            var q = await _js.PlayerAsync("q", doomedUrl, code);
+            await _js.AudienceAsync("gone", doomedUrl, code);
+            var db = _admin.GetDatabase();
+            Assert.Equal("2", (string?)await db.HashGetAsync($"room:state:{code}", "audienceCount"));
+
+            doomed.Kill(); // SIGKILL: no drain, no deregistration
+
+            await _js.NextAsync("p", "host_disconnected", timeoutMs: 20_000);
+            await _js.NextAsync("aud", "host_disconnected", timeoutMs: 5_000);
+            Assert.Equal("", (string?)await db.HashGetAsync($"room:state:{code}", "hostClientId"));
+            Assert.Equal("1", (string?)await db.HashGetAsync($"room:state:{code}", "audienceCount"));
+            Assert.Equal("2", (string?)await db.HashGetAsync($"room:state:{code}", "playerCount")); // seats kept
+            Assert.Equal("", (string?)await db.HashGetAsync($"room:client:{code}:{Str(q, "clientId")}", "socketId"));
+            Assert.Null(await db.SortedSetScoreAsync("nodes:registry", "node-doomed"));
+
+            // A new player sees no host; a new host sees the dead node's player as disconnected and its audience gone.
+            Assert.False((await _js.PlayerAsync("late", primary.Url, code))["hostConnected"]!.GetValue<bool>());
+            var host = await _js.HostAsync("host2", primary.Url, code, key);
+            var clients = host["clients"]!.AsArray();
+            Assert.False(clients.Single(c => Str(c, "clientId") == Str(q, "clientId"))!["connected"]!.GetValue<bool>());
+            Assert.Equal(1, clients.Count(c => Str(c, "role") == "audience"));
+            Assert.Equal(3, clients.Count(c => Str(c, "role") == "player"));
+
+            // The dead node's player reclaims its seat here.
+            var back = await _js.JoinByAuthAsync("q2", primary.Url, new { roomCode = code, role = "player", clientId = Str(q, "clientId"), seatToken = Str(q, "seatToken") });
+            Assert.True(back["reconnected"]!.GetValue<bool>());
+        }
+        finally
+        {
+            if (!doomed.HasExited)
+            {
+                doomed.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task WhenRedisLosesItsDataEveryClientIsToldTheRoomWasLost()
+    {
+        var a = await StartNodeAsync("node-a");
+        var b = await StartNodeAsync("node-b");
+        var (code, key) = await a.CreateRoomAsync();
+        await _js.HostAsync("host", a.Url, code, key);
+        await _js.PlayerAsync("p", b.Url, code);
+        await _js.AudienceAsync("aud", a.Url, code, transport: "polling");
+        AssertOk(await _js.EmitAsync("host", "set_game_state", new { state = new { round = 1 } }));
+        await _js.NextAsync("p", "game_state");
+
+        await _admin.GetServer(_redis.Host, _redis.Port).FlushAllDatabasesAsync();
+
+        foreach (var who in new[] { "host", "p", "aud" })
+        {
+            Assert.Equal("lost", Str(await _js.NextAsync(who, "room_closed", timeoutMs: 20_000), "reason"));
+            Assert.Equal("io server disconnect", (await _js.NextAsync(who, "disconnect", timeoutMs: 5_000))?.GetValue<string>());
+        }
+    }
+
+    private Process StartProcessNode(string nodeId)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cndr.dll"));
+        psi.Environment["PORT"] = "0";
+        psi.Environment["BIND_ADDRESS"] = "127.0.0.1";
+        psi.Environment["REDIS_HOST"] = _redis.Host;
+        psi.Environment["REDIS_PORT"] = _redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["NODE_ID"] = nodeId;
+        psi.Environment["HEARTBEAT_INTERVAL_MS"] = "200";
+        psi.Environment["NODE_TIMEOUT_MS"] = "1500";
+        psi.Environment["DEMO_ROOM"] = "false";
+        return Process.Start(psi)!;
+    }
+
+    private static async Task<string> ListeningUrlAsync(Process node)
+    {
+        _ = node.StandardOutput.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var line = await node.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(line is not null, "the node process exited before listening");
+            if (Listening().Match(line) is { Success: true } m)
+            {
+                _ = node.StandardError.ReadToEndAsync();
+                return m.Groups[1].Value;
+            }
+        }
+
+        throw new TimeoutException("the node process did not start listening");
+    }
+
+    [GeneratedRegex(@"listening on (https?://\S+)")]
+    private static partial Regex Listening();
 }

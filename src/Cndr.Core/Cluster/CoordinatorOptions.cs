@@ -14,4 +14,7 @@ public sealed class CoordinatorOptions
 
     /// <summary><c>INACTIVE_ROOM_THRESHOLD_MS</c>.</summary>
     public int InactiveRoomThresholdMs { get; set; } = 300_000;
+
+    /// <summary>How often a node checks that the rooms it serves still exist in the store (one round trip for all of them).</summary>
+    public int RoomCheckIntervalMs { get; set; } = 5_000;
 }

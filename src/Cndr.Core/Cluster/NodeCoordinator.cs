@@ -20,6 +20,7 @@ public sealed partial class NodeCoordinator : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _nudge = new(0, 1);
     private Task? _loop;
+    private IClusterListener? _listener;
     private volatile string? _primary;
     private volatile bool _registered;
     private bool _reportedUnavailable;
@@ -54,6 +55,9 @@ public sealed partial class NodeCoordinator : IAsyncDisposable
     /// <summary>Nodes with a live heartbeat when the registry was last read.</summary>
     public int ActiveNodeCount => Volatile.Read(ref _activeCount);
 
+    /// <summary>Sets the relay to notify of dead-node releases and to ask about its rooms (call before <see cref="StartAsync"/>).</summary>
+    public void Attach(IClusterListener listener) => _listener = listener;
+
     /// <summary>Registers (best effort: an unreachable registry is retried by the loop) and starts the loop.</summary>
     public async Task StartAsync()
     {
@@ -83,9 +87,10 @@ public sealed partial class NodeCoordinator : IAsyncDisposable
         var now = Now();
         var nextBeat = now + _options.HeartbeatIntervalMs;
         var nextCleanup = now + _options.CleanupIntervalMs;
+        var nextRoomCheck = now + _options.RoomCheckIntervalMs;
         while (!ct.IsCancellationRequested)
         {
-            var wait = Math.Max(1, Math.Min(nextBeat, nextCleanup) - Now());
+            var wait = Math.Max(1, Math.Min(Math.Min(nextBeat, nextCleanup), nextRoomCheck) - Now());
             var nudged = false;
             try
             {
@@ -102,6 +107,12 @@ public sealed partial class NodeCoordinator : IAsyncDisposable
                 await BeatAsync().ConfigureAwait(false);
                 await RefreshPrimaryAsync().ConfigureAwait(false);
                 nextBeat = now + _options.HeartbeatIntervalMs;
+            }
+
+            if (nudged || now >= nextRoomCheck)
+            {
+                await CheckLocalRoomsAsync().ConfigureAwait(false);
+                nextRoomCheck = now + _options.RoomCheckIntervalMs;
             }
 
             if (now >= nextCleanup)
@@ -185,8 +196,19 @@ public sealed partial class NodeCoordinator : IAsyncDisposable
             {
                 try
                 {
+                    // Release first: a failure leaves the node listed, so the next pass retries.
+                    var released = await _store.ReleaseNodeAsync(n.NodeId, now).ConfigureAwait(false);
+                    foreach (var r in released)
+                    {
+                        _listener?.OnNodeReleased(r);
+                    }
+
                     await _registry.RemoveAsync(n.NodeId).ConfigureAwait(false);
                     Log.StaleNodeRemoved(_logger, "stale_node_removed", n.NodeId, n.LastHeartbeatMs ?? 0);
+                    if (released.Count > 0)
+                    {
+                        Log.DeadNodeReleased(_logger, "dead_node_released", n.NodeId, released.Count);
+                    }
                 }
                 catch (StoreUnavailableException)
                 {
@@ -229,6 +251,38 @@ public sealed partial class NodeCoordinator : IAsyncDisposable
         }
 
         return closed;
+    }
+
+    /// <summary>
+    /// Checks that every room this node serves still exists in the store (one round trip); a room that vanished
+    /// without being closed (Redis lost its data: FLUSHALL, failover to an empty replica) is closed here as lost.
+    /// </summary>
+    public async Task CheckLocalRoomsAsync()
+    {
+        var codes = _listener?.LocalRooms();
+        if (codes is null || codes.Count == 0)
+        {
+            return;
+        }
+
+        bool[] exist;
+        try
+        {
+            exist = await _store.RoomsExistAsync(codes).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+            return; // unreachable is not lost: look again when it answers
+        }
+
+        for (var i = 0; i < exist.Length; i++)
+        {
+            if (!exist[i])
+            {
+                Log.RoomLost(_logger, "room_lost", codes[i].ToString());
+                _listener!.OnRoomLost(codes[i]);
+            }
+        }
     }
 
     /// <summary>Stops the loop and removes this node from both node keys (best effort).</summary>
@@ -288,5 +342,11 @@ public sealed partial class NodeCoordinator : IAsyncDisposable
 
         [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "node {nodeId} cannot reach the node registry: {error}")]
         public static partial void RegistryUnavailable(ILogger logger, string nodeId, string error);
+
+        [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "{event} node {nodeId}: its hosts, players and audience released in {rooms} rooms")]
+        public static partial void DeadNodeReleased(ILogger logger, string @event, string nodeId, int rooms);
+
+        [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "{event} room {roomCode}: gone from the store while served here, closed")]
+        public static partial void RoomLost(ILogger logger, string @event, string roomCode);
     }
 }

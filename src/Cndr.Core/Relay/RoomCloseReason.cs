@@ -7,4 +7,6 @@ public enum RoomCloseReason
     ClosedByHost,
     /// <summary><c>inactive</c>: inactivity cleanup.</summary>
     Inactive,
+    /// <summary><c>lost</c>: the room vanished from the store while clients were in it (Redis lost its data).</summary>
+    Lost,
 }

@@ -101,6 +101,17 @@ internal sealed class RoomDelivery(IRoomBus bus, LocalRoomRegistry rooms, RelayC
         packet.Release();
     }
 
+    /// <summary>Sends <paramref name="packet"/> to this node's connections of the room and disconnects them (no bus). Releases the packet.</summary>
+    public void CloseHere(RoomCode code, OutboundMessage packet)
+    {
+        if (rooms.TryGet(code, out var room))
+        {
+            CloseLocal(room, packet);
+        }
+
+        packet.Release();
+    }
+
     /// <summary>A room update published by another node: deliver it to this node's connections of the room.</summary>
     void IRoomBusListener.OnBusMessage(RoomCode code, in RoomBusMessage message)
     {
