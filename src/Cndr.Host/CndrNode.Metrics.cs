@@ -41,6 +41,7 @@ internal sealed partial class CndrNode
         var commands = f.CreateCounter("cndr_messages_received_total", "Commands received, by type.", "type");
         var deliveries = f.CreateCounter("cndr_messages_delivered_total", "Packets handed to local connections (one per recipient).");
         var rateLimited = f.CreateCounter("cndr_messages_rate_limited_total", "Commands refused with RATE_LIMITED.");
+        var audienceBudget = f.CreateCounter("cndr_audience_budget_refused_total", "Audience message_to_host refused with RATE_LIMITED by the room's audience budget.");
         var unauthorized = f.CreateCounter("cndr_messages_unauthorized_total", "Commands refused with FORBIDDEN.");
         var authFailed = f.CreateCounter("cndr_auth_failures_total", "Handshakes refused for a wrong host key, password or seat token.");
         var queued = f.CreateCounter("cndr_tohost_queued_total", "message_to_host entries written to a room's to-host queue.");
@@ -105,6 +106,7 @@ internal sealed partial class CndrNode
 
             deliveries.IncTo(counters.Deliveries);
             rateLimited.IncTo(counters.RateLimited);
+            audienceBudget.IncTo(counters.AudienceBudgetRefused);
             unauthorized.IncTo(counters.Unauthorized);
             authFailed.IncTo(counters.AuthFailures);
             queued.IncTo(counters.ToHostQueued);

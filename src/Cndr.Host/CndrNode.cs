@@ -81,6 +81,8 @@ internal sealed partial class CndrNode : IAsyncDisposable
             ToHostDrainBytes = Math.Max(1, settings.MaxOutboundBytes / 4),
             MaxMetaBytes = settings.MaxMetaBytes,
             MaxFreeTextChars = settings.MaxFreeTextLength,
+            AudienceMessageBudget = settings.AudienceMessageBudget,
+            AudienceMessageWindowMs = settings.AudienceMessageWindowMs,
         };
         var relay = new RelayHandler(stores.Store, stores.Bus, relayOptions, loggers.CreateLogger<RelayHandler>());
 

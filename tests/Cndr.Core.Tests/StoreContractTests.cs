@@ -305,6 +305,25 @@ public abstract class StoreContractTests
     }
 
     [Fact]
+    public async Task ActivePollsKeepTheirDeadlineAndLiveFlagInStartOrder()
+    {
+        var code = await RoomAsync();
+        Assert.Empty(await Store.GetActivePollsAsync(code));
+        Assert.Equal(PollStartOutcome.Started, await Store.StartPollAsync(code, new PollDefinition("timed", PollType.SingleChoice, "Q?", ["a", "b"], true, 0, EndsAtMs: 5000, LiveResults: true), 100));
+        Assert.Equal(PollStartOutcome.Started, await Store.StartPollAsync(code, new PollDefinition("plain", PollType.FreeText, "Q?", [], true, 0), 200));
+        Assert.Equal(PollStartOutcome.Started, await Store.StartPollAsync(code, new PollDefinition("done", PollType.FreeText, "Q?", [], true, 0), 300));
+        Assert.Equal(PollOutcome.Ok, await Store.EndPollAsync(code, "done", 400));
+
+        var active = await Store.GetActivePollsAsync(code);
+        Assert.Equal(["timed", "plain"], active.Select(p => p.PollId));
+        Assert.Equal((5000L, true), (active[0].EndsAtMs, active[0].LiveResults));
+        Assert.Equal((0L, false), (active[1].EndsAtMs, active[1].LiveResults));
+        var got = await Store.GetPollAsync(code, "timed");
+        Assert.Equal((5000L, true), (got!.EndsAtMs, got.LiveResults));
+        Assert.Empty(await Store.GetActivePollsAsync(NewCode()));
+    }
+
+    [Fact]
     public async Task PollsStartOnceEndOnceAndAcceptAnswersOnlyWhileActive()
     {
         var code = await RoomAsync();

@@ -15,7 +15,7 @@ export type ErrorCode =
   | "INVALID_SEAT_TOKEN" | "ALREADY_JOINED" | "NOT_JOINED" | "FORBIDDEN" | "INVALID_PAYLOAD"
   | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "PLAYER_NOT_FOUND" | "POLL_EXISTS" | "POLL_NOT_FOUND"
   | "POLL_NOT_ACTIVE" | "INVALID_RESPONSE" | "QUEUE_FULL" | "UNKNOWN_COMMAND" | "UNAVAILABLE"
-  | "SEAT_TAKEN_OVER" | "HOST_REPLACED" | "INVALID_TOKEN";
+  | "SEAT_TAKEN_OVER" | "HOST_REPLACED" | "KICKED" | "INVALID_TOKEN";
 
 /** PROTOCOL §8.3: the error object inside an ack. */
 export interface RelayErrorInfo {
@@ -73,6 +73,8 @@ export interface PollInfo {
   type: PollType;
   question: string;
   options: string[];
+  /** Timed polls: when the poll ends by itself (Unix ms). */
+  endsAt?: number;
 }
 
 /** One entry of the host's `clients` list. */
@@ -137,7 +139,7 @@ export interface ClientDisconnected {
 export interface ClientLeft {
   clientId: string;
   role: "player" | "audience";
-  reason: "left" | "disconnected";
+  reason: "left" | "disconnected" | "kicked";
 }
 
 export interface ClientMessage<Message = Json> {
@@ -157,6 +159,10 @@ export interface PollStart {
   question: string;
   /** Required with ≥ 2 entries for the choice types. */
   options?: string[];
+  /** A timed poll: ends by itself after this many ms (PROTOCOL §9.1). */
+  durationMs?: number;
+  /** The host gets poll_tally while answers arrive (PROTOCOL §9.2). */
+  liveResults?: boolean;
 }
 
 /** Choice polls: `{ option_0: n, …, totalResponses: n }`. */
@@ -213,6 +219,8 @@ export interface ServerToClientEvents<GameState = Json, PlayerState = Json, Mess
   client_left: (client: ClientLeft) => void;
   client_message: (message: ClientMessage<Message>) => void;
   poll_results: (results: PollResults) => void;
+  /** Live tallies of a poll started with liveResults (counts so far, at most every 250 ms). */
+  poll_tally: (tally: PollResults) => void;
   // to players and audience
   host_connected: (empty: Empty) => void;
   host_disconnected: (empty: Empty) => void;

@@ -39,7 +39,10 @@ export async function host(url: string, roomCode: string, hostKey: string): Prom
     void wait;
   }
   await socket.emitWithAck("set_player_state", { clientId: "c", state: { cards: ["A"] } });
-  await socket.emitWithAck("poll_start", { pollId: "p1", type: "single_choice", question: "?", options: ["a", "b"] });
+  await socket.emitWithAck("poll_start", { pollId: "p1", type: "single_choice", question: "?", options: ["a", "b"], durationMs: 30000, liveResults: true });
+  socket.on("poll_tally", (t) => void t.results.totalResponses);
+  // @ts-expect-error durationMs is a number of milliseconds
+  await socket.emitWithAck("poll_start", { pollId: "p3", type: "free_text", question: "?", durationMs: "30s" });
   const results = await socket.emitWithAck("poll_results_request", { pollId: "p1" });
   if (results.status === "ok") void results.results.totalResponses;
   await socket.emitWithAck("close_room", {});

@@ -18,6 +18,7 @@ public sealed class RelayCounters
     private readonly long[] _leaves = new long[Roles];
     private readonly long[] _commands = new long[Commands];
     private long _rateLimited;
+    private long _audienceBudgetRefused;
     private long _deliveries;
     private long _toHostQueued;
     private long _toHostDelivered;
@@ -76,6 +77,11 @@ public sealed class RelayCounters
     internal void Command(RelayCommand command) => Interlocked.Increment(ref _commands[(int)command]);
 
     internal void RateLimit() => Interlocked.Increment(ref _rateLimited);
+
+    /// <summary>Audience message_to_host refused because the room's audience budget was spent (the reply is a RATE_LIMITED error).</summary>
+    public long AudienceBudgetRefused => Volatile.Read(ref _audienceBudgetRefused);
+
+    internal void AudienceBudgetExceeded() => Interlocked.Increment(ref _audienceBudgetRefused);
 
     internal void Delivered(int recipients) => Interlocked.Add(ref _deliveries, recipients);
 

@@ -40,6 +40,10 @@ internal static class PollCodec
         w.WriteString("pollId"u8, p.PollId);
         w.WriteString("type"u8, PollTypeName(p.Type));
         w.WriteString("question"u8, p.Question);
+        if (p.EndsAtMs > 0)
+        {
+            w.WriteNumber("endsAt"u8, p.EndsAtMs);
+        }
     }
 
     /// <summary>Reads a <c>pollId</c> string property value (unescaped) into <paramref name="dest"/>; false when not a valid pollId.</summary>
@@ -68,9 +72,17 @@ internal static class PollCodec
         return TryReadPollId(arg.Json.Span, f, id, out var n) ? Encoding.ASCII.GetString(id[..n]) : null;
     }
 
+    /// <summary>Shortest <c>durationMs</c> of a timed poll.</summary>
+    public const long MinDurationMs = 100;
+
+    /// <summary>Longest <c>durationMs</c> of a timed poll (24 h).</summary>
+    public const long MaxDurationMs = 24L * 60 * 60 * 1000;
+
     /// <summary>Validates a poll_start argument; null when invalid (INVALID_PAYLOAD).</summary>
-    public static PollDefinition? ParsePollStart(ReadOnlySpan<byte> json)
+    public static PollDefinition? ParsePollStart(ReadOnlySpan<byte> json, out long durationMs)
     {
+        durationMs = 0;
+        var live = false;
         string? pollId = null;
         string? question = null;
         PollType type = 0;
@@ -103,6 +115,25 @@ internal static class PollCodec
                     {
                         return null;
                     }
+                }
+                else if (r.ValueTextEquals("durationMs"u8))
+                {
+                    // A timed poll ends by itself (PROTOCOL §9): a whole number of ms in [MinDurationMs, MaxDurationMs].
+                    r.Read();
+                    if (r.TokenType != JsonTokenType.Number || !r.TryGetInt64(out durationMs) || durationMs < MinDurationMs || durationMs > MaxDurationMs)
+                    {
+                        return null;
+                    }
+                }
+                else if (r.ValueTextEquals("liveResults"u8))
+                {
+                    r.Read();
+                    if (r.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+                    {
+                        return null;
+                    }
+
+                    live = r.GetBoolean();
                 }
                 else if (r.ValueTextEquals("question"u8))
                 {
@@ -164,7 +195,7 @@ internal static class PollCodec
         if (type == PollType.FreeText)
         {
             // Options mean nothing for free text: always [] (PROTOCOL §8.5).
-            return new PollDefinition(pollId, type, question, [], true, 0);
+            return new PollDefinition(pollId, type, question, [], true, 0, LiveResults: live);
         }
 
         if (optionsInvalid || options is null || options.Count < 2)
@@ -172,7 +203,7 @@ internal static class PollCodec
             return null;
         }
 
-        return new PollDefinition(pollId, type, question, options, true, 0);
+        return new PollDefinition(pollId, type, question, options, true, 0, LiveResults: live);
     }
 
     /// <summary>

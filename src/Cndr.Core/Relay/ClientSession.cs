@@ -38,25 +38,9 @@ internal sealed class ClientSession(ISocketIOConnection connection)
     /// <summary>A successful connect-auth handshake waiting for <see cref="ISocketIOHandler.OnConnected"/>.</summary>
     public JoinOutcomeInfo? PendingJoin;
 
-    // Fixed-window rate limit (ARCHITECTURE §12): count within the window that started at _windowStartMs.
-    private long _windowStartMs;
-    private int _count;
+    // Fixed-window rate limit per client (ARCHITECTURE §12).
+    private RateWindow _rate;
 
     /// <summary>Counts one attempt; returns 0 when allowed, else the milliseconds until the window resets.</summary>
-    public long TryConsumeRate(long nowMs, int limit, int windowMs)
-    {
-        if (_count == 0 || nowMs - _windowStartMs >= windowMs)
-        {
-            _windowStartMs = nowMs;
-            _count = 0;
-        }
-
-        if (_count >= limit)
-        {
-            return Math.Max(1, _windowStartMs + windowMs - nowMs);
-        }
-
-        _count++;
-        return 0;
-    }
+    public long TryConsumeRate(long nowMs, int limit, int windowMs) => _rate.TryConsume(nowMs, limit, windowMs);
 }

@@ -28,6 +28,9 @@ internal sealed class LocalRoom
     /// <summary>Last activity touch sent to the store for this room (Unix ms).</summary>
     public long LastTouchMs;
 
+    // The room's audience budget for message_to_host on this node (RelayOptions.AudienceMessageBudget); under Gate.
+    private RateWindow _audienceBudget;
+
     private volatile ClientSession? _host;
     private volatile ClientSession[] _players = [];
     private volatile ClientSession[] _audience = [];
@@ -39,6 +42,15 @@ internal sealed class LocalRoom
     }
 
     public ClientSession? Host => _host;
+
+    /// <summary>Counts one audience message_to_host against the room's budget; 0 when allowed, else ms until it resets.</summary>
+    public long TryConsumeAudienceBudget(long nowMs, int limit, int windowMs)
+    {
+        lock (Gate)
+        {
+            return _audienceBudget.TryConsume(nowMs, limit, windowMs);
+        }
+    }
 
     /// <summary>
     /// Adds a joined session under its role (takes <see cref="Gate"/>); returns the local session it replaces

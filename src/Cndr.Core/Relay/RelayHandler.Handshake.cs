@@ -243,6 +243,7 @@ public sealed partial class RelayHandler
             // Players and audience see host_connected only, also on a replacement (PROTOCOL §8.13).
             _delivery.Deliver(session.Code, room, RelayEvents.HostConnected(), RoomRecipients.Players | RoomRecipients.Audience);
             _toHost.RequestDrain(room);
+            _ = ResumePollTimersAsync(session.Code);
             return;
         }
 

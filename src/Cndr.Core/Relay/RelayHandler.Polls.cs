@@ -12,7 +12,8 @@ public sealed partial class RelayHandler
 
     private async ValueTask PollStartAsync(ClientSession session, SocketIOEvent evt, CommandArg arg)
     {
-        var poll = arg.Kind == ArgKind.Object ? PollCodec.ParsePollStart(arg.Json.Span) : null;
+        long durationMs = 0;
+        var poll = arg.Kind == ArgKind.Object ? PollCodec.ParsePollStart(arg.Json.Span, out durationMs) : null;
         if (poll is null)
         {
             RelayJson.Fail(session.Connection, evt.AckId, ErrorCode.InvalidPayload, "poll_start"u8);
@@ -20,7 +21,7 @@ public sealed partial class RelayHandler
         }
 
         var now = NowMs;
-        poll = poll with { StartedAtMs = now };
+        poll = poll with { StartedAtMs = now, EndsAtMs = durationMs > 0 ? now + durationMs : 0 };
         var outcome = await _store.StartPollAsync(session.Code, poll, now, session.Connection.Id).ConfigureAwait(false);
         if (outcome == PollStartOutcome.NotHost)
         {
@@ -40,6 +41,7 @@ public sealed partial class RelayHandler
             room.CachePoll(poll);
         }
 
+        _pollTimers.Track(session.Code, poll, now);
         _delivery.Deliver(session.Code, room, PollCodec.PollStarted(poll), RoomRecipients.Audience);
         RelayJson.AckOk(session.Connection, evt.AckId);
     }
@@ -92,7 +94,8 @@ public sealed partial class RelayHandler
             }
         }
 
-        if (!poll.Active)
+        // A timed poll takes no answer after its deadline, even before its timer has ended it in the store.
+        if (!poll.Active || (poll.EndsAtMs > 0 && NowMs >= poll.EndsAtMs))
         {
             RelayJson.Fail(connection, evt.AckId, ErrorCode.PollNotActive, "poll_response"u8);
             return;
@@ -158,7 +161,13 @@ public sealed partial class RelayHandler
             return;
         }
 
-        var room = session.Room!;
+        AnnouncePollEnded(session.Code, session.Room!, pollId);
+        RelayJson.AckOk(session.Connection, evt.AckId);
+    }
+
+    /// <summary>After the store ended a poll: the local cache marks it ended and the audience gets <c>poll_ended</c>.</summary>
+    private void AnnouncePollEnded(RoomCode code, LocalRoom room, string pollId)
+    {
         lock (room.Gate)
         {
             var cached = room.FindPoll(Encoding.ASCII.GetBytes(pollId));
@@ -168,8 +177,7 @@ public sealed partial class RelayHandler
             }
         }
 
-        _delivery.Deliver(session.Code, room, PollCodec.PollEnded(pollId), RoomRecipients.Audience);
-        RelayJson.AckOk(session.Connection, evt.AckId);
+        _delivery.Deliver(code, room, PollCodec.PollEnded(pollId), RoomRecipients.Audience);
     }
 
     // ---- #11/#12 poll_results_request → poll_results ----

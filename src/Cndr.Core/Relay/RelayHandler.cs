@@ -28,6 +28,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly LocalRoomRegistry _rooms;
+    private readonly PollTimers _pollTimers;
     private readonly RoomDelivery _delivery;
     private readonly ToHostDelivery _toHost;
     private readonly string _nodeId;
@@ -56,6 +57,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _rooms = new LocalRoomRegistry(bus);
+        _pollTimers = new PollTimers(OnPollTimerAsync);
         _toHost = new ToHostDelivery(store, bus, options, _counters, _logger);
         _delivery = new RoomDelivery(bus, _rooms, _counters, _toHost, _logger);
         bus.Attach(_delivery);
@@ -155,6 +157,18 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
                 RelayLog.RateLimitExceeded(_logger, "rate_limit_exceeded", session.ClientId, session.Code.ToString(), session.Role, _options.RateLimitMessages);
                 RelayJson.Fail(connection, evt.AckId, ErrorCode.RateLimited, RelayCommands.Name(command), retryAfter);
                 return default;
+            }
+
+            if (command == RelayCommand.MessageToHost && session.Role == ClientRole.Audience && _options.AudienceMessageBudget > 0)
+            {
+                // Ten thousand viewers share one budget per room, so they cannot flood the host.
+                retryAfter = session.Room.TryConsumeAudienceBudget(NowMs, _options.AudienceMessageBudget, _options.AudienceMessageWindowMs);
+                if (retryAfter > 0)
+                {
+                    _counters.AudienceBudgetExceeded();
+                    RelayJson.Fail(connection, evt.AckId, ErrorCode.RateLimited, RelayCommands.Name(command), retryAfter);
+                    return default;
+                }
             }
         }
 

@@ -45,6 +45,14 @@ public sealed class RelayOptions
     /// <summary>Minimum interval between two <c>lastActivity</c> touches of one room for messages that write nothing else (default 1000 ms).</summary>
     public int ActivityTouchIntervalMs { get; set; } = 1000;
 
+    // ---- Developer kit ----
+
+    /// <summary><c>AUDIENCE_MESSAGE_BUDGET</c>: message_to_host from the audience per room and window on one node (0 = no room budget).</summary>
+    public int AudienceMessageBudget { get; set; }
+
+    /// <summary><c>AUDIENCE_MESSAGE_WINDOW_MS</c>: the window of <see cref="AudienceMessageBudget"/> (default 1000 ms).</summary>
+    public int AudienceMessageWindowMs { get; set; } = 1000;
+
     /// <summary>Throws when a setting is out of range.</summary>
     public void Validate()
     {
@@ -63,7 +71,8 @@ public sealed class RelayOptions
             throw new ArgumentOutOfRangeException(nameof(HandshakeTimeout), "timeouts must be positive");
         }
 
-        if (RateLimitMessages < 1 || RateLimitWindowMs < 1 || ToHostQueueLimit < 1 || ToHostDrainBatch < 1 || ToHostDrainBytes < 1 || ToHostDrainWaitMs < 1 || MaxMetaBytes < 2 || MaxFreeTextChars < 1)
+        if (RateLimitMessages < 1 || RateLimitWindowMs < 1 || ToHostQueueLimit < 1 || ToHostDrainBatch < 1 || ToHostDrainBytes < 1 || ToHostDrainWaitMs < 1 || MaxMetaBytes < 2 || MaxFreeTextChars < 1
+            || AudienceMessageBudget < 0 || AudienceMessageWindowMs < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(RateLimitMessages), "limits must be positive");
         }

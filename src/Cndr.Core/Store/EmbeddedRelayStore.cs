@@ -691,6 +691,27 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
     }
 
     /// <inheritdoc />
+    public ValueTask<IReadOnlyList<PollDefinition>> GetActivePollsAsync(RoomCode code)
+    {
+        var polls = new List<PollDefinition>();
+        if (TryGet(code, out var room))
+        {
+            lock (room)
+            {
+                foreach (var id in room.PollOrder)
+                {
+                    if (!room.Deleted && room.Polls[id].Definition.Active)
+                    {
+                        polls.Add(room.Polls[id].Definition);
+                    }
+                }
+            }
+        }
+
+        return new(polls);
+    }
+
+    /// <inheritdoc />
     public ValueTask<PollDefinition?> GetPollAsync(RoomCode code, string pollId)
     {
         if (!TryGet(code, out var room))

@@ -225,4 +225,7 @@ public interface IRelayStore
 
     /// <summary>The poll and every stored answer (active or ended), or null when the poll does not exist.</summary>
     ValueTask<PollSnapshot?> GetPollResponsesAsync(RoomCode code, string pollId);
+
+    /// <summary>The room's active polls in start order (empty when none or no room): a new host node resumes their timers.</summary>
+    ValueTask<IReadOnlyList<PollDefinition>> GetActivePollsAsync(RoomCode code);
 }

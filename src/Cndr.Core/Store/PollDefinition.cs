@@ -7,4 +7,6 @@ namespace Cndr.Core.Store;
 /// <param name="Options">Option labels (empty for free_text); answers refer to them as <c>option_&lt;index&gt;</c>.</param>
 /// <param name="Active">True until the poll is ended (ignored on input: a started poll is active).</param>
 /// <param name="StartedAtMs">Start time (Unix ms).</param>
-public sealed record PollDefinition(string PollId, PollType Type, string Question, IReadOnlyList<string> Options, bool Active, long StartedAtMs);
+/// <param name="EndsAtMs">A timed poll's end (Unix ms; <c>poll_start {durationMs}</c>), 0 when it runs until <c>poll_end</c>.</param>
+/// <param name="LiveResults">The host gets <c>poll_tally</c> while answers arrive (<c>poll_start {liveResults: true}</c>).</param>
+public sealed record PollDefinition(string PollId, PollType Type, string Question, IReadOnlyList<string> Options, bool Active, long StartedAtMs, long EndsAtMs = 0, bool LiveResults = false);

@@ -68,6 +68,8 @@ internal sealed class CndrSettings
 
     // ---- Developer kit: the browser party game, webhooks, JWT sign-in, audience budget ----
     public bool PlayPages { get; set; } = true;
+    public int AudienceMessageBudget { get; set; }
+    public int AudienceMessageWindowMs { get; set; } = 1000;
 
     /// <summary>True when no Redis is configured: the node runs on the embedded in-process store.</summary>
     public bool UsesEmbeddedStore => string.IsNullOrEmpty(RedisHost);
@@ -131,6 +133,8 @@ internal sealed class CndrSettings
 
         // Developer kit: the browser party game, webhooks, JWT sign-in, audience budget.
         Bool("PLAY_PAGES", "serve the browser party game (examples/web) at /play and /play/host", s => s.PlayPages, (s, v) => s.PlayPages = v),
+        Int("AUDIENCE_MESSAGE_BUDGET", "message_to_host from the audience per room and window on each node (0 = no room budget); over it: RATE_LIMITED", s => s.AudienceMessageBudget, (s, v) => s.AudienceMessageBudget = v, 0, int.MaxValue),
+        Int("AUDIENCE_MESSAGE_WINDOW_MS", "window of AUDIENCE_MESSAGE_BUDGET", s => s.AudienceMessageWindowMs, (s, v) => s.AudienceMessageWindowMs = v, 1, int.MaxValue),
     ];
 
     private static SettingDefinition Int(string name, string help, Func<CndrSettings, int> get, Action<CndrSettings, int> set, int min, int max) =>

@@ -184,6 +184,12 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
         return Measure(_inner.RecordPollResponseAsync(code, pollId, clientId, response, nowMs), start);
     }
 
+    public ValueTask<IReadOnlyList<PollDefinition>> GetActivePollsAsync(RoomCode code)
+    {
+        var start = Stopwatch.GetTimestamp();
+        return Measure(_inner.GetActivePollsAsync(code), start);
+    }
+
     public ValueTask<PollSnapshot?> GetPollResponsesAsync(RoomCode code, string pollId)
     {
         var start = Stopwatch.GetTimestamp();

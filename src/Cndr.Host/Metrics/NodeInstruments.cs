@@ -39,6 +39,7 @@ internal sealed class NodeInstruments : IDisposable
         meter.CreateObservableCounter("cndr.messages.received", () => Indexed(Core.Diagnostics.RelayCounters.CommandNames, "type", counters.CommandCount), description: "Commands received, by type.");
         meter.CreateObservableCounter("cndr.messages.delivered", () => counters.Deliveries, description: "Packets handed to local connections (one per recipient).");
         meter.CreateObservableCounter("cndr.messages.rate_limited", () => counters.RateLimited, description: "Commands refused with RATE_LIMITED.");
+        meter.CreateObservableCounter("cndr.audience.budget_refused", () => counters.AudienceBudgetRefused, description: "Audience message_to_host refused by the room's audience budget.");
         meter.CreateObservableCounter("cndr.relay.errors", () => Indexed(Core.Diagnostics.RelayCounters.ErrorNames, "code", counters.ErrorCount), description: "Error replies sent to clients, by error code.");
         meter.CreateObservableCounter("cndr.auth.failures", () => counters.AuthFailures, description: "Handshakes refused for a wrong host key, password or seat token.");
         meter.CreateObservableCounter("cndr.tohost.queued", () => counters.ToHostQueued, description: "message_to_host entries written to a to-host queue.");

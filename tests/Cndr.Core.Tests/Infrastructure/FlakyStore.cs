@@ -45,4 +45,5 @@ public sealed class FlakyStore(IRelayStore inner) : IRelayStore
     public ValueTask<PollDefinition?> GetPollAsync(RoomCode code, string pollId) { Check(); return inner.GetPollAsync(code, pollId); }
     public ValueTask<PollOutcome> RecordPollResponseAsync(RoomCode code, string pollId, string clientId, ReadOnlyMemory<byte> response, long nowMs) { Check(); return inner.RecordPollResponseAsync(code, pollId, clientId, response, nowMs); }
     public ValueTask<PollSnapshot?> GetPollResponsesAsync(RoomCode code, string pollId) { Check(); return inner.GetPollResponsesAsync(code, pollId); }
+    public ValueTask<IReadOnlyList<PollDefinition>> GetActivePollsAsync(RoomCode code) { Check(); return inner.GetActivePollsAsync(code); }
 }

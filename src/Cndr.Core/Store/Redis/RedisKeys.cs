@@ -54,6 +54,8 @@ internal static class RedisKeys
     public const string PollOptions = "options";
     public const string PollActive = "active";
     public const string PollStartedAt = "startedAt";
+    public const string PollEndsAt = "endsAt";
+    public const string PollLive = "live";
     public const string PollEndedAt = "endedAt";
 
     private const int MaxCachedRooms = 65_536;

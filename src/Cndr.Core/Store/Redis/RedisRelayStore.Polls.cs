@@ -15,7 +15,7 @@ public sealed partial class RedisRelayStore
         try
         {
             var r = await EvalAsync(RedisScripts.StartPoll, [keys.Config, keys.State, keys.Polls, keys.PollConfig(poll.PollId)],
-                [poll.PollId, PollTypeName(poll.Type), poll.Question, SerializeOptions(poll.Options), nowMs, hostConnectionId ?? ""]);
+                [poll.PollId, PollTypeName(poll.Type), poll.Question, SerializeOptions(poll.Options), nowMs, hostConnectionId ?? "", poll.EndsAtMs, poll.LiveResults ? 1 : 0]);
             return (PollStartOutcome)Int(r);
         }
         catch (Exception ex) when (IsStoreFailure(ex))
@@ -100,6 +100,37 @@ public sealed partial class RedisRelayStore
         }
     }
 
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<PollDefinition>> GetActivePollsAsync(RoomCode code)
+    {
+        var keys = RedisKeys.For(code);
+        try
+        {
+            var ids = await _db.SortedSetRangeByRankAsync(keys.Polls);
+            // Pipelined: one round trip for every poll hash.
+            var reads = new Task<HashEntry[]>[ids.Length];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                reads[i] = _db.HashGetAllAsync(keys.PollConfig(ids[i].ToString()));
+            }
+
+            var polls = new List<PollDefinition>();
+            for (var i = 0; i < ids.Length; i++)
+            {
+                if (ParsePoll(ids[i].ToString(), await reads[i]) is { Active: true } poll)
+                {
+                    polls.Add(poll);
+                }
+            }
+
+            return polls;
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(GetActivePollsAsync));
+        }
+    }
+
     private static PollDefinition? ParsePoll(string pollId, HashEntry[] entries)
     {
         if (entries.Length == 0)
@@ -112,6 +143,8 @@ public sealed partial class RedisRelayStore
         IReadOnlyList<string> options = [];
         var active = false;
         long startedAt = 0;
+        long endsAt = 0;
+        var live = false;
         foreach (var e in entries)
         {
             if (e.Name == RedisKeys.PollType)
@@ -134,10 +167,18 @@ public sealed partial class RedisRelayStore
             {
                 startedAt = Long(e.Value);
             }
+            else if (e.Name == RedisKeys.PollEndsAt)
+            {
+                endsAt = Long(e.Value);
+            }
+            else if (e.Name == RedisKeys.PollLive)
+            {
+                live = e.Value == "1";
+            }
         }
 
         // A poll hash without a known type was not written by the relay: treat it as absent.
-        return type is { } pt ? new PollDefinition(pollId, pt, question, options, active, startedAt) : null;
+        return type is { } pt ? new PollDefinition(pollId, pt, question, options, active, startedAt, endsAt, live) : null;
     }
 
     private static string PollTypeName(PollType type) => type switch

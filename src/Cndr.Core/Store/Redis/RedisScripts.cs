@@ -288,12 +288,12 @@ internal static class RedisScripts
         return #popped
         """);
 
-    /// <summary>KEYS config state polls pollconfig; ARGV pollId type question options now hostConn ('' = unchecked) → PollStartOutcome.</summary>
+    /// <summary>KEYS config state polls pollconfig; ARGV pollId type question options now hostConn ('' = unchecked) endsAt live → PollStartOutcome.</summary>
     public static readonly RedisScript StartPoll = new(nameof(StartPoll), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
         if ARGV[6] ~= '' and redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[6] then return 3 end
         if redis.call('EXISTS', KEYS[4]) == 1 or redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 1 end
-        redis.call('HSET', KEYS[4], 'type', ARGV[2], 'question', ARGV[3], 'options', ARGV[4], 'active', 'true', 'startedAt', ARGV[5], 'endedAt', '')
+        redis.call('HSET', KEYS[4], 'type', ARGV[2], 'question', ARGV[3], 'options', ARGV[4], 'active', 'true', 'startedAt', ARGV[5], 'endedAt', '', 'endsAt', ARGV[7], 'live', ARGV[8])
         redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
         redis.call('HSET', KEYS[2], 'lastActivity', ARGV[5])
         return 0
