@@ -53,7 +53,7 @@ fi
 
 load=("$root/loadtests/Cndr.LoadTests/bin/Release/net10.0/cndr-load")
 env_common=(--redis-port "$redis_port" --admin-token perf
-  --server-env ADMIN_TOKEN=perf --server-env RATE_LIMIT_MESSAGES=100000000 --server-env LOG_LEVEL=warn --plain)
+  --server-env ADMIN_TOKEN=perf --server-env MAX_PENDING_SESSIONS_PER_IP=0 --server-env RATE_LIMIT_MESSAGES=100000000 --server-env LOG_LEVEL=warn --plain)
 cndr_start=(--start "cndr=${CNDR_CMD:-dotnet $root/src/Cndr.Host/bin/Release/net10.0/cndr.dll}")
 common=(--compare "${env_common[@]}" "${cndr_start[@]}" --start "node=node $root/loadtests/reference/server.mjs")
 sat=(--load saturate --rate-factor 2 --bisect-steps 3 --p99-max-ms 100)

@@ -74,7 +74,7 @@ token=smoke-admin-token
 urls=(); spids=()
 for n in 0 1; do
   port=$(free_port) || { echo "loadtest-smoke: no free port"; exit 1; }
-  PORT=$port NODE_ID="smoke-$n" REDIS_HOST=127.0.0.1 REDIS_PORT=$redis_port ADMIN_TOKEN=$token BIND_ADDRESS=127.0.0.1 \
+  PORT=$port NODE_ID="smoke-$n" REDIS_HOST=127.0.0.1 REDIS_PORT=$redis_port ADMIN_TOKEN=$token MAX_PENDING_SESSIONS_PER_IP=0 BIND_ADDRESS=127.0.0.1 \
     RATE_LIMIT_MESSAGES=100000000 LOG_LEVEL=warn \
     "${server_cmd[@]}" >"$work/server-$n.log" 2>&1 &
   pid=$!

@@ -108,6 +108,12 @@ internal sealed partial class CndrNode : IAsyncDisposable
             PingTimeout = settings.PingTimeoutMs,
             MaxPayload = settings.MaxMessageBytes,
             MaxOutboundBytes = settings.MaxOutboundBytes,
+            CloseTimeout = settings.CloseTimeoutMs,
+            MaxPendingSessions = settings.MaxPendingSessions,
+            MaxPendingSessionsPerAddress = settings.MaxPendingSessionsPerIp,
+
+            // A session that never connects the namespace is closed like one that never joins (HANDSHAKE_TIMEOUT_MS).
+            ConnectTimeout = settings.HandshakeTimeoutMs,
         };
         SetOrigins(engineOptions.AllowedOrigins, settings);
         var socketIO = new SocketIOServer(engineOptions);

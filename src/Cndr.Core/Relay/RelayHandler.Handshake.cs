@@ -221,6 +221,8 @@ public sealed partial class RelayHandler
     /// <summary>Registers a joined session in its local room, kicks what it replaced and notifies the room.</summary>
     private void Register(ClientSession session, JoinOutcomeInfo info)
     {
+        // Joined: the transport stops counting it against the caps on sessions not yet established.
+        session.Connection.MarkEstablished();
         session.Counted = true;
         _counters.Joined(session.Role);
         RelayLog.ClientConnected(_logger, "client_connected", session.Code.ToString(), RelayEvents.RoleText(session.Role), session.ClientId, _nodeId);

@@ -50,6 +50,11 @@ internal sealed class CndrSettings
     // Hostile peers (issue 9 §2.3, §2.5): body deadline, failed-handshake throttle.
     public int RequestBodyTimeoutMs { get; set; } = 30_000;
 
+    // Engine.IO sessions (issue 9 §2.1, §2.2, §2.4): close timeout, caps on sessions not yet joined.
+    public int CloseTimeoutMs { get; set; } = 5_000;
+    public int MaxPendingSessions { get; set; } = 10_000;
+    public int MaxPendingSessionsPerIp { get; set; } = 200;
+
     public string? AdminToken { get; set; }
     public string? TlsCertPath { get; set; }
     public string? TlsKeyPath { get; set; }
@@ -115,6 +120,11 @@ internal sealed class CndrSettings
 
         // Hostile peers (issue 9 §2.3, §2.5).
         Int("REQUEST_BODY_TIMEOUT_MS", "an HTTP request body must arrive in full within this time after its head, else the connection is closed (0 = no limit)", s => s.RequestBodyTimeoutMs, (s, v) => s.RequestBodyTimeoutMs = v, 0, int.MaxValue),
+
+        // Engine.IO sessions (issue 9 §2.1, §2.2, §2.4).
+        Int("CLOSE_TIMEOUT_MS", "a graceful WebSocket close (queued frames, then the close frame) that has not finished by then is aborted", s => s.CloseTimeoutMs, (s, v) => s.CloseTimeoutMs = v, 10, int.MaxValue),
+        Int("MAX_PENDING_SESSIONS", "connections open but not yet joined to a room this node holds; more get HTTP 503 (0 = unlimited)", s => s.MaxPendingSessions, (s, v) => s.MaxPendingSessions = v, 0, int.MaxValue),
+        Int("MAX_PENDING_SESSIONS_PER_IP", "the same cap per client IP (0 = unlimited)", s => s.MaxPendingSessionsPerIp, (s, v) => s.MaxPendingSessionsPerIp = v, 0, int.MaxValue),
 
         Secret("ADMIN_TOKEN", "bearer token for /admin/* and the monitor's data; unset = admin API off (direct loopback allowed with the embedded store)", (s, v) => s.AdminToken = v),
         Text("TLS_CERT_PATH", "PEM certificate: serve https:// and wss:// (with TLS_KEY_PATH)", s => s.TlsCertPath, (s, v) => s.TlsCertPath = v),

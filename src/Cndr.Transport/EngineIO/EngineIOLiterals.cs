@@ -15,6 +15,7 @@ internal static class EngineIOLiterals
     public static ReadOnlySpan<byte> BadRequestMethod => "{\"code\":2,\"message\":\"Bad handshake method\"}"u8;
     public static ReadOnlySpan<byte> BadRequest => "{\"code\":3,\"message\":\"Bad request\"}"u8;
     public static ReadOnlySpan<byte> Forbidden => "{\"code\":4,\"message\":\"Forbidden\"}"u8;
+    public static ReadOnlySpan<byte> TooManyPending => "{\"code\":3,\"message\":\"Too many sessions not yet established\"}"u8;
     public static ReadOnlySpan<byte> BadProtocol => "{\"code\":5,\"message\":\"Unsupported protocol version\"}"u8;
 }
 

@@ -24,6 +24,16 @@ public sealed class EngineIOOptions
     /// </summary>
     public int CloseTimeout { get; set; } = 5_000;
 
+    /// <summary>
+    /// Sessions open but not yet established (the application has not called
+    /// <see cref="EngineIOSession.MarkEstablished"/>, e.g. not joined a room) this endpoint holds at most; further
+    /// handshakes get 503. 0 = unlimited.
+    /// </summary>
+    public int MaxPendingSessions { get; set; } = 10_000;
+
+    /// <summary>The same cap per client address. 0 = unlimited.</summary>
+    public int MaxPendingSessionsPerAddress { get; set; } = 200;
+
     /// <summary>Milliseconds a client has after the Engine.IO open to CONNECT a Socket.IO namespace.</summary>
     public int ConnectTimeout { get; set; } = 45_000;
 
@@ -51,6 +61,8 @@ public sealed class EngineIOCounters
     internal long _bytesOut;
     internal long _handshakes;
     internal long _slowConsumers;
+    internal long _pendingSessions;
+    internal long _refusedSessions;
 
     /// <summary>WebSocket connections currently open.</summary>
     public long OpenWebSockets => Volatile.Read(ref _openWebSockets);
@@ -66,6 +78,12 @@ public sealed class EngineIOCounters
 
     /// <summary>Sessions opened since start.</summary>
     public long Handshakes => Volatile.Read(ref _handshakes);
+
+    /// <summary>Sessions open but not yet established (see <see cref="EngineIOOptions.MaxPendingSessions"/>).</summary>
+    public long PendingSessions => Volatile.Read(ref _pendingSessions);
+
+    /// <summary>Handshakes refused because a cap on pending sessions was reached.</summary>
+    public long RefusedSessions => Volatile.Read(ref _refusedSessions);
 
     /// <summary>Sessions dropped because their outbound queue passed the limit.</summary>
     public long SlowConsumers => Volatile.Read(ref _slowConsumers);

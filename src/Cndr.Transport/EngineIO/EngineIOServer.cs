@@ -18,6 +18,7 @@ public sealed class EngineIOServer : IHttpHandler
     private const int SidBytes = 12; // 16 base64url characters
 
     private readonly ConcurrentDictionary<UInt128, EngineIOSession> _sessions = new();
+    private readonly ConcurrentDictionary<System.Net.IPAddress, int> _pendingPerAddress = new();
     private readonly CorsPolicy _cors;
 
     public EngineIOServer(EngineIOOptions options, IEngineIOHandler handler)
@@ -113,6 +114,11 @@ public sealed class EngineIOServer : IHttpHandler
                 return response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequest);
             }
 
+            if (session is null && !TryTakePendingSlot(context.RemoteAddress))
+            {
+                return response.SendAsync(503, HttpLiterals.ApplicationJson, EngineIOLiterals.TooManyPending);
+            }
+
             return RunWebSocketAsync(context, session);
         }
 
@@ -121,6 +127,11 @@ public sealed class EngineIOServer : IHttpHandler
             if (request.Verb != HttpVerb.Get)
             {
                 return response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequestMethod);
+            }
+
+            if (!TryTakePendingSlot(context.RemoteAddress))
+            {
+                return response.SendAsync(503, HttpLiterals.ApplicationJson, EngineIOLiterals.TooManyPending);
             }
 
             session = CreateSession(context, webSocket: null);
@@ -134,6 +145,49 @@ public sealed class EngineIOServer : IHttpHandler
             HttpVerb.Post => session.HandlePostAsync(context),
             _ => response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequestMethod),
         };
+    }
+
+    /// <summary>
+    /// Counts a new session against the caps on sessions not yet established (per node and per address); false
+    /// when one is reached. The session gives its slot back once, on <see cref="EngineIOSession.MarkEstablished"/>
+    /// or when it closes.
+    /// </summary>
+    private bool TryTakePendingSlot(System.Net.IPAddress? address)
+    {
+        var total = Interlocked.Increment(ref Counters._pendingSessions);
+        if (Options.MaxPendingSessions > 0 && total > Options.MaxPendingSessions)
+        {
+            Interlocked.Decrement(ref Counters._pendingSessions);
+            Interlocked.Increment(ref Counters._refusedSessions);
+            return false;
+        }
+
+        if (address is not null && Options.MaxPendingSessionsPerAddress > 0
+            && _pendingPerAddress.AddOrUpdate(address, 1, static (_, n) => n + 1) > Options.MaxPendingSessionsPerAddress)
+        {
+            ReleasePendingSlot(address);
+            Interlocked.Increment(ref Counters._refusedSessions);
+            return false;
+        }
+
+        return true;
+    }
+
+    internal void ReleasePendingSlot(System.Net.IPAddress? address)
+    {
+        Interlocked.Decrement(ref Counters._pendingSessions);
+        if (address is null || Options.MaxPendingSessionsPerAddress <= 0)
+        {
+            return;
+        }
+
+        while (_pendingPerAddress.TryGetValue(address, out var n))
+        {
+            if (n <= 1 ? _pendingPerAddress.TryRemove(new KeyValuePair<System.Net.IPAddress, int>(address, n)) : _pendingPerAddress.TryUpdate(address, n - 1, n))
+            {
+                return;
+            }
+        }
     }
 
     private EngineIOSession CreateSession(HttpContext context, WebSocketChannel? webSocket)
@@ -212,7 +266,16 @@ public sealed class EngineIOServer : IHttpHandler
     private async ValueTask RunWebSocketAsync(HttpContext context, EngineIOSession? upgradeOf)
     {
         WebSocketHandshake.TryAccept(context);
-        await context.Response.FlushAsync().ConfigureAwait(false);
+        try
+        {
+            await context.Response.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception) when (upgradeOf is null)
+        {
+            ReleasePendingSlot(context.RemoteAddress); // the session was never created
+            throw;
+        }
+
         var channel = new WebSocketChannel(context.Connection, Options.MaxPayload, Counters);
         Interlocked.Increment(ref Counters._openWebSockets);
         EngineIOSession? session = null;
@@ -220,6 +283,7 @@ public sealed class EngineIOServer : IHttpHandler
         {
             if (upgradeOf is null)
             {
+                // The pending slot was taken before the WebSocket handshake.
                 session = CreateSession(context, channel);
                 OpenSession(session);
             }

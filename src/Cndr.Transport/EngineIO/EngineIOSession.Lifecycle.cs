@@ -42,11 +42,27 @@ public sealed partial class EngineIOSession
         {
             // Stale heartbeat timers see a newer generation and do nothing.
             _timerGeneration++;
+            ReleasePendingSlot();
         }
 
         if (to == EngineIOSessionState.Closed)
         {
             _server.Remove(this);
+        }
+    }
+
+    /// <summary>
+    /// The application accepted this client (for the relay: it joined a room). The session stops counting against
+    /// <see cref="EngineIOOptions.MaxPendingSessions"/> and <see cref="EngineIOOptions.MaxPendingSessionsPerAddress"/>.
+    /// Idempotent.
+    /// </summary>
+    public void MarkEstablished() => ReleasePendingSlot();
+
+    private void ReleasePendingSlot()
+    {
+        if (Interlocked.Exchange(ref _holdsPendingSlot, 0) == 1)
+        {
+            _server.ReleasePendingSlot(RemoteAddress);
         }
     }
 

@@ -32,6 +32,9 @@ public sealed partial class EngineIOSession : ITimerTarget
     private readonly Queue<OutEntry> _queue = new(2);
     private long _queuedBytes;
 
+    // 1 while the session counts against the caps on sessions not yet established (taken before it was created).
+    private int _holdsPendingSlot = 1;
+
     // The lifecycle; changed only by TransitionLocked (EngineIOSession.Lifecycle.cs).
     private volatile EngineIOSessionState _state;
 

@@ -52,6 +52,14 @@ public interface ISocketIOConnection
     void CloseTransport();
 
     /// <summary>
+    /// The application accepted this client (for the relay: it joined a room). Until then its Engine.IO session
+    /// counts against the caps on sessions not yet established (per node and per client address). Idempotent.
+    /// </summary>
+    void MarkEstablished()
+    {
+    }
+
+    /// <summary>
     /// Server-initiated emit with an acknowledgement: sends EVENT <paramref name="eventJsonArray"/>
     /// (e.g. <c>["ping",1]</c>) with a fresh ack id. Exactly one of <see cref="ISocketIOAckHandler.OnAck"/> or
     /// <see cref="ISocketIOAckHandler.OnAckTimeout"/> is called later. Pending acks sit in one table per server

@@ -89,6 +89,8 @@ internal sealed class SocketIOConnection : ISocketIOConnection
 
     public void CloseTransport() => _client.Session.Close();
 
+    public void MarkEstablished() => _client.Session.MarkEstablished();
+
     public bool EmitWithAck(ReadOnlySpan<byte> eventJsonArray, ISocketIOAckHandler handler, object? state, int timeoutMs)
     {
         ArgumentNullException.ThrowIfNull(handler);
