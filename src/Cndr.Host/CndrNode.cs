@@ -114,6 +114,7 @@ internal sealed partial class CndrNode : IAsyncDisposable
 
             // A session that never connects the namespace is closed like one that never joins (HANDSHAKE_TIMEOUT_MS).
             ConnectTimeout = settings.HandshakeTimeoutMs,
+            SidPrefix = settings.SidPrefix,
         };
         SetOrigins(engineOptions.AllowedOrigins, settings);
         var socketIO = new SocketIOServer(engineOptions);

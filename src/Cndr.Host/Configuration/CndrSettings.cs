@@ -70,6 +70,7 @@ internal sealed class CndrSettings
     public int OtlpExportIntervalMs { get; set; } = 10_000;
     public int NodeStatusIntervalMs { get; set; } = 2000;
     public int MonitorIntervalMs { get; set; } = 1000;
+    public string SidPrefix { get; set; } = "";
 
     // ---- Developer kit: the browser party game, webhooks, JWT sign-in, audience budget ----
     public bool PlayPages { get; set; } = true;
@@ -139,6 +140,7 @@ internal sealed class CndrSettings
         Text("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc | http/protobuf", s => s.OtlpProtocol, (s, v) => s.OtlpProtocol = v, v => v is "grpc" or "http/protobuf" ? null : $"'{v}' is not grpc or http/protobuf"),
         Int("OTEL_METRIC_EXPORT_INTERVAL", "milliseconds between two OTLP metric exports", s => s.OtlpExportIntervalMs, (s, v) => s.OtlpExportIntervalMs = v, 100, int.MaxValue),
         Int("NODE_STATUS_INTERVAL_MS", "how often a node writes its live status (nodes:status) for the admin API and monitor", s => s.NodeStatusIntervalMs, (s, v) => s.NodeStatusIntervalMs = v, 100, int.MaxValue),
+        Text("SID_PREFIX", "routing tag in front of every Engine.IO sid (tag.xxxx; letters and digits) so a balancer keeps a polling session on this node", s => s.SidPrefix, (s, v) => s.SidPrefix = v, v => v.Length <= 16 && v.All(char.IsAsciiLetterOrDigit) ? null : $"'{v}' must be up to 16 letters and digits"),
         Int("MONITOR_INTERVAL_MS", "how often the monitor's event stream sends a fresh view", s => s.MonitorIntervalMs, (s, v) => s.MonitorIntervalMs = v, 100, int.MaxValue),
 
         // Developer kit: the browser party game, webhooks, JWT sign-in, audience budget.

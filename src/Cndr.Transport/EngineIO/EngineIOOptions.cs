@@ -48,6 +48,12 @@ public sealed class EngineIOOptions
 
     /// <summary>Origins allowed for browser clients (CORS on polling, Origin check on WebSocket); "*" = any.</summary>
     public IList<string> AllowedOrigins { get; } = ["*"];
+
+    /// <summary>
+    /// A routing tag written in front of every sid as <c>tag.</c> (letters and digits, empty = none), so a load
+    /// balancer can send every request of a polling session to the node that made it (deploy/nginx/cndr.conf).
+    /// </summary>
+    public string SidPrefix { get; set; } = "";
 }
 
 /// <summary>

@@ -19,6 +19,8 @@ public sealed class EngineIOServer : IHttpHandler
 
     private readonly ConcurrentDictionary<UInt128, EngineIOSession> _sessions = new();
     private readonly ConcurrentDictionary<System.Net.IPAddress, int> _pendingPerAddress = new();
+    private readonly string _sidPrefix = "";
+    private readonly byte[] _sidPrefixBytes = [];
     private readonly CorsPolicy _cors;
 
     public EngineIOServer(EngineIOOptions options, IEngineIOHandler handler)
@@ -28,6 +30,16 @@ public sealed class EngineIOServer : IHttpHandler
         Options = options;
         Handler = handler;
         _cors = new CorsPolicy(options.AllowedOrigins);
+        if (options.SidPrefix.Length != 0)
+        {
+            if (!options.SidPrefix.All(char.IsAsciiLetterOrDigit))
+            {
+                throw new ArgumentException("SidPrefix is letters and digits only", nameof(options));
+            }
+
+            _sidPrefix = options.SidPrefix + ".";
+            _sidPrefixBytes = System.Text.Encoding.ASCII.GetBytes(_sidPrefix);
+        }
     }
 
     /// <summary>The options.</summary>
@@ -95,7 +107,7 @@ public sealed class EngineIOServer : IHttpHandler
         EngineIOSession? session = null;
         if (request.TryGetQueryValue("sid"u8, out var sid))
         {
-            if (!TryParseSid(sid, out var key) || !_sessions.TryGetValue(key, out session))
+            if (!TryStripSidPrefix(ref sid) || !TryParseSid(sid, out var key) || !_sessions.TryGetValue(key, out session))
             {
                 return response.SendAsync(400, HttpLiterals.ApplicationJson, EngineIOLiterals.BadRequestSid);
             }
@@ -201,7 +213,7 @@ public sealed class EngineIOServer : IHttpHandler
             RandomNumberGenerator.Fill(raw[..SidBytes]);
             Base64Url.EncodeToUtf8(raw[..SidBytes], text, out _, out _);
             var key = System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(raw);
-            session = new EngineIOSession(this, System.Text.Encoding.ASCII.GetString(text), key, context.RemoteAddress);
+            session = new EngineIOSession(this, _sidPrefix + System.Text.Encoding.ASCII.GetString(text), key, context.RemoteAddress);
             if (webSocket is not null)
             {
                 session.AttachWebSocket(webSocket);
@@ -245,6 +257,23 @@ public sealed class EngineIOServer : IHttpHandler
             ReportHandlerFault(ex);
             session.Close(DisconnectReason.TransportError, EngineIOSession.CloseKind.Error);
         }
+    }
+
+    /// <summary>Removes <see cref="EngineIOOptions.SidPrefix"/> and its dot; false when a configured prefix is missing.</summary>
+    private bool TryStripSidPrefix(ref ReadOnlySpan<byte> sid)
+    {
+        if (_sidPrefixBytes.Length == 0)
+        {
+            return true;
+        }
+
+        if (!sid.StartsWith(_sidPrefixBytes))
+        {
+            return false;
+        }
+
+        sid = sid[_sidPrefixBytes.Length..];
+        return true;
     }
 
     internal static bool TryParseSid(ReadOnlySpan<byte> sid, out UInt128 key)
