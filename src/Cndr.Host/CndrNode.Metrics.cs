@@ -44,6 +44,7 @@ internal sealed partial class CndrNode
         var audienceBudget = f.CreateCounter("cndr_audience_budget_refused_total", "Audience message_to_host refused with RATE_LIMITED by the room's audience budget.");
         var unauthorized = f.CreateCounter("cndr_messages_unauthorized_total", "Commands refused with FORBIDDEN.");
         var authFailed = f.CreateCounter("cndr_auth_failures_total", "Handshakes refused for a wrong host key, password or seat token.");
+        var handshakesThrottled = f.CreateCounter("cndr_handshakes_throttled_total", "Handshakes refused with RATE_LIMITED: too many failed handshakes from the client's IP.");
         var queued = f.CreateCounter("cndr_tohost_queued_total", "message_to_host entries written to a room's to-host queue.");
         var drained = f.CreateCounter("cndr_tohost_delivered_total", "Queued entries delivered to a host on this node.");
         var storeOps = f.CreateCounter("cndr_store_operations_total", "Store (Redis) operations, by outcome.", "outcome");
@@ -109,6 +110,7 @@ internal sealed partial class CndrNode
             audienceBudget.IncTo(counters.AudienceBudgetRefused);
             unauthorized.IncTo(counters.Unauthorized);
             authFailed.IncTo(counters.AuthFailures);
+            handshakesThrottled.IncTo(counters.HandshakesThrottled);
             queued.IncTo(counters.ToHostQueued);
             drained.IncTo(counters.ToHostDelivered);
             if (_stores.Latency is { } lat)

@@ -83,6 +83,8 @@ internal sealed partial class CndrNode : IAsyncDisposable
             MaxFreeTextChars = settings.MaxFreeTextLength,
             AudienceMessageBudget = settings.AudienceMessageBudget,
             AudienceMessageWindowMs = settings.AudienceMessageWindowMs,
+            FailedHandshakeLimit = settings.FailedHandshakeLimit,
+            FailedHandshakeWindowMs = settings.FailedHandshakeWindowMs,
         };
         var relay = new RelayHandler(stores.Store, stores.Bus, relayOptions, loggers.CreateLogger<RelayHandler>());
 

@@ -6,7 +6,7 @@ using Cndr.Transport.Http;
 
 namespace Cndr.Transport.Tests;
 
-/// <summary>Request bodies against hostile and honest peers (issue 9 §2.3), over real sockets, and their framing.</summary>
+/// <summary>Request bodies against hostile and honest peers, over real sockets, and their framing.</summary>
 public class HttpRequestBodyTests
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);

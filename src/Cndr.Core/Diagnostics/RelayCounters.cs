@@ -24,6 +24,7 @@ public sealed class RelayCounters
     private long _toHostDelivered;
     private long _unauthorized;
     private long _authFailures;
+    private long _handshakesThrottled;
     private readonly long[] _errors = new long[s_errors];
 
     /// <summary>Names of the commands, in <see cref="CommandCount"/> order, as in the protocol.</summary>
@@ -59,6 +60,9 @@ public sealed class RelayCounters
 
     public long AuthFailures => Volatile.Read(ref _authFailures);
 
+    /// <summary>Handshakes refused with RATE_LIMITED because their IP failed too many handshakes.</summary>
+    public long HandshakesThrottled => Volatile.Read(ref _handshakesThrottled);
+
     /// <summary>Error replies sent to clients (failed acks and <c>relay_error</c>), by index into <see cref="ErrorNames"/>.</summary>
     public long ErrorCount(int index) => Volatile.Read(ref _errors[index]);
 
@@ -92,6 +96,8 @@ public sealed class RelayCounters
     internal void Forbidden() => Interlocked.Increment(ref _unauthorized);
 
     internal void AuthFailed() => Interlocked.Increment(ref _authFailures);
+
+    internal void HandshakeThrottled() => Interlocked.Increment(ref _handshakesThrottled);
 
     internal void Error(ErrorCode code)
     {

@@ -277,11 +277,11 @@ internal static class HandshakeCodec
     }
 
     /// <summary>A refused handshake's response <c>{"status":"error","error":{...}}</c> (owned bytes).</summary>
-    public static byte[] ErrorResponse(ErrorCode error)
+    public static byte[] ErrorResponse(ErrorCode error, long retryAfterMs = -1)
     {
         var s = RelayJson.Scratch();
         var w = RelayJson.Writer(s);
-        RelayJson.WriteErrorObject(w, error);
+        RelayJson.WriteErrorObject(w, error, retryAfterMs);
         w.Flush();
         return s.WrittenSpan.ToArray();
     }

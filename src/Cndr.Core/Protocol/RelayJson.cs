@@ -182,7 +182,7 @@ internal static class RelayJson
     }
 
     /// <summary>The CONNECT_ERROR payload <c>{"message":..,"data":{"code":..}}</c> (owned bytes).</summary>
-    public static byte[] ConnectError(ErrorCode code)
+    public static byte[] ConnectError(ErrorCode code, long retryAfterMs = -1)
     {
         var s = Scratch();
         var w = Writer(s);
@@ -190,6 +190,11 @@ internal static class RelayJson
         w.WriteString("message"u8, ErrorCodes.DefaultMessage(code));
         w.WriteStartObject("data"u8);
         w.WriteString("code"u8, ErrorCodes.Code(code));
+        if (retryAfterMs >= 0)
+        {
+            w.WriteNumber("retryAfterMs"u8, retryAfterMs);
+        }
+
         w.WriteEndObject();
         w.WriteEndObject();
         w.Flush();

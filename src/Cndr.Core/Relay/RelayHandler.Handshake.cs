@@ -11,7 +11,12 @@ public sealed partial class RelayHandler
         session.State = SessionState.Joining;
         var error = HandshakeCodec.Parse(auth.Span, _options.RoomCodeLength, _options.MaxMetaBytes, out var request);
         JoinOutcomeInfo? info = null;
-        if (error == ErrorCode.None)
+        var retryAfter = error == ErrorCode.None ? HandshakeRetryAfter(session, request) : 0;
+        if (retryAfter > 0)
+        {
+            error = ErrorCode.RateLimited;
+        }
+        else if (error == ErrorCode.None)
         {
             (error, info) = await JoinAsync(session, request).ConfigureAwait(false);
         }
@@ -23,8 +28,9 @@ public sealed partial class RelayHandler
         }
 
         session.State = SessionState.Closed;
+        CountFailedHandshake(session, error);
         LogRefusal(request, error);
-        return ConnectDecision.Refuse(RelayJson.ConnectError(error));
+        return ConnectDecision.Refuse(RelayJson.ConnectError(error, retryAfter > 0 ? retryAfter : -1));
     }
 
     private async ValueTask HandshakeEventAsync(ClientSession session, SocketIOEvent evt)
@@ -54,7 +60,12 @@ public sealed partial class RelayHandler
             error = HandshakeCodec.Parse(evt.Data.Span.Slice(start, length), _options.RoomCodeLength, _options.MaxMetaBytes, out request);
         }
 
-        if (error == ErrorCode.None)
+        var retryAfter = error == ErrorCode.None ? HandshakeRetryAfter(session, request!) : 0;
+        if (retryAfter > 0)
+        {
+            error = ErrorCode.RateLimited;
+        }
+        else if (error == ErrorCode.None)
         {
             (error, info) = await JoinAsync(session, request!).ConfigureAwait(false);
         }
@@ -68,8 +79,9 @@ public sealed partial class RelayHandler
 
         // Failed first handshake: answer, then close once the answer is flushed (PROTOCOL §8.6).
         session.State = SessionState.Closed;
+        CountFailedHandshake(session, error);
         LogRefusal(request, error);
-        SendHandshakeResponse(connection, evt.AckId, HandshakeCodec.ErrorResponse(error));
+        SendHandshakeResponse(connection, evt.AckId, HandshakeCodec.ErrorResponse(error, retryAfter > 0 ? retryAfter : -1));
         connection.Disconnect();
     }
 

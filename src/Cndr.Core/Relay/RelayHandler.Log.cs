@@ -19,7 +19,10 @@ public sealed partial class RelayHandler
         if (reason is not null)
         {
             _counters.AuthFailed();
-            RelayLog.AuthFailed(_logger, "auth_failed", room, role, reason);
+            if (_logThrottle.TryLog(Diagnostics.ClientLogKind.AuthFailed))
+            {
+                RelayLog.AuthFailed(_logger, "auth_failed", room, role, reason);
+            }
         }
         else
         {

@@ -38,6 +38,11 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
     private readonly ITimer _sweepTimer;
     private int _sweeping;
 
+    // Hostile clients (RelayHandler.Throttle.cs): failed handshakes per IP, warn lines per kind.
+    private readonly FailedHandshakeThrottle _handshakeThrottle;
+    private readonly Diagnostics.LogThrottle _logThrottle;
+    private readonly Action<Diagnostics.ClientLogKind, long, int> _reportSuppressed;
+
     /// <summary>Creates the relay.</summary>
     /// <param name="store">Rooms and state (<see cref="EmbeddedRelayStore"/> for one node, the Redis store for many).</param>
     /// <param name="bus">This node's bus (<see cref="InProcessRoomBus"/> for one node). Its <see cref="IRoomBus.NodeId"/> is the node id.</param>
@@ -61,6 +66,9 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
         _toHost = new ToHostDelivery(store, bus, options, _counters, _logger);
         _delivery = new RoomDelivery(bus, _rooms, _counters, _toHost, _logger);
         bus.Attach(_delivery);
+        _handshakeThrottle = new FailedHandshakeThrottle(options.FailedHandshakeLimit, options.FailedHandshakeWindowMs, options.FailedHandshakeMaxAddresses);
+        _logThrottle = new Diagnostics.LogThrottle(options.ClientLogLinesPerInterval, options.ClientLogIntervalMs);
+        _reportSuppressed = ReportSuppressed;
         _sweepTimer = _time.CreateTimer(static s => ((RelayHandler)s!).SweepHandshakeTimeouts(), this, options.HandshakeSweepInterval, options.HandshakeSweepInterval);
     }
 
@@ -144,7 +152,11 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
         if (!RelayCommands.IsAllowed(command, session.Role))
         {
             _counters.Forbidden();
-            RelayLog.UnauthorizedMessage(_logger, "unauthorized_message", session.ClientId, session.Code.ToString(), session.Role, command.ToString());
+            if (_logThrottle.TryLog(Diagnostics.ClientLogKind.Forbidden))
+            {
+                RelayLog.UnauthorizedMessage(_logger, "unauthorized_message", session.ClientId, session.Code.ToString(), session.Role, command.ToString());
+            }
+
             return Fail(session, evt, command, ErrorCode.Forbidden);
         }
 
@@ -154,7 +166,11 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
             if (retryAfter > 0)
             {
                 _counters.RateLimit();
-                RelayLog.RateLimitExceeded(_logger, "rate_limit_exceeded", session.ClientId, session.Code.ToString(), session.Role, _options.RateLimitMessages);
+                if (_logThrottle.TryLog(Diagnostics.ClientLogKind.RateLimited))
+                {
+                    RelayLog.RateLimitExceeded(_logger, "rate_limit_exceeded", session.ClientId, session.Code.ToString(), session.Role, _options.RateLimitMessages);
+                }
+
                 RelayJson.Fail(connection, evt.AckId, ErrorCode.RateLimited, RelayCommands.Name(command), retryAfter);
                 return default;
             }
@@ -194,6 +210,11 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
         }
 
         _pending.TryRemove(session, out _);
+        if (reason == DisconnectReason.ParseError && _logThrottle.TryLog(Diagnostics.ClientLogKind.Malformed))
+        {
+            RelayLog.MalformedPacket(_logger, "malformed_packet", connection.Id);
+        }
+
         var previous = session.State;
         session.State = SessionState.Closed;
         if (session.Counted)
@@ -285,6 +306,8 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
                     session.Connection.Disconnect();
                 }
             }
+
+            SweepThrottles(now);
         }
         finally
         {

@@ -45,4 +45,13 @@ internal static partial class RelayLog
 
     [LoggerMessage(13, LogLevel.Warning, "{event} client {clientId} in room {roomCode} ({role}) sent {messageType}")]
     public static partial void UnauthorizedMessage(ILogger logger, string @event, string clientId, string roomCode, ClientRole role, string messageType);
+
+    [LoggerMessage(14, LogLevel.Warning, "{event} {kind}: {count} similar lines suppressed in the last {intervalMs} ms")]
+    public static partial void Suppressed(ILogger logger, string @event, string kind, long count, int intervalMs);
+
+    [LoggerMessage(15, LogLevel.Warning, "{event} connection {connectionId} closed: malformed packet")]
+    public static partial void MalformedPacket(ILogger logger, string @event, string connectionId);
+
+    [LoggerMessage(16, LogLevel.Warning, "{event} room {roomCode} as {role}: too many failed handshakes from this address, retry after {retryAfterMs} ms")]
+    public static partial void HandshakeThrottled(ILogger logger, string @event, string roomCode, string role, long retryAfterMs);
 }

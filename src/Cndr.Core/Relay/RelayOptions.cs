@@ -53,6 +53,23 @@ public sealed class RelayOptions
     /// <summary><c>AUDIENCE_MESSAGE_WINDOW_MS</c>: the window of <see cref="AudienceMessageBudget"/> (default 1000 ms).</summary>
     public int AudienceMessageWindowMs { get; set; } = 1000;
 
+    // Hostile clients.
+
+    /// <summary><c>FAILED_HANDSHAKE_LIMIT</c>: failed handshakes (wrong host key, password or seat token, unknown room) per client IP and window before its handshakes are refused with RATE_LIMITED (default 30; 0 = off).</summary>
+    public int FailedHandshakeLimit { get; set; } = 30;
+
+    /// <summary><c>FAILED_HANDSHAKE_WINDOW_MS</c>: the window of <see cref="FailedHandshakeLimit"/> (default 60000).</summary>
+    public int FailedHandshakeWindowMs { get; set; } = 60_000;
+
+    /// <summary>Most client IPs the failed-handshake table tracks at once (default 10000; expired entries are swept).</summary>
+    public int FailedHandshakeMaxAddresses { get; set; } = 10_000;
+
+    /// <summary>Warn lines per kind (forbidden, rate limited, auth failure, malformed) per <see cref="ClientLogIntervalMs"/> before the rest are only counted (default 20).</summary>
+    public int ClientLogLinesPerInterval { get; set; } = 20;
+
+    /// <summary>Interval of <see cref="ClientLogLinesPerInterval"/>; each ends with one "N suppressed" line per kind that had more (default 10000).</summary>
+    public int ClientLogIntervalMs { get; set; } = 10_000;
+
     /// <summary>Throws when a setting is out of range.</summary>
     public void Validate()
     {
@@ -69,6 +86,11 @@ public sealed class RelayOptions
         if (HandshakeTimeout <= TimeSpan.Zero || HandshakeSweepInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(HandshakeTimeout), "timeouts must be positive");
+        }
+
+        if (FailedHandshakeLimit < 0 || FailedHandshakeWindowMs < 1 || FailedHandshakeMaxAddresses < 1 || ClientLogLinesPerInterval < 1 || ClientLogIntervalMs < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(FailedHandshakeLimit), "throttle settings must be positive");
         }
 
         if (RateLimitMessages < 1 || RateLimitWindowMs < 1 || ToHostQueueLimit < 1 || ToHostDrainBatch < 1 || ToHostDrainBytes < 1 || ToHostDrainWaitMs < 1 || MaxMetaBytes < 2 || MaxFreeTextChars < 1

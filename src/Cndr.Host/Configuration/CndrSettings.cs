@@ -47,8 +47,10 @@ internal sealed class CndrSettings
     public int MaxConnections { get; set; }
     public int MaxConnectionsPerIp { get; set; }
 
-    // Hostile peers (issue 9 §2.3, §2.5): body deadline, failed-handshake throttle.
+    // Hostile peers: body deadline, failed-handshake throttle.
     public int RequestBodyTimeoutMs { get; set; } = 30_000;
+    public int FailedHandshakeLimit { get; set; } = 30;
+    public int FailedHandshakeWindowMs { get; set; } = 60_000;
 
     // Engine.IO sessions (issue 9 §2.1, §2.2, §2.4): close timeout, caps on sessions not yet joined.
     public int CloseTimeoutMs { get; set; } = 5_000;
@@ -119,8 +121,10 @@ internal sealed class CndrSettings
         Int("MAX_CONNECTIONS", "connections this node accepts (0 = unlimited)", s => s.MaxConnections, (s, v) => s.MaxConnections = v, 0, int.MaxValue),
         Int("MAX_CONNECTIONS_PER_IP", "connections per client IP (0 = unlimited)", s => s.MaxConnectionsPerIp, (s, v) => s.MaxConnectionsPerIp = v, 0, int.MaxValue),
 
-        // Hostile peers (issue 9 §2.3, §2.5).
+        // Hostile peers.
         Int("REQUEST_BODY_TIMEOUT_MS", "an HTTP request body must arrive in full within this time after its head, else the connection is closed (0 = no limit)", s => s.RequestBodyTimeoutMs, (s, v) => s.RequestBodyTimeoutMs = v, 0, int.MaxValue),
+        Int("FAILED_HANDSHAKE_LIMIT", "failed handshakes (wrong host key, password, seat token, unknown room) per client IP and window; past it: RATE_LIMITED with retryAfterMs (0 = off)", s => s.FailedHandshakeLimit, (s, v) => s.FailedHandshakeLimit = v, 0, int.MaxValue),
+        Int("FAILED_HANDSHAKE_WINDOW_MS", "window of FAILED_HANDSHAKE_LIMIT", s => s.FailedHandshakeWindowMs, (s, v) => s.FailedHandshakeWindowMs = v, 1, int.MaxValue),
 
         // Engine.IO sessions (issue 9 §2.1, §2.2, §2.4).
         Int("CLOSE_TIMEOUT_MS", "a graceful WebSocket close (queued frames, then the close frame) that has not finished by then is aborted", s => s.CloseTimeoutMs, (s, v) => s.CloseTimeoutMs = v, 10, int.MaxValue),

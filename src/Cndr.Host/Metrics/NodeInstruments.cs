@@ -42,6 +42,7 @@ internal sealed class NodeInstruments : IDisposable
         meter.CreateObservableCounter("cndr.audience.budget_refused", () => counters.AudienceBudgetRefused, description: "Audience message_to_host refused by the room's audience budget.");
         meter.CreateObservableCounter("cndr.relay.errors", () => Indexed(Core.Diagnostics.RelayCounters.ErrorNames, "code", counters.ErrorCount), description: "Error replies sent to clients, by error code.");
         meter.CreateObservableCounter("cndr.auth.failures", () => counters.AuthFailures, description: "Handshakes refused for a wrong host key, password or seat token.");
+        meter.CreateObservableCounter("cndr.handshakes.throttled", () => counters.HandshakesThrottled, description: "Handshakes refused with RATE_LIMITED: too many failed handshakes from the client's IP.");
         meter.CreateObservableCounter("cndr.tohost.queued", () => counters.ToHostQueued, description: "message_to_host entries written to a to-host queue.");
         meter.CreateObservableCounter("cndr.tohost.delivered", () => counters.ToHostDelivered, description: "Queued entries delivered to a host on this node.");
         meter.CreateObservableGauge("cndr.rooms.local", () => (long)node.Relay.LocalRoomCount, description: "Rooms with at least one connection on this node.");

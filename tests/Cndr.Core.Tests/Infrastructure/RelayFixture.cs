@@ -12,14 +12,14 @@ public sealed class RelayFixture : IDisposable
     private static int s_nextConnection;
     private long _nextAck;
 
-    public RelayFixture(Action<RelayOptions>? configure = null, IRelayStore? store = null, IRoomBus? bus = null, ManualTime? time = null)
+    public RelayFixture(Action<RelayOptions>? configure = null, IRelayStore? store = null, IRoomBus? bus = null, ManualTime? time = null, Microsoft.Extensions.Logging.ILogger<RelayHandler>? logger = null)
     {
         Options = new RelayOptions();
         configure?.Invoke(Options);
         Store = store ?? new EmbeddedRelayStore();
         Time = time ?? new ManualTime();
         Bus = bus ?? new InProcessRoomBus(Options.NodeId);
-        Handler = new RelayHandler(Store, Bus, Options, null, Time);
+        Handler = new RelayHandler(Store, Bus, Options, logger, Time);
     }
 
     public RelayOptions Options { get; }
