@@ -6,6 +6,7 @@ using Cndr.Core;
 using Cndr.Core.Cluster;
 using Cndr.Core.Relay;
 using Cndr.Host.Admin;
+using Cndr.Host.Auth;
 using Cndr.Host.Configuration;
 using Cndr.Host.Play;
 using Cndr.Transport.EngineIO;
@@ -85,6 +86,7 @@ internal sealed partial class CndrNode : IAsyncDisposable
             AudienceMessageWindowMs = settings.AudienceMessageWindowMs,
             FailedHandshakeLimit = settings.FailedHandshakeLimit,
             FailedHandshakeWindowMs = settings.FailedHandshakeWindowMs,
+            TokenValidator = JwtJoinTokenValidator.Create(settings),
         };
         var relay = new RelayHandler(stores.Store, stores.Bus, relayOptions, loggers.CreateLogger<RelayHandler>());
 

@@ -27,4 +27,5 @@ public enum ErrorCode : byte
     SeatTakenOver,
     HostReplaced,
     Kicked,
+    InvalidToken,
 }

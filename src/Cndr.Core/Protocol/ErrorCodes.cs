@@ -28,6 +28,7 @@ internal static class ErrorCodes
         ErrorCode.SeatTakenOver => "SEAT_TAKEN_OVER"u8,
         ErrorCode.HostReplaced => "HOST_REPLACED"u8,
         ErrorCode.Kicked => "KICKED"u8,
+        ErrorCode.InvalidToken => "INVALID_TOKEN"u8,
         _ => "INTERNAL"u8,
     };
 
@@ -56,6 +57,7 @@ internal static class ErrorCodes
         ErrorCode.SeatTakenOver => "Your seat was taken over by a newer connection"u8,
         ErrorCode.HostReplaced => "Another host connection replaced this one"u8,
         ErrorCode.Kicked => "Removed from the room by an operator"u8,
+        ErrorCode.InvalidToken => "The sign-in token is invalid, expired or not for this room and role"u8,
         _ => "Internal error"u8,
     };
 }

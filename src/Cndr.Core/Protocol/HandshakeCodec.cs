@@ -62,6 +62,7 @@ internal static class HandshakeCodec
                     : ref r.ValueTextEquals("password"u8) ? ref request.Password
                     : ref r.ValueTextEquals("clientId"u8) ? ref request.ClientId
                     : ref r.ValueTextEquals("seatToken"u8) ? ref request.SeatToken
+                    : ref r.ValueTextEquals("token"u8) ? ref request.Token
                     : ref Unsafe.NullRef<string?>();
                 if (!Unsafe.IsNullRef(ref text))
                 {
@@ -150,7 +151,7 @@ internal static class HandshakeCodec
 
         switch (request.Role)
         {
-            case ClientRole.Host when request.HostKey is null:
+            case ClientRole.Host when request.HostKey is null && request.Token is null:
                 return ErrorCode.InvalidPayload;
             case ClientRole.Player when request.ClientId is not null:
                 if (!Ids.IsUuidV4(request.ClientId))

@@ -12,4 +12,7 @@ internal sealed class HandshakeRequest
     public string? ClientId;
     public string? SeatToken;
     public byte[]? Meta;
+
+    /// <summary>A JWT from the game's backend (<c>auth.token</c>), checked by <see cref="Rooms.IJoinTokenValidator"/>.</summary>
+    public string? Token;
 }

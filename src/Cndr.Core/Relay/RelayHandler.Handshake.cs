@@ -108,13 +108,25 @@ public sealed partial class RelayHandler
                 return (ErrorCode.RoomNotFound, null);
             }
 
+            // A valid sign-in token for this room and role stands in for the host key or the password.
+            var signedIn = false;
+            if (request.Token is not null)
+            {
+                if (!await SignInAsync(request).ConfigureAwait(false))
+                {
+                    return (ErrorCode.InvalidToken, null);
+                }
+
+                signedIn = true;
+            }
+
             var connectionId = session.Connection.Id;
             var now = NowMs;
             switch (request.Role)
             {
                 case ClientRole.Host:
                     {
-                        if (!Ids.SecretEquals(request.HostKey!, config.HostKey))
+                        if (!signedIn && !Ids.SecretEquals(request.HostKey ?? string.Empty, config.HostKey))
                         {
                             return (ErrorCode.InvalidHostKey, null);
                         }
@@ -145,7 +157,7 @@ public sealed partial class RelayHandler
 
                 case ClientRole.Player:
                     {
-                        if (config.HasPassword && !Ids.SecretEquals(request.Password ?? string.Empty, config.Password))
+                        if (!signedIn && config.HasPassword && !Ids.SecretEquals(request.Password ?? string.Empty, config.Password))
                         {
                             return (ErrorCode.InvalidPassword, null);
                         }

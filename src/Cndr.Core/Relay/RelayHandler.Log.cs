@@ -14,6 +14,7 @@ public sealed partial class RelayHandler
             ErrorCode.InvalidHostKey => "invalid_host_key",
             ErrorCode.InvalidPassword => "invalid_password",
             ErrorCode.InvalidSeatToken => "invalid_seat_token",
+            ErrorCode.InvalidToken => "invalid_token",
             _ => null,
         };
         if (reason is not null)

@@ -70,6 +70,9 @@ public sealed class RelayOptions
     /// <summary>Interval of <see cref="ClientLogLinesPerInterval"/>; each ends with one "N suppressed" line per kind that had more (default 10000).</summary>
     public int ClientLogIntervalMs { get; set; } = 10_000;
 
+    /// <summary>Checks <c>auth.token</c> sign-ins (JWT_SECRET / JWT_PUBLIC_KEY); null = tokens are refused with INVALID_TOKEN.</summary>
+    public Rooms.IJoinTokenValidator? TokenValidator { get; set; }
+
     /// <summary>Throws when a setting is out of range.</summary>
     public void Validate()
     {

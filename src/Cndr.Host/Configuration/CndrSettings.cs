@@ -78,6 +78,9 @@ internal sealed class CndrSettings
     public bool PlayPages { get; set; } = true;
     public int AudienceMessageBudget { get; set; }
     public int AudienceMessageWindowMs { get; set; } = 1000;
+    public string? JwtSecret { get; set; }
+    public string? JwtPublicKey { get; set; }
+    public string JwtAudience { get; set; } = "cndr";
 
     /// <summary>True when no Redis is configured: the node runs on the embedded in-process store.</summary>
     public bool UsesEmbeddedStore => string.IsNullOrEmpty(RedisHost);
@@ -151,6 +154,9 @@ internal sealed class CndrSettings
         Bool("PLAY_PAGES", "serve the browser party game (examples/web) at /play and /play/host", s => s.PlayPages, (s, v) => s.PlayPages = v),
         Int("AUDIENCE_MESSAGE_BUDGET", "message_to_host from the audience per room and window on each node (0 = no room budget); over it: RATE_LIMITED", s => s.AudienceMessageBudget, (s, v) => s.AudienceMessageBudget = v, 0, int.MaxValue),
         Int("AUDIENCE_MESSAGE_WINDOW_MS", "window of AUDIENCE_MESSAGE_BUDGET", s => s.AudienceMessageWindowMs, (s, v) => s.AudienceMessageWindowMs = v, 1, int.MaxValue),
+        Secret("JWT_SECRET", "HS256 secret: clients may sign in with auth.token, a JWT {roomCode, role, name?} from the game's backend", (s, v) => s.JwtSecret = v),
+        Text("JWT_PUBLIC_KEY", "PEM file of the RSA or EC public key for RS256 / ES256 sign-in tokens (instead of JWT_SECRET)", s => s.JwtPublicKey, (s, v) => s.JwtPublicKey = v),
+        Text("JWT_AUDIENCE", "the aud a sign-in token must carry", s => s.JwtAudience, (s, v) => s.JwtAudience = v),
     ];
 
     private static SettingDefinition Int(string name, string help, Func<CndrSettings, int> get, Action<CndrSettings, int> set, int min, int max) =>
@@ -230,6 +236,11 @@ internal sealed class CndrSettings
         if (!string.IsNullOrEmpty(TlsCertPath) && !File.Exists(TlsCertPath))
         {
             yield return $"TLS_CERT_PATH: file '{TlsCertPath}' does not exist";
+        }
+
+        if (!string.IsNullOrEmpty(JwtPublicKey) && !File.Exists(JwtPublicKey))
+        {
+            yield return $"JWT_PUBLIC_KEY: file '{JwtPublicKey}' does not exist";
         }
 
         if (!string.IsNullOrEmpty(TlsKeyPath) && !File.Exists(TlsKeyPath))
