@@ -13,9 +13,9 @@ namespace Cndr.Transport.Sockets;
 /// only after a read came back short; otherwise it reads again at once — no zero-byte read while data is
 /// waiting, no FIONREAD probe. Each <c>recv</c> goes into a per-thread buffer and is copied into the input pipe
 /// (the protocol parses it in place there); completions run inline on the socket engine's thread.</item>
-/// <item>Send: no send loop. A flush of the output sends what was flushed with plain non-blocking
-/// <c>send()</c> calls on the flushing thread; only what the kernel refuses is left to an asynchronous drain
-/// that exists while there is a backlog. <see cref="Send"/> lets the session pump write a shared encoded frame
+/// <item>Send: no send loop and no send pipe while idle. A flush of the output sends what was written with one
+/// plain non-blocking <c>send()</c> on the flushing thread; only what the kernel refuses goes into a backlog pipe
+/// (created on first need) drained asynchronously while it is non-empty. <see cref="Send"/> lets the session pump write a shared encoded frame
 /// straight from its own bytes while nothing is queued here (<see cref="PipeIdle"/>).</item>
 /// </list>
 /// Completing the output sends what is buffered, then FIN; the input completes on FIN or a socket error.
@@ -33,20 +33,22 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
 
     private readonly Socket _socket;
     private readonly Pipe _input;
-    private readonly Pipe _send;
+    private readonly PipeOptions _sendOptions;
     private readonly Writer _output;
+    private Pipe? _backlog;
     private readonly ReadableAwaitable _readable = new();
     private long _flushed;
     private long _sent;
     private int _draining;
     private int _outputCompleted;
     private int _shutdownSent;
+    private int _failed;
 
     public SocketPipe(Socket socket, PipeOptions receiveOptions, PipeOptions sendOptions)
     {
         _socket = socket;
         _input = new Pipe(receiveOptions);
-        _send = new Pipe(sendOptions);
+        _sendOptions = sendOptions;
         _output = new Writer(this);
         _ = ReceiveLoopAsync();
     }
@@ -208,89 +210,71 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
 
     // ------------------------------------------------------------------ send
 
-    /// <summary>After a flush (or completion) of the output: sends now unless a drain is already running.</summary>
-    private void AfterFlush()
+    /// <summary>The writer's flush (single writer): sends now while nothing is backlogged, else appends to the backlog.</summary>
+    private ValueTask<FlushResult> Flush(ReadOnlySpan<byte> data)
     {
-        if ((Volatile.Read(ref _sent) != Volatile.Read(ref _flushed) || Volatile.Read(ref _outputCompleted) != 0)
-            && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        if (Volatile.Read(ref _failed) != 0)
         {
-            DrainNow();
+            return new(new FlushResult(isCanceled: false, isCompleted: true));
         }
-    }
 
-    /// <summary>Owner of the send side (<c>_draining</c> = 1): sends what the pipe holds until empty or pushed back.</summary>
-    private void DrainNow()
-    {
-        var reader = _send.Reader;
-        while (true)
+        if (data.IsEmpty)
         {
-            if (reader.TryRead(out var result))
+            return default;
+        }
+
+        if (PipeIdle)
+        {
+            var n = Send(data);
+            if (n == data.Length)
             {
-                var buffer = result.Buffer;
-                var sent = SendBuffer(buffer, out var failed);
-                if (failed)
-                {
-                    reader.AdvanceTo(buffer.End);
-                    FailSend(reader);
-                    return;
-                }
-
-                if (sent < buffer.Length)
-                {
-                    // The kernel pushed back: the rest goes out asynchronously (the drain stays owned).
-                    reader.AdvanceTo(buffer.GetPosition(sent));
-                    _ = DrainAsync();
-                    return;
-                }
-
-                reader.AdvanceTo(buffer.End);
-                if (result.IsCompleted)
-                {
-                    FinishSend(reader);
-                    return;
-                }
-
-                continue;
+                return default;
             }
 
-            Volatile.Write(ref _draining, 0);
-            if ((Volatile.Read(ref _sent) == Volatile.Read(ref _flushed) && Volatile.Read(ref _outputCompleted) == 0)
-                || Volatile.Read(ref _shutdownSent) != 0
-                || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
-            {
-                return;
-            }
-        }
-    }
-
-    private long SendBuffer(in ReadOnlySequence<byte> buffer, out bool failed)
-    {
-        failed = false;
-        long total = 0;
-        foreach (var segment in buffer)
-        {
-            var n = Send(segment.Span);
             if (n < 0)
             {
-                failed = true;
-                return total;
+                Volatile.Write(ref _failed, 1);
+                return new(new FlushResult(isCanceled: false, isCompleted: true));
             }
 
-            total += n;
-            Interlocked.Add(ref _sent, n);
-            if (n < segment.Length)
-            {
-                break;
-            }
+            data = data[n..];
         }
 
-        return total;
+        // The kernel pushed back (or a backlog is draining): queue behind it; the flush waits above the threshold.
+        var writer = (_backlog ??= new Pipe(_sendOptions)).Writer;
+        writer.Write(data);
+        var flush = writer.FlushAsync();
+        Interlocked.Add(ref _flushed, data.Length);
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        {
+            _ = DrainAsync();
+        }
+
+        return flush;
     }
 
-    /// <summary>The backlog path: waits for the socket with the runtime's asynchronous send, then drains again.</summary>
+    /// <summary>The output completed: FIN now, or after the backlog.</summary>
+    private void CompleteOutput()
+    {
+        Volatile.Write(ref _outputCompleted, 1);
+        if (_backlog is { } backlog)
+        {
+            backlog.Writer.Complete();
+            if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+            {
+                _ = DrainAsync();
+            }
+        }
+        else
+        {
+            FinishSend();
+        }
+    }
+
+    /// <summary>The backlog path (owner of <c>_draining</c>): the runtime's asynchronous send until caught up.</summary>
     private async Task DrainAsync()
     {
-        var reader = _send.Reader;
+        var reader = _backlog!.Reader;
         try
         {
             while (true)
@@ -306,31 +290,37 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
                 reader.AdvanceTo(buffer.End);
                 if (result.IsCompleted)
                 {
-                    FinishSend(reader);
+                    FinishSend();
+                    await reader.CompleteAsync().ConfigureAwait(false);
                     return;
                 }
 
                 if (Volatile.Read(ref _sent) == Volatile.Read(ref _flushed))
                 {
-                    break;
+                    // Caught up: later flushes send inline again (unless more came in meanwhile).
+                    Volatile.Write(ref _draining, 0);
+                    if ((Volatile.Read(ref _sent) == Volatile.Read(ref _flushed) && Volatile.Read(ref _outputCompleted) == 0)
+                        || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+                    {
+                        return;
+                    }
                 }
             }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
         {
-            FailSend(reader);
+            Volatile.Write(ref _failed, 1);
+            await reader.CompleteAsync(ex).ConfigureAwait(false);
+        }
+    }
+
+    private void FinishSend()
+    {
+        if (Interlocked.Exchange(ref _shutdownSent, 1) != 0)
+        {
             return;
         }
 
-        // Caught up: later flushes send inline again.
-        DrainNowAfterBacklog();
-    }
-
-    private void DrainNowAfterBacklog() => DrainNow();
-
-    private void FinishSend(PipeReader reader)
-    {
-        Volatile.Write(ref _shutdownSent, 1);
         try
         {
             _socket.Shutdown(SocketShutdown.Send);
@@ -338,14 +328,6 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
         }
-
-        reader.Complete();
-    }
-
-    private void FailSend(PipeReader reader)
-    {
-        Volatile.Write(ref _shutdownSent, 1);
-        reader.Complete(new IOException("socket send failed"));
     }
 
     [DllImport("libc", EntryPoint = "send", SetLastError = true)]
@@ -354,39 +336,89 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     [DllImport("libc", EntryPoint = "recv", SetLastError = true)]
     private static extern unsafe nint ReceiveNative(int fd, byte* buffer, nint length, int flags);
 
-    /// <summary>The output: the send pipe's writer, sending on every flush.</summary>
+    /// <summary>
+    /// The output: bytes written go into a pooled buffer that the flush sends (and returns to the pool), so an
+    /// idle connection holds no send buffer and no send pipe; a pipe exists only for a backlog.
+    /// </summary>
     private sealed class Writer(SocketPipe owner) : PipeWriter
     {
-        private readonly PipeWriter _inner = owner._send.Writer;
+        private byte[]? _buffer;
+        private int _length;
+        private bool _completed;
 
         public override bool CanGetUnflushedBytes => true;
 
-        public override long UnflushedBytes => _inner.UnflushedBytes;
+        public override long UnflushedBytes => _length;
 
-        public override void Advance(int bytes) => _inner.Advance(bytes);
+        public override void Advance(int bytes)
+        {
+            if (bytes < 0 || _length + bytes > (_buffer?.Length ?? 0))
+            {
+                throw new ArgumentOutOfRangeException(nameof(bytes));
+            }
 
-        public override Memory<byte> GetMemory(int sizeHint = 0) => _inner.GetMemory(sizeHint);
+            _length += bytes;
+        }
 
-        public override Span<byte> GetSpan(int sizeHint = 0) => _inner.GetSpan(sizeHint);
+        public override Memory<byte> GetMemory(int sizeHint = 0) => Ensure(sizeHint).AsMemory(_length);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => Ensure(sizeHint).AsSpan(_length);
+
+        private byte[] Ensure(int sizeHint)
+        {
+            sizeHint = Math.Max(sizeHint, 1);
+            if (_buffer is null)
+            {
+                return _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(sizeHint, 4096));
+            }
+
+            if (_buffer.Length - _length < sizeHint)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + sizeHint));
+                _buffer.AsSpan(0, _length).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = bigger;
+            }
+
+            return _buffer;
+        }
 
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
         {
-            var pending = _inner.UnflushedBytes;
-            var flush = _inner.FlushAsync(cancellationToken);
-            Interlocked.Add(ref owner._flushed, pending);
-            owner.AfterFlush();
-            return flush;
+            var buffer = _buffer;
+            if (buffer is null)
+            {
+                return owner.Flush(default);
+            }
+
+            var result = owner.Flush(buffer.AsSpan(0, _length));
+            _buffer = null;
+            _length = 0;
+            ArrayPool<byte>.Shared.Return(buffer);
+            return result;
         }
 
-        public override void CancelPendingFlush() => _inner.CancelPendingFlush();
+        public override void CancelPendingFlush() => owner._backlog?.Writer.CancelPendingFlush();
 
         public override void Complete(Exception? exception = null)
         {
-            var pending = _inner.UnflushedBytes;
-            _inner.Complete(exception);
-            Interlocked.Add(ref owner._flushed, pending);
-            Volatile.Write(ref owner._outputCompleted, 1);
-            owner.AfterFlush();
+            if (_completed)
+            {
+                return;
+            }
+
+            _completed = true;
+            if (_length > 0)
+            {
+                _ = FlushAsync();
+            }
+            else if (_buffer is { } buffer)
+            {
+                _buffer = null;
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            owner.CompleteOutput();
         }
 
         public override ValueTask CompleteAsync(Exception? exception = null)
