@@ -145,6 +145,54 @@ public sealed partial class RelayRecoveryRedisTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task UpdatesMissedWhileTheBusWasDownAreResentSoEveryClientEndsOnTheLastRev()
+    {
+        var a = await StartNodeAsync("node-a");
+        var b = await StartNodeAsync("node-b");
+        var (code, key) = await a.CreateRoomAsync();
+        await _js.HostAsync("host", a.Url, code, key);
+        await _js.PlayerAsync("p", b.Url, code);
+        await _js.AudienceAsync("aud", b.Url, code, transport: "polling");
+        AssertOk(await _js.EmitAsync("host", "set_game_state", new { state = new { v = 1 } }));
+        Assert.Equal(1, Num(await _js.NextAsync("p", "game_state"), "rev"));
+        Assert.Equal(1, Num(await _js.NextAsync("aud", "game_state"), "rev"));
+
+        // Keep cutting every pub/sub connection while the host writes: what is published while node-b is not
+        // subscribed reaches nobody there (its reconnects back off meanwhile).
+        var server = _admin.GetServer(_redis.Host, _redis.Port);
+        using var stop = new CancellationTokenSource();
+        var cutter = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await server.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+                await Task.Delay(2);
+            }
+        });
+        await Task.Delay(100);
+        for (var v = 2; v <= 4; v++)
+        {
+            AssertOk(await _js.EmitAsync("host", "set_game_state", new { state = new { v } }));
+        }
+
+        await Task.Delay(100);
+        await stop.CancelAsync();
+        await cutter;
+
+        foreach (var who in new[] { "p", "aud" })
+        {
+            long rev;
+            do
+            {
+                var gs = await _js.NextAsync(who, "game_state", timeoutMs: 15_000);
+                rev = Num(gs, "rev");
+                Assert.Equal(rev, gs!["state"]!["v"]!.GetValue<int>());
+            }
+            while (rev < 4);
+        }
+    }
+
     private Process StartProcessNode(string nodeId)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

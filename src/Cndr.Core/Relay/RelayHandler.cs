@@ -69,6 +69,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
         _handshakeThrottle = new FailedHandshakeThrottle(options.FailedHandshakeLimit, options.FailedHandshakeWindowMs, options.FailedHandshakeMaxAddresses);
         _logThrottle = new Diagnostics.LogThrottle(options.ClientLogLinesPerInterval, options.ClientLogIntervalMs);
         _reportSuppressed = ReportSuppressed;
+        _delivery.Gap = OnBusGap;
         _sweepTimer = _time.CreateTimer(static s => ((RelayHandler)s!).SweepHandshakeTimeouts(), this, options.HandshakeSweepInterval, options.HandshakeSweepInterval);
     }
 

@@ -112,6 +112,18 @@ internal sealed class RoomDelivery(IRoomBus bus, LocalRoomRegistry rooms, RelayC
         packet.Release();
     }
 
+    /// <summary>Called when the bus may have lost messages (see <see cref="IRoomBusListener.OnBusGap"/>).</summary>
+    public Action? Gap { get; set; }
+
+    void IRoomBusListener.OnBusGap() => Gap?.Invoke();
+
+    /// <summary>Sends <paramref name="message"/> to this node's recipients in the room only (no bus) and releases it.</summary>
+    public void SendHere(LocalRoom room, OutboundMessage message, RoomRecipients recipients)
+    {
+        SendLocal(room, message, recipients, null);
+        message.Release();
+    }
+
     /// <summary>A room update published by another node: deliver it to this node's connections of the room.</summary>
     void IRoomBusListener.OnBusMessage(RoomCode code, in RoomBusMessage message)
     {

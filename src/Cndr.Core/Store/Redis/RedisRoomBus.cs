@@ -42,6 +42,7 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
     private long _publishFailures;
     private long _malformed;
     private long _lastLog;
+    private int _gap;
     private bool _disposed;
 
     /// <summary>The bus of node <paramref name="nodeId"/> over the process's shared connection (which stays owned by the caller).</summary>
@@ -157,6 +158,7 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
         // Runs on the library's queue loop: only hand the payload over (the library gave us its own array).
         if (!_incoming.Writer.TryWrite(new Incoming(room, (ReadOnlyMemory<byte>)message.Message)))
         {
+            Volatile.Write(ref _gap, 1); // the consumer reports it once it has caught up
             Interlocked.Increment(ref _dropped);
             LogThrottled(LogLevel.Warning, "Room bus channel full: dropped {Count} incoming messages so far", "drop", Interlocked.Read(ref _dropped));
         }
@@ -170,6 +172,11 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
             while (reader.TryRead(out var item))
             {
                 Dispatch(item);
+            }
+
+            if (Interlocked.Exchange(ref _gap, 0) == 1)
+            {
+                ReportGap();
             }
         }
     }
@@ -199,12 +206,27 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
         }
     }
 
+    private void ReportGap()
+    {
+        try
+        {
+            _listener?.OnBusGap();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Room bus listener failed");
+        }
+    }
+
     private void OnRestored(ConnectionType type)
     {
         if (type != ConnectionType.Subscription)
         {
             return;
         }
+
+        // Whatever was published while the subscription was down is gone: the listener re-reads (off the Redis thread).
+        _ = Task.Run(ReportGap);
 
         List<RoomSubscription>? retry = null;
         lock (_gate)
