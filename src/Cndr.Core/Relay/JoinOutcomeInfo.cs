@@ -7,6 +7,9 @@ internal sealed class JoinOutcomeInfo
 {
     public required byte[] Response { get; init; }
 
+    /// <summary>A player join that created a new seat (undone by freeing the seat; a reclaim only disconnects it).</summary>
+    public bool NewSeat { get; init; }
+
     /// <summary>Connection to kick (previous host / previous connection of the seat), or null.</summary>
     public string? KickConnectionId { get; init; }
 

@@ -23,8 +23,26 @@ public sealed partial class RelayHandler
 
         if (info is not null)
         {
-            session.PendingJoin = info;
-            return ConnectDecision.Accept;
+            Volatile.Write(ref session.PendingJoin, info);
+            bool closed;
+            lock (session)
+            {
+                closed = session.State == SessionState.Closed;
+            }
+
+            if (!closed)
+            {
+                return ConnectDecision.Accept;
+            }
+
+            // Closed while joining: whoever takes the pending join undoes it.
+            if (Interlocked.Exchange(ref session.PendingJoin, null) is { } taken)
+            {
+                Interlocked.Increment(ref _endingSessions);
+                await UnwindJoinAsync(session, taken).ConfigureAwait(false);
+            }
+
+            error = ErrorCode.NotJoined;
         }
 
         session.State = SessionState.Closed;
@@ -36,15 +54,24 @@ public sealed partial class RelayHandler
     private async ValueTask HandshakeEventAsync(ClientSession session, SocketIOEvent evt)
     {
         var connection = session.Connection;
-        if (session.State != SessionState.Pending)
+        SessionState state;
+        lock (session)
+        {
+            state = session.State;
+            if (state == SessionState.Pending)
+            {
+                session.State = SessionState.Joining;
+            }
+        }
+
+        if (state != SessionState.Pending)
         {
             // A second handshake: the connection and its seat stay (PROTOCOL §8.6).
-            RelayJson.Fail(connection, evt.AckId, session.State == SessionState.Closed ? ErrorCode.NotJoined : ErrorCode.AlreadyJoined, "handshake"u8);
+            RelayJson.Fail(connection, evt.AckId, state == SessionState.Closed ? ErrorCode.NotJoined : ErrorCode.AlreadyJoined, "handshake"u8);
             return;
         }
 
         _pending.TryRemove(session, out _);
-        session.State = SessionState.Joining;
         ErrorCode error;
         HandshakeRequest? request = null;
         JoinOutcomeInfo? info = null;
@@ -72,8 +99,13 @@ public sealed partial class RelayHandler
 
         if (info is not null)
         {
-            SendHandshakeResponse(connection, evt.AckId, info.Response);
-            Register(session, info);
+            // Register, then reply: a connection that dies on the reply is already a member and leaves like one.
+            if (Register(session, info))
+            {
+                SendHandshakeResponse(connection, evt.AckId, info.Response);
+                Announce(session, info);
+            }
+
             return;
         }
 
@@ -193,6 +225,7 @@ public sealed partial class RelayHandler
                             KickConnectionId = r.PreviousConnectionId == connectionId ? null : r.PreviousConnectionId,
                             Meta = r.Meta,
                             Reconnected = reconnected,
+                            NewSeat = !reconnected,
                             JoinedAtMs = r.JoinedAtMs,
                         });
                     }
@@ -239,20 +272,42 @@ public sealed partial class RelayHandler
         session.Code = request.Code;
         session.ClientId = clientId;
         session.ClientIdJson = RelayEvents.ClientIdJson(clientId);
-        session.State = SessionState.Joined;
     }
 
-    /// <summary>Registers a joined session in its local room, kicks what it replaced and notifies the room.</summary>
-    private void Register(ClientSession session, JoinOutcomeInfo info)
+    /// <summary>
+    /// Makes a session whose claim the store granted a member of its local room and kicks what it replaced. False
+    /// when the connection closed during the join: then the claim is undone and nothing is sent.
+    /// </summary>
+    private bool Register(ClientSession session, JoinOutcomeInfo info)
     {
-        // Joined: the transport stops counting it against the caps on sessions not yet established.
-        session.Connection.MarkEstablished();
-        session.Counted = true;
-        _counters.Joined(session.Role);
-        RelayLog.ClientConnected(_logger, "client_connected", session.Code.ToString(), RelayEvents.RoleText(session.Role), session.ClientId, _nodeId);
         var room = _rooms.Acquire(session.Code);
         session.Room = room;
         var replaced = room.AddMember(session);
+        bool joined;
+        lock (session)
+        {
+            joined = session.State == SessionState.Joining;
+            if (joined)
+            {
+                session.State = SessionState.Joined;
+                session.Counted = true;
+            }
+        }
+
+        if (!joined)
+        {
+            room.RemoveMember(session);
+            session.Room = null;
+            _rooms.Release(room);
+            Interlocked.Increment(ref _endingSessions);
+            _ = UnwindJoinAsync(session, info);
+            return false;
+        }
+
+        // Joined: the transport stops counting it against the caps on sessions not yet established.
+        session.Connection.MarkEstablished();
+        _counters.Joined(session.Role);
+        RelayLog.ClientConnected(_logger, "client_connected", session.Code.ToString(), RelayEvents.RoleText(session.Role), session.ClientId, _nodeId);
         var kickCode = session.Role == ClientRole.Host ? ErrorCode.HostReplaced : ErrorCode.SeatTakenOver;
         if (replaced is not null && replaced != session)
         {
@@ -262,6 +317,17 @@ public sealed partial class RelayHandler
         if (info.KickConnectionId is { } previous && previous != replaced?.Connection.Id)
         {
             _delivery.Kick(session.Code, room, previous, kickCode);
+        }
+
+        return true;
+    }
+
+    /// <summary>Tells the room about a member that has its handshake response (unless it closed meanwhile).</summary>
+    private void Announce(ClientSession session, JoinOutcomeInfo info)
+    {
+        if (session.State != SessionState.Joined || session.Room is not { } room)
+        {
+            return;
         }
 
         if (session.Role == ClientRole.Host)
@@ -274,5 +340,42 @@ public sealed partial class RelayHandler
         }
 
         _delivery.Deliver(session.Code, room, RelayEvents.ClientJoined(session.ClientId, session.Role, info.Meta, info.Reconnected, info.JoinedAtMs), RoomRecipients.Host);
+    }
+
+    /// <summary>
+    /// The connection closed while its join was in flight: gives back what the store granted (host role, new seat,
+    /// reclaimed seat, audience place), so the join leaves no trace. A connection the claim replaced is no longer
+    /// current in the store either: it is kicked, and the room told it is gone.
+    /// </summary>
+    private async Task UnwindJoinAsync(ClientSession session, JoinOutcomeInfo info)
+    {
+        try
+        {
+            var code = session.Code;
+            var id = session.Connection.Id;
+            var now = NowMs;
+            var done = session.Role switch
+            {
+                ClientRole.Host => await _store.ReleaseHostAsync(code, id, now).ConfigureAwait(false),
+                ClientRole.Player when info.NewSeat => await _store.LeavePlayerAsync(code, session.ClientId, id, now).ConfigureAwait(false),
+                ClientRole.Player => await _store.DisconnectPlayerAsync(code, session.ClientId, id, now).ConfigureAwait(false),
+                _ => await _store.RemoveAudienceAsync(code, id, now).ConfigureAwait(false),
+            };
+            if (info.KickConnectionId is { } previous && done == ConnectionEndOutcome.Done)
+            {
+                _rooms.TryGet(code, out var room);
+                var host = session.Role == ClientRole.Host;
+                _delivery.Kick(code, room, previous, host ? ErrorCode.HostReplaced : ErrorCode.SeatTakenOver);
+                _delivery.Deliver(code, room, host ? RelayEvents.HostDisconnected() : RelayEvents.ClientDisconnected(session.ClientIdJson), host ? RoomRecipients.Players | RoomRecipients.Audience : RoomRecipients.Host);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            RelayLog.StoreUnavailable(_logger, ex, "join unwind");
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _endingSessions);
+        }
     }
 }

@@ -9,6 +9,9 @@ public sealed partial class RelayHandler
     private readonly RelayCounters _counters = new();
     private int _endingSessions;
 
+    /// <summary>Disconnects and join unwinds still talking to the store.</summary>
+    internal int EndingSessions => Volatile.Read(ref _endingSessions);
+
     /// <summary>What the relay has done (hot-path counters; read by the metrics exporter).</summary>
     public RelayCounters Counters => _counters;
 

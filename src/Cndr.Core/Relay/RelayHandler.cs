@@ -111,15 +111,17 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
     public void OnConnected(ISocketIOConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        if (connection.UserState is not ClientSession { PendingJoin: { } join } session)
+        if (connection.UserState is not ClientSession session || Interlocked.Exchange(ref session.PendingJoin, null) is not { } join)
         {
             return;
         }
 
-        // handshake_response is the first event after the CONNECT reply (PROTOCOL §3b).
-        session.PendingJoin = null;
-        RelayJson.SendOnce(connection, RelayJson.Event("handshake_response"u8, join.Response));
-        Register(session, join);
+        // Register, then reply: handshake_response is the first event after the CONNECT reply (PROTOCOL §3b).
+        if (Register(session, join))
+        {
+            RelayJson.SendOnce(connection, RelayJson.Event("handshake_response"u8, join.Response));
+            Announce(session, join);
+        }
     }
 
     /// <inheritdoc />
@@ -216,13 +218,28 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
             RelayLog.MalformedPacket(_logger, "malformed_packet", connection.Id);
         }
 
-        var previous = session.State;
-        session.State = SessionState.Closed;
-        if (session.Counted)
+        SessionState previous;
+        bool counted;
+        lock (session)
         {
+            previous = session.State;
+            session.State = SessionState.Closed;
+            counted = session.Counted;
             session.Counted = false;
+        }
+
+        if (counted)
+        {
             _counters.Ended(session.Role);
             RelayLog.ClientDisconnected(_logger, "client_disconnected", session.Code.ToString(), RelayEvents.RoleText(session.Role), session.ClientId, reason.ToString());
+        }
+
+        if (previous == SessionState.Joining && Interlocked.Exchange(ref session.PendingJoin, null) is { } join)
+        {
+            // Closed between a connect-auth join and OnConnected: the join leaves no trace.
+            Interlocked.Increment(ref _endingSessions);
+            _ = UnwindJoinAsync(session, join);
+            return;
         }
 
         if (previous != SessionState.Joined)

@@ -1,7 +1,7 @@
 namespace Cndr.Core.Relay;
 
 /// <summary>Lifecycle of one connection in the relay.</summary>
-internal enum SessionState : byte
+internal enum SessionState
 {
     /// <summary>Connected, no handshake yet (subject to the handshake timeout).</summary>
     Pending,
