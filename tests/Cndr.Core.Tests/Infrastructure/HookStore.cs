@@ -48,4 +48,5 @@ public sealed class HookStore(IRelayStore inner) : IRelayStore
     public ValueTask<PollDefinition?> GetPollAsync(RoomCode code, string pollId) { return inner.GetPollAsync(code, pollId); }
     public ValueTask<PollOutcome> RecordPollResponseAsync(RoomCode code, string pollId, string clientId, ReadOnlyMemory<byte> response, long nowMs) { return inner.RecordPollResponseAsync(code, pollId, clientId, response, nowMs); }
     public ValueTask<PollSnapshot?> GetPollResponsesAsync(RoomCode code, string pollId) { return inner.GetPollResponsesAsync(code, pollId); }
+    public ValueTask<IReadOnlyList<PollDefinition>> GetActivePollsAsync(RoomCode code) { return inner.GetActivePollsAsync(code); }
 }
