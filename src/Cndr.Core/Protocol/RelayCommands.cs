@@ -37,7 +37,7 @@ internal static class RelayCommands
         _ => default,
     };
 
-    /// <summary>The permission matrix (ARCHITECTURE §3): which role may send which command (handshake is not role-bound).</summary>
+    /// <summary>The permission matrix (docs/ARCHITECTURE.md §2): which role may send which command (handshake is not role-bound).</summary>
     public static bool IsAllowed(RelayCommand command, ClientRole role) => command switch
     {
         RelayCommand.SetGameState or RelayCommand.SetPlayerState or RelayCommand.PollStart or RelayCommand.PollEnd

@@ -38,7 +38,7 @@ internal sealed class ClientSession(ISocketIOConnection connection)
     /// <summary>A successful connect-auth handshake waiting for <see cref="ISocketIOHandler.OnConnected"/>.</summary>
     public JoinOutcomeInfo? PendingJoin;
 
-    // Fixed-window rate limit per client (ARCHITECTURE §12).
+    // Fixed-window rate limit per client.
     private RateWindow _rate;
 
     /// <summary>Counts one attempt; returns 0 when allowed, else the milliseconds until the window resets.</summary>

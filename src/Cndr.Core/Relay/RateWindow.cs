@@ -1,7 +1,7 @@
 namespace Cndr.Core.Relay;
 
 /// <summary>
-/// A fixed-window counter (ARCHITECTURE §12): attempts within the window that started at the first attempt after
+/// A fixed-window counter: attempts within the window that started at the first attempt after
 /// the previous window ran out. Not thread-safe: the owner serialises calls (one session's commands, or a room's
 /// <see cref="LocalRoom.Gate"/>).
 /// </summary>

@@ -4,7 +4,7 @@ using Cndr.Core.Store;
 
 namespace Cndr.Core;
 
-/// <summary>Room creation for the admin API and the demo room (ARCHITECTURE §7: rooms are created outside the relay).</summary>
+/// <summary>Room creation for the admin API and the demo room (rooms are created outside the relay, docs/ARCHITECTURE.md §4).</summary>
 public static class RoomAdmin
 {
     private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
