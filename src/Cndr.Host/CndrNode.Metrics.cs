@@ -17,6 +17,7 @@ internal sealed partial class CndrNode
     private CollectorRegistry? _registry;
     private NodeInstruments? _instruments;
     private OpenTelemetry.Metrics.MeterProvider? _otlp;
+    private Webhooks.WebhookSender? _webhooks;
 
     /// <summary>This node's <c>Cndr</c> meter.</summary>
     internal System.Diagnostics.Metrics.Meter Meter => _instruments!.Meter;
@@ -45,6 +46,8 @@ internal sealed partial class CndrNode
         var unauthorized = f.CreateCounter("cndr_messages_unauthorized_total", "Commands refused with FORBIDDEN.");
         var authFailed = f.CreateCounter("cndr_auth_failures_total", "Handshakes refused for a wrong host key, password or seat token.");
         var handshakesThrottled = f.CreateCounter("cndr_handshakes_throttled_total", "Handshakes refused with RATE_LIMITED: too many failed handshakes from the client's IP.");
+        var webhookEvents = f.CreateCounter("cndr_webhook_events_total", "Webhook events by outcome: sent (2xx), failed (every attempt failed), dropped (queue full).", "outcome");
+        var webhookRetries = f.CreateCounter("cndr_webhook_retries_total", "Webhook POSTs repeated after a failure.");
         var queued = f.CreateCounter("cndr_tohost_queued_total", "message_to_host entries written to a room's to-host queue.");
         var drained = f.CreateCounter("cndr_tohost_delivered_total", "Queued entries delivered to a host on this node.");
         var storeOps = f.CreateCounter("cndr_store_operations_total", "Store (Redis) operations, by outcome.", "outcome");
@@ -112,6 +115,14 @@ internal sealed partial class CndrNode
             authFailed.IncTo(counters.AuthFailures);
             handshakesThrottled.IncTo(counters.HandshakesThrottled);
             queued.IncTo(counters.ToHostQueued);
+            if (_webhooks is { } hooks)
+            {
+                webhookEvents.WithLabels("sent").IncTo(hooks.Sent);
+                webhookEvents.WithLabels("failed").IncTo(hooks.Failed);
+                webhookEvents.WithLabels("dropped").IncTo(hooks.Dropped);
+                webhookRetries.IncTo(hooks.Retries);
+            }
+
             drained.IncTo(counters.ToHostDelivered);
             if (_stores.Latency is { } lat)
             {

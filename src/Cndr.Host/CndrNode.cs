@@ -9,6 +9,7 @@ using Cndr.Host.Admin;
 using Cndr.Host.Auth;
 using Cndr.Host.Configuration;
 using Cndr.Host.Play;
+using Cndr.Host.Webhooks;
 using Cndr.Transport.EngineIO;
 using Cndr.Transport.Http;
 using Cndr.Transport.SocketIO;
@@ -89,6 +90,10 @@ internal sealed partial class CndrNode : IAsyncDisposable
             TokenValidator = JwtJoinTokenValidator.Create(settings),
         };
         var relay = new RelayHandler(stores.Store, stores.Bus, relayOptions, loggers.CreateLogger<RelayHandler>());
+        var webhooks = string.IsNullOrEmpty(settings.WebhookUrl) ? null : new WebhookSender(
+            new Uri(settings.WebhookUrl), settings.WebhookSecret, nodeId, settings.WebhookQueueLength, settings.WebhookMaxAttempts,
+            settings.WebhookBackoffMs, settings.WebhookTimeoutMs, loggers.CreateLogger<WebhookSender>());
+        relay.EventSink = webhooks;
 
         var httpOptions = new HttpServerOptions
         {
@@ -140,7 +145,7 @@ internal sealed partial class CndrNode : IAsyncDisposable
             loggers.CreateLogger<NodeCoordinator>());
 
         coordinator.Attach(relay); // dead-node releases and lost rooms reach the relay
-        var node = new CndrNode(settings, loggers, stores, relay, http, socketIO, coordinator);
+        var node = new CndrNode(settings, loggers, stores, relay, http, socketIO, coordinator) { _webhooks = webhooks };
         stores.OnReconnected(coordinator.Nudge); // re-register at once when Redis comes back
         node.MapOperationalEndpoints();
         if (settings.PlayPages)
@@ -203,6 +208,11 @@ internal sealed partial class CndrNode : IAsyncDisposable
         await _http.DisposeAsync();
         DisposeMetrics();
         _relay.Dispose();
+        if (_webhooks is not null)
+        {
+            await _webhooks.DisposeAsync();
+        }
+
         await _stores.DisposeAsync();
     }
 

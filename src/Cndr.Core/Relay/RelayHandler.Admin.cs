@@ -61,10 +61,12 @@ public sealed partial class RelayHandler
             if (member.Role == ClientRole.Host)
             {
                 _delivery.Deliver(code, room, RelayJson.Event("host_disconnected"u8, "{}"u8), RoomRecipients.Players | RoomRecipients.Audience);
+                Emit("host_disconnected", code, clientId, member.Role, "kicked");
             }
             else
             {
                 _delivery.Deliver(code, room, RelayEvents.ClientLeft(RelayEvents.ClientIdJson(clientId), member.Role, "kicked"u8), RoomRecipients.Host);
+                Emit("client_left", code, clientId, member.Role, "kicked");
             }
 
             return KickOutcome.Kicked;

@@ -169,6 +169,7 @@ public sealed partial class RelayHandler
         if (outcome == ConnectionEndOutcome.Done)
         {
             _delivery.Deliver(session.Code, room, RelayEvents.ClientLeft(session.ClientIdJson, session.Role, "left"u8), RoomRecipients.Host);
+            Emit("client_left", session.Code, session.ClientId, session.Role, "left");
         }
 
         RelayJson.AckOk(session.Connection, evt.AckId);
@@ -196,6 +197,7 @@ public sealed partial class RelayHandler
                     if (await _store.ReleaseHostAsync(session.Code, id, now).ConfigureAwait(false) == ConnectionEndOutcome.Done && room is not null)
                     {
                         _delivery.Deliver(session.Code, room, RelayEvents.HostDisconnected(), RoomRecipients.Players | RoomRecipients.Audience);
+                        Emit("host_disconnected", session.Code, session.ClientId, session.Role, "disconnected");
                     }
 
                     break;
@@ -203,6 +205,7 @@ public sealed partial class RelayHandler
                     if (await _store.DisconnectPlayerAsync(session.Code, session.ClientId, id, now).ConfigureAwait(false) == ConnectionEndOutcome.Done && room is not null)
                     {
                         _delivery.Deliver(session.Code, room, RelayEvents.ClientDisconnected(session.ClientIdJson), RoomRecipients.Host);
+                        Emit("client_disconnected", session.Code, session.ClientId, session.Role, "disconnected");
                     }
 
                     break;
@@ -210,6 +213,7 @@ public sealed partial class RelayHandler
                     if (await _store.RemoveAudienceAsync(session.Code, id, now).ConfigureAwait(false) == ConnectionEndOutcome.Done && room is not null)
                     {
                         _delivery.Deliver(session.Code, room, RelayEvents.ClientLeft(session.ClientIdJson, session.Role, "disconnected"u8), RoomRecipients.Host);
+                        Emit("client_left", session.Code, session.ClientId, session.Role, "disconnected");
                     }
 
                     break;
@@ -280,6 +284,7 @@ public sealed partial class RelayHandler
     {
         var name = reason == RoomCloseReason.Inactive ? "inactive" : "closed_by_host";
         RelayLog.RoomClosed(_logger, "room_closed", code.ToString(), name);
+        Emit("room_closed", code, reason: name);
         _delivery.CloseEverywhere(code, RelayEvents.RoomClosed(reason == RoomCloseReason.Inactive ? "inactive"u8 : "closed_by_host"u8));
     }
 }

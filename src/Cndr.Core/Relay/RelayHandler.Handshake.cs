@@ -177,6 +177,7 @@ public sealed partial class RelayHandler
                         else if (r.PreviousConnectionId is null)
                         {
                             RelayLog.RoomActivated(_logger, "room_activated", request.Code.ToString(), _nodeId);
+                            Emit("room_activated", request.Code);
                         }
 
                         return (ErrorCode.None, new JoinOutcomeInfo
@@ -334,12 +335,14 @@ public sealed partial class RelayHandler
         {
             // Players and audience see host_connected only, also on a replacement (PROTOCOL §8.13).
             _delivery.Deliver(session.Code, room, RelayEvents.HostConnected(), RoomRecipients.Players | RoomRecipients.Audience);
+            Emit("host_connected", session.Code, session.ClientId, session.Role);
             _toHost.RequestDrain(room);
             _ = ResumePollTimersAsync(session.Code);
             return;
         }
 
         _delivery.Deliver(session.Code, room, RelayEvents.ClientJoined(session.ClientId, session.Role, info.Meta, info.Reconnected, info.JoinedAtMs), RoomRecipients.Host);
+        Emit("client_joined", session.Code, session.ClientId, session.Role, info.Reconnected ? "reconnected" : null);
     }
 
     /// <summary>

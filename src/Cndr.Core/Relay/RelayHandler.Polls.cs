@@ -178,6 +178,10 @@ public sealed partial class RelayHandler
         }
 
         _delivery.Deliver(code, room, PollCodec.PollEnded(pollId), RoomRecipients.Audience);
+        if (EventSink is { } sink)
+        {
+            _ = EmitPollEndedAsync(sink, code, pollId);
+        }
     }
 
     // ---- #11/#12 poll_results_request → poll_results ----

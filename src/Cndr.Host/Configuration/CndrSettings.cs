@@ -82,6 +82,14 @@ internal sealed class CndrSettings
     public string? JwtPublicKey { get; set; }
     public string JwtAudience { get; set; } = "cndr";
 
+    // ---- Webhooks (issue 15 §3) ----
+    public string? WebhookUrl { get; set; }
+    public string? WebhookSecret { get; set; }
+    public int WebhookQueueLength { get; set; } = 10_000;
+    public int WebhookMaxAttempts { get; set; } = 5;
+    public int WebhookBackoffMs { get; set; } = 500;
+    public int WebhookTimeoutMs { get; set; } = 5000;
+
     /// <summary>True when no Redis is configured: the node runs on the embedded in-process store.</summary>
     public bool UsesEmbeddedStore => string.IsNullOrEmpty(RedisHost);
 
@@ -157,6 +165,14 @@ internal sealed class CndrSettings
         Secret("JWT_SECRET", "HS256 secret: clients may sign in with auth.token, a JWT {roomCode, role, name?} from the game's backend", (s, v) => s.JwtSecret = v),
         Text("JWT_PUBLIC_KEY", "PEM file of the RSA or EC public key for RS256 / ES256 sign-in tokens (instead of JWT_SECRET)", s => s.JwtPublicKey, (s, v) => s.JwtPublicKey = v),
         Text("JWT_AUDIENCE", "the aud a sign-in token must carry", s => s.JwtAudience, (s, v) => s.JwtAudience = v),
+
+        // Webhooks (issue 15 §3).
+        Text("WEBHOOK_URL", "POST room lifecycle events (JSON, signed) to this http(s) URL (unset = no webhooks)", s => s.WebhookUrl, (s, v) => s.WebhookUrl = v, ValidateUri),
+        Secret("WEBHOOK_SECRET", "HMAC-SHA256 key of the X-Cndr-Signature header", (s, v) => s.WebhookSecret = v),
+        Int("WEBHOOK_QUEUE_LENGTH", "events waiting to be sent; more are dropped and counted", s => s.WebhookQueueLength, (s, v) => s.WebhookQueueLength = v, 1, int.MaxValue),
+        Int("WEBHOOK_MAX_ATTEMPTS", "POST attempts per event before it counts as failed", s => s.WebhookMaxAttempts, (s, v) => s.WebhookMaxAttempts = v, 1, 20),
+        Int("WEBHOOK_BACKOFF_MS", "wait before the first retry; doubled for each further one", s => s.WebhookBackoffMs, (s, v) => s.WebhookBackoffMs = v, 1, int.MaxValue),
+        Int("WEBHOOK_TIMEOUT_MS", "timeout of one POST", s => s.WebhookTimeoutMs, (s, v) => s.WebhookTimeoutMs = v, 10, int.MaxValue),
     ];
 
     private static SettingDefinition Int(string name, string help, Func<CndrSettings, int> get, Action<CndrSettings, int> set, int min, int max) =>
