@@ -52,29 +52,7 @@ public class HttpRequestBodyTests
         await stream.WriteAsync("POST /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n4a"u8.ToArray());
 
         // One more body byte every 50 ms: the head arrived in time, the body never completes.
-        using var cts = new CancellationTokenSource(s_timeout);
-        var read = stream.ReadAsync(new byte[4096], cts.Token).AsTask();
-        var closed = false;
-        while (!cts.IsCancellationRequested)
-        {
-            if (read.IsCompleted)
-            {
-                closed = read.IsCompletedSuccessfully ? await read == 0 : read.Exception?.InnerException is IOException;
-                break;
-            }
-
-            try
-            {
-                await stream.WriteAsync("a"u8.ToArray(), cts.Token);
-            }
-            catch (IOException)
-            {
-                closed = true;
-                break;
-            }
-
-            await Task.WhenAny(read, Task.Delay(50, CancellationToken.None));
-        }
+        var closed = await Dribble.UntilClosedAsync(stream, "a"u8.ToArray(), s_timeout);
 
         Assert.True(closed, "the server kept a connection whose request body never completed");
     }

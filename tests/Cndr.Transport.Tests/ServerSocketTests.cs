@@ -309,29 +309,7 @@ public class ServerSocketTests
         await stream.WriteAsync("GET /health HTTP/1.1\r\nHost: x\r\n"u8.ToArray());
 
         // Slowloris: one more header byte every 50 ms, never the blank line that ends the head.
-        using var cts = new CancellationTokenSource(s_timeout);
-        var read = stream.ReadAsync(new byte[64], cts.Token).AsTask();
-        var closed = false;
-        while (!cts.IsCancellationRequested)
-        {
-            if (read.IsCompleted)
-            {
-                closed = read.IsCompletedSuccessfully ? await read == 0 : read.Exception?.InnerException is IOException;
-                break;
-            }
-
-            try
-            {
-                await stream.WriteAsync("X"u8.ToArray(), cts.Token);
-            }
-            catch (IOException)
-            {
-                closed = true;
-                break;
-            }
-
-            await Task.WhenAny(read, Task.Delay(50, CancellationToken.None));
-        }
+        var closed = await Dribble.UntilClosedAsync(stream, "X"u8.ToArray(), s_timeout);
 
         Assert.True(closed, "the server kept a connection whose request head never completed");
     }
