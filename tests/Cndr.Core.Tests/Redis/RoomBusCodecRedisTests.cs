@@ -34,4 +34,21 @@ public sealed class RoomBusCodecRedisTests
         byte[] badKind = [RoomBusCodec.Version, 9, 0, 0, 0xFF, 0xFF];
         Assert.False(RoomBusCodec.TryDecode(badKind, out _, out _));
     }
+
+    [Fact]
+    public void IsFrom_recognises_only_the_publishing_node()
+    {
+        var bytes = RoomBusCodec.Encode("node-1"u8, new RoomBusMessage(RoomBusKind.Deliver, RoomRecipients.Audience, null, "42[\"x\"]"u8.ToArray()));
+
+        Assert.True(RoomBusCodec.IsFrom(bytes, "node-1"u8));
+        Assert.False(RoomBusCodec.IsFrom(bytes, "node-2"u8));
+        Assert.False(RoomBusCodec.IsFrom(bytes, "node-"u8));
+        Assert.False(RoomBusCodec.IsFrom(bytes, "node-10"u8));
+        for (var i = 0; i < 4 + 6 + 2; i++)
+        {
+            Assert.False(RoomBusCodec.IsFrom(bytes.AsSpan(0, i), "node-1"u8), $"prefix {i}");
+        }
+
+        Assert.False(RoomBusCodec.IsFrom("{\"type\":\"gamestate\"}"u8, "node-1"u8));
+    }
 }

@@ -155,8 +155,16 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
 
     private void Enqueue(RoomCode room, in ChannelMessage message)
     {
-        // Runs on the library's queue loop: only hand the payload over (the library gave us its own array).
-        if (!_incoming.Writer.TryWrite(new Incoming(room, (ReadOnlyMemory<byte>)message.Message)))
+        // Runs on the library's queue loop: only hand the payload over (the library gave us its own array). This node's
+        // own publications come back from Redis on every update of every room it holds: they stop here, without a
+        // hand-off to the consumer (a thread wake-up per update otherwise).
+        var payload = (ReadOnlyMemory<byte>)message.Message;
+        if (RoomBusCodec.IsFrom(payload.Span, _nodeIdUtf8))
+        {
+            return;
+        }
+
+        if (!_incoming.Writer.TryWrite(new Incoming(room, payload)))
         {
             Volatile.Write(ref _gap, 1); // the consumer reports it once it has caught up
             Interlocked.Increment(ref _dropped);
@@ -183,15 +191,10 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
 
     private void Dispatch(in Incoming item)
     {
-        if (!RoomBusCodec.TryDecode(item.Payload, out var source, out var message))
+        if (!RoomBusCodec.TryDecode(item.Payload, out _, out var message))
         {
             Interlocked.Increment(ref _malformed);
             LogThrottled(LogLevel.Warning, "Ignored a malformed room bus message ({Reason}); {Count} so far", "envelope", Interlocked.Read(ref _malformed));
-            return;
-        }
-
-        if (source.SequenceEqual(_nodeIdUtf8))
-        {
             return;
         }
 

@@ -46,6 +46,14 @@ internal static class RoomBusCodec
         return payload;
     }
 
+    /// <summary>
+    /// True when <paramref name="payload"/> is an envelope published by <paramref name="nodeId"/> (a node's own publication,
+    /// which Redis echoes back to its subscription). Reads only the header; false for anything malformed.
+    /// </summary>
+    public static bool IsFrom(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> nodeId) =>
+        payload.Length >= 4 + nodeId.Length + 2 && payload[0] == Version && payload[3] == nodeId.Length
+        && payload.Slice(4, nodeId.Length).SequenceEqual(nodeId);
+
     /// <summary>Reads an envelope; false for anything malformed (never throws).</summary>
     public static bool TryDecode(ReadOnlyMemory<byte> payload, out ReadOnlySpan<byte> sourceNode, out RoomBusMessage message)
     {
