@@ -146,7 +146,7 @@ internal sealed class Runner(Options options, IProgressView view)
 
                     if (saturate)
                     {
-                        if (result.Passed)
+                        if (result.Passed && (lastGood[i] is not { } g || rate >= g.Rate))
                         {
                             lastGood[i] = result;
                         }

@@ -4,11 +4,14 @@ namespace Cndr.LoadTests.Running;
 /// The rates of a saturation search for one target: a ladder (× --rate-factor per step, at most --max-steps
 /// steps) until a step fails, then --bisect-steps steps halving the interval between the highest good rate
 /// and the lowest failing one (stopping early once that interval is within 3 %). The reported saturation is the
-/// highest good rate, so it is no longer up to a whole ladder step below the true limit.
+/// highest good rate, so it is no longer up to a whole ladder step below the true limit. When the very first
+/// step fails (a loaded machine), the ladder goes down instead (÷ --rate-factor, at most --max-steps steps) until
+/// a step passes, and bisects from there: a search ends with a saturation figure unless even the lowest rate fails.
 /// </summary>
 internal sealed class SaturationSearch(Options options)
 {
     private int _ladderSteps;
+    private int _downSteps;
     private int _bisections;
 
     /// <summary>Highest rate whose step passed; null until one did.</summary>
@@ -36,9 +39,15 @@ internal sealed class SaturationSearch(Options options)
             return ++_ladderSteps < options.MaxSteps ? rate * options.RateFactor : null;
         }
 
+        if (HighestGoodRate is null)
+        {
+            // Nothing has passed yet, not even the starting rate: step down until something does.
+            return ++_downSteps < options.MaxSteps ? rate / options.RateFactor : null;
+        }
+
         if (HighestGoodRate is not { } lo || FirstFailingRate is not { } hi || lo >= hi)
         {
-            return null; // the first step failed already (nothing to bisect), or noise inverted the bounds
+            return null; // noise inverted the bounds
         }
 
         if (_bisections >= options.BisectSteps || (hi - lo) / lo < 0.03)
