@@ -66,6 +66,26 @@ public class HostileClientTests
         JsonAssert.IsError((await f.HandshakeAsync("""{"roomCode":"ABC123","role":"audience"}""")).Response, "RATE_LIMITED");
     }
 
+    [Fact]
+    public async Task RefusedSignInTokensCountLikeWrongPasswords()
+    {
+        // No token validator is configured: every token is refused with INVALID_TOKEN, a guess like any other.
+        using var f = new RelayFixture(o => o.FailedHandshakeLimit = 2);
+        await f.CreateRoomAsync(password: "secret");
+        const string Token = """{"roomCode":"ABC123","role":"player","token":"e30.e30.guess"}""";
+        JsonAssert.IsError((await f.HandshakeAsync(Token)).Response, "INVALID_TOKEN");
+        var (_, decision) = await f.ConnectWithAuthAsync(Token);
+        Assert.False(decision.Accepted);
+        using (var data = JsonDocument.Parse(decision.ErrorJson))
+        {
+            Assert.Equal("INVALID_TOKEN", data.RootElement.GetProperty("data").GetProperty("code").GetString());
+        }
+
+        // The budget is spent by the two refused tokens: the right password now waits out the window.
+        JsonAssert.IsError((await f.HandshakeAsync(RightPassword)).Response, "RATE_LIMITED");
+        Assert.Equal(2, f.Handler.Counters.AuthFailures);
+    }
+
     private static IPAddress Ip(int i) => new([10, 0, (byte)(i >> 8), (byte)i]);
 
     [Fact]

@@ -21,10 +21,10 @@ public sealed partial class RelayHandler
         return retryAfter;
     }
 
-    /// <summary>A guess that failed (secret or room code) counts against the session's address.</summary>
+    /// <summary>A guess that failed (secret, sign-in token or room code) counts against the session's address.</summary>
     private void CountFailedHandshake(ClientSession session, ErrorCode error)
     {
-        if (error is ErrorCode.InvalidHostKey or ErrorCode.InvalidPassword or ErrorCode.InvalidSeatToken or ErrorCode.RoomNotFound)
+        if (error is ErrorCode.InvalidHostKey or ErrorCode.InvalidPassword or ErrorCode.InvalidSeatToken or ErrorCode.InvalidToken or ErrorCode.RoomNotFound)
         {
             _handshakeThrottle.RecordFailure(session.Connection.RemoteAddress, NowMs);
         }

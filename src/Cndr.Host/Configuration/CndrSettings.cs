@@ -134,7 +134,7 @@ internal sealed class CndrSettings
 
         // Hostile peers.
         Int("REQUEST_BODY_TIMEOUT_MS", "an HTTP request body must arrive in full within this time after its head, else the connection is closed (0 = no limit)", s => s.RequestBodyTimeoutMs, (s, v) => s.RequestBodyTimeoutMs = v, 0, int.MaxValue),
-        Int("FAILED_HANDSHAKE_LIMIT", "failed handshakes (wrong host key, password, seat token, unknown room) per client IP and window; past it: RATE_LIMITED with retryAfterMs (0 = off)", s => s.FailedHandshakeLimit, (s, v) => s.FailedHandshakeLimit = v, 0, int.MaxValue),
+        Int("FAILED_HANDSHAKE_LIMIT", "failed handshakes (wrong host key, password, seat token, sign-in token, unknown room) per client IP and window; past it: RATE_LIMITED with retryAfterMs (0 = off)", s => s.FailedHandshakeLimit, (s, v) => s.FailedHandshakeLimit = v, 0, int.MaxValue),
         Int("FAILED_HANDSHAKE_WINDOW_MS", "window of FAILED_HANDSHAKE_LIMIT", s => s.FailedHandshakeWindowMs, (s, v) => s.FailedHandshakeWindowMs = v, 1, int.MaxValue),
 
         // Engine.IO sessions (issue 9 §2.1, §2.2, §2.4).
