@@ -233,5 +233,10 @@ internal sealed partial class CndrNode : IAsyncDisposable
 internal sealed class RelayRoomCloser(RelayHandler relay) : IRoomCloser
 {
     public async ValueTask<bool> CloseRoomAsync(RoomCode code, string reason) =>
-        await relay.CloseRoomAsync(code, reason == "inactive" ? RoomCloseReason.Inactive : RoomCloseReason.ClosedByHost);
+        await relay.CloseRoomAsync(code, reason switch
+        {
+            "inactive" => RoomCloseReason.Inactive,
+            "closed_by_admin" => RoomCloseReason.ClosedByAdmin,
+            _ => RoomCloseReason.ClosedByHost,
+        });
 }

@@ -222,4 +222,33 @@ public sealed class PollTests : IDisposable
         await _f.Store.EndPollAsync(RelayFixture.Code("ABC123"), "p", _f.Time.NowMs);
         JsonAssert.IsError(await _f.EmitAsync(a[0], "poll_response", """{"pollId":"p","response":"option_0"}"""), "POLL_NOT_ACTIVE");
     }
+
+    [Fact]
+    public void FreeTextResultsCanBeBoundedToTheMostFrequentAnswersWithEveryAnswerCounted()
+    {
+        // 60 answers given once (stored as trimmed UTF-8); "b" given three times, "c" twice: with room for two, those two are listed.
+        var answers = new List<ReadOnlyMemory<byte>>();
+        for (var i = 0; i < 60; i++)
+        {
+            answers.Add(System.Text.Encoding.UTF8.GetBytes($"a{i}"));
+        }
+
+        answers.AddRange(["b"u8.ToArray(), "c"u8.ToArray(), "b"u8.ToArray(), "c"u8.ToArray(), "b"u8.ToArray()]);
+        var snapshot = new Store.PollSnapshot(new Store.PollDefinition("p", Store.PollType.FreeText, "Q?", [], false, 0), answers);
+
+        using var bounded = JsonDocument.Parse(Protocol.PollCodec.BuildPollResults(snapshot, maxAnswers: 2));
+        var results = bounded.RootElement.GetProperty("results");
+        Assert.Equal(["b", "c"], results.GetProperty("responses").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(3, results.GetProperty("responses").GetProperty("b").GetInt32());
+        Assert.Equal(62, results.GetProperty("distinctResponses").GetInt32());
+        Assert.True(results.GetProperty("truncated").GetBoolean());
+        Assert.Equal(65, results.GetProperty("totalResponses").GetInt32());
+
+        // Unbounded (poll_results): every answer, in the order first given, no truncation fields.
+        using var all = JsonDocument.Parse(Protocol.PollCodec.BuildPollResults(snapshot));
+        var full = all.RootElement.GetProperty("results");
+        Assert.Equal(62, full.GetProperty("responses").EnumerateObject().Count());
+        Assert.Equal("a0", full.GetProperty("responses").EnumerateObject().First().Name);
+        Assert.False(full.TryGetProperty("truncated", out _));
+    }
 }

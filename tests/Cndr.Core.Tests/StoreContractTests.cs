@@ -128,15 +128,19 @@ public abstract class StoreContractTests
         var first = await Store.ClaimHostAsync(code, "h1", "node-a", 10);
         Assert.Equal(JoinOutcome.Joined, first.Outcome);
         Assert.Null(first.PreviousConnectionId);
+        Assert.True(first.FirstHost);
         var second = await Store.ClaimHostAsync(code, "h2", "node-b", 20);
         Assert.Equal("h1", second.PreviousConnectionId);
         Assert.Equal("node-a", second.PreviousNodeId);
+        Assert.False(second.FirstHost);
         Assert.Equal(ConnectionEndOutcome.NotCurrent, await Store.ReleaseHostAsync(code, "h1", 30));
         Assert.True((await Store.GetRoomInfoAsync(code))!.HostConnected);
         Assert.Equal(ConnectionEndOutcome.Done, await Store.ReleaseHostAsync(code, "h2", 30));
         Assert.False((await Store.GetRoomInfoAsync(code))!.HostConnected);
         Assert.Equal(ConnectionEndOutcome.NotFound, await Store.ReleaseHostAsync(code, "h2", 30));
-        Assert.Null((await Store.ClaimHostAsync(code, "h3", "n", 40)).PreviousConnectionId);
+        var back = await Store.ClaimHostAsync(code, "h3", "n", 40);
+        Assert.Null(back.PreviousConnectionId);
+        Assert.False(back.FirstHost); // a host coming back does not activate the room again
     }
 
     [Fact]
@@ -321,6 +325,41 @@ public abstract class StoreContractTests
         var got = await Store.GetPollAsync(code, "timed");
         Assert.Equal((5000L, true), (got!.EndsAtMs, got.LiveResults));
         Assert.Empty(await Store.GetActivePollsAsync(NewCode()));
+    }
+
+    [Fact]
+    public async Task ARoomsLossIsClaimedOnceAndADeletedRoomIsNotLost()
+    {
+        // Two nodes find the same room gone: one claim wins (one room_closed "lost" webhook per fleet).
+        var lost = NewCode();
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Store.TryClaimRoomLostAsync(lost).AsTask())));
+        Assert.Single(claims, c => c);
+
+        // A room closed through the store was not lost: its close reported it.
+        var closed = await RoomAsync();
+        Assert.True(await Store.DeleteRoomAsync(closed));
+        Assert.False(await Store.TryClaimRoomLostAsync(closed));
+        var hosted = await RoomAsync();
+        await Store.ClaimHostAsync(hosted, "h", "n", 1);
+        Assert.Equal(ConnectionEndOutcome.Done, await Store.DeleteRoomAsHostAsync(hosted, "h"));
+        Assert.False(await Store.TryClaimRoomLostAsync(hosted));
+    }
+
+    [Fact]
+    public async Task AnAudienceJoiningSeesEachActivePollWithItsDeadline()
+    {
+        // handshake_response.polls of the audience carries endsAt for a countdown (PROTOCOL §9.1).
+        var code = await RoomAsync();
+        Assert.Equal(PollStartOutcome.Started, await Store.StartPollAsync(code, new PollDefinition("timed", PollType.SingleChoice, "Q?", ["a", "b"], true, 0, EndsAtMs: 5000), 100));
+        Assert.Equal(PollStartOutcome.Started, await Store.StartPollAsync(code, new PollDefinition("plain", PollType.FreeText, "Q?", [], true, 0), 200));
+        Assert.Equal(PollStartOutcome.Started, await Store.StartPollAsync(code, new PollDefinition("done", PollType.FreeText, "Q?", [], true, 0), 300));
+        Assert.Equal(PollOutcome.Ok, await Store.EndPollAsync(code, "done", 400));
+
+        var polls = (await Store.JoinAudienceAsync(code, new AudienceJoin("aud", "n", B("{}"), 500))).ActivePolls;
+        Assert.Equal(["timed", "plain"], polls.Select(p => p.PollId));
+        Assert.Equal((PollType.SingleChoice, 100L, 5000L), (polls[0].Type, polls[0].StartedAtMs, polls[0].EndsAtMs));
+        Assert.Equal(["a", "b"], polls[0].Options);
+        Assert.Equal((PollType.FreeText, 200L, 0L), (polls[1].Type, polls[1].StartedAtMs, polls[1].EndsAtMs));
     }
 
     [Fact]

@@ -384,8 +384,12 @@ internal static class PollCodec
         return RelayJson.EndEvent(m);
     }
 
-    /// <summary>Aggregates a poll's answers into <c>{pollId,type,question,active,results}</c>.</summary>
-    public static byte[] BuildPollResults(PollSnapshot snapshot)
+    /// <summary>
+    /// Aggregates a poll's answers into <c>{pollId,type,question,active,results}</c>. A free-text poll with more than
+    /// <paramref name="maxAnswers"/> distinct answers lists only the most frequent ones (ties: first given first) and adds
+    /// <c>results.distinctResponses</c> and <c>results.truncated: true</c>; totals always count every answer.
+    /// </summary>
+    public static byte[] BuildPollResults(PollSnapshot snapshot, int maxAnswers = int.MaxValue)
     {
         var poll = snapshot.Poll;
         var s = new ArrayBufferWriter<byte>(256);
@@ -412,8 +416,17 @@ internal static class PollCodec
                 }
             }
 
+            var listed = order;
+            if (order.Count > maxAnswers)
+            {
+                // OrderByDescending is stable: equal counts keep the order the answers were first given in.
+                listed = order.OrderByDescending(t => counts[t]).Take(maxAnswers).ToList();
+                w.WriteNumber("distinctResponses"u8, order.Count);
+                w.WriteBoolean("truncated"u8, true);
+            }
+
             w.WriteStartObject("responses"u8);
-            foreach (var text in order)
+            foreach (var text in listed)
             {
                 w.WriteNumber(text, counts[text]);
             }

@@ -8,27 +8,38 @@ namespace Cndr.Core.Relay;
 public sealed partial class RelayHandler : IClusterListener
 {
     /// <inheritdoc />
-    /// <remarks>Runs on the primary; every event goes to this node's members directly and to the other nodes through the bus.</remarks>
+    /// <remarks>
+    /// Runs on the primary; every event goes to this node's members directly and to the other nodes through the bus.
+    /// The webhooks of the release (reason <c>node_lost</c>) are sent here, by the primary that performed it: the dead
+    /// node sends nothing any more, and the store's release is atomic, so a second primary (for a moment two nodes
+    /// may both believe they are) finds nothing left to release and sends nothing.
+    /// </remarks>
     public void OnNodeReleased(NodeRelease release)
     {
         ArgumentNullException.ThrowIfNull(release);
         var code = release.Code;
         _rooms.TryGet(code, out var room);
-        if (release.HostConnectionId is not null)
+        if (release.HostConnectionId is { } hostId)
         {
             _delivery.Deliver(code, room, RelayEvents.HostDisconnected(), RoomRecipients.Players | RoomRecipients.Audience);
+            Emit("host_disconnected", code, hostId, ClientRole.Host, NodeLostReason);
         }
 
         foreach (var clientId in release.DisconnectedPlayers)
         {
             _delivery.Deliver(code, room, RelayEvents.ClientDisconnected(RelayEvents.ClientIdJson(clientId)), RoomRecipients.Host);
+            Emit("client_disconnected", code, clientId, ClientRole.Player, NodeLostReason);
         }
 
         foreach (var id in release.RemovedAudience)
         {
             _delivery.Deliver(code, room, RelayEvents.ClientLeft(RelayEvents.ClientIdJson(id), ClientRole.Audience, "disconnected"u8), RoomRecipients.Host);
+            Emit("client_left", code, id, ClientRole.Audience, NodeLostReason);
         }
     }
+
+    /// <summary>The webhook reason of what a dead node's release ended.</summary>
+    private const string NodeLostReason = "node_lost";
 
     /// <summary>
     /// The bus may have lost updates (its subscription reconnected, or its queue overflowed): re-read each local room's game
@@ -69,8 +80,30 @@ public sealed partial class RelayHandler : IClusterListener
     }
 
     /// <inheritdoc />
-    public void OnRoomLost(RoomCode code)
+    /// <remarks>
+    /// Every node serving the room finds it gone; the one that claims the loss in the store sends the
+    /// <c>room_closed {reason:"lost"}</c> webhook (none when the room was deleted by a close: that close reported
+    /// it). The claim comes first, so the webhook is queued before this node's clients hear of the close.
+    /// </remarks>
+    public void OnRoomLost(RoomCode code) => _ = CloseLostRoomAsync(code);
+
+    private async Task CloseLostRoomAsync(RoomCode code)
     {
+        if (EventSink is not null)
+        {
+            try
+            {
+                if (await _store.TryClaimRoomLostAsync(code).ConfigureAwait(false))
+                {
+                    Emit("room_closed", code, reason: RoomCloseText(RoomCloseReason.Lost));
+                }
+            }
+            catch (StoreUnavailableException ex)
+            {
+                RelayLog.StoreUnavailable(_logger, ex, "room_lost");
+            }
+        }
+
         RelayLog.RoomClosed(_logger, "room_closed", code.ToString(), "lost");
         _delivery.CloseHere(code, RelayEvents.RoomClosed("lost"u8));
     }

@@ -244,14 +244,15 @@ public sealed partial class RelayHandler
             return;
         }
 
-        if (await _store.DeleteRoomAsHostAsync(session.Code, session.Connection.Id).ConfigureAwait(false) == ConnectionEndOutcome.NotCurrent)
+        var outcome = await _store.DeleteRoomAsHostAsync(session.Code, session.Connection.Id).ConfigureAwait(false);
+        if (outcome == ConnectionEndOutcome.NotCurrent)
         {
             HostReplaced(session, evt, "close_room"u8);
             return;
         }
 
         RelayJson.AckOk(session.Connection, evt.AckId);
-        CloseEverywhere(session.Code, RoomCloseReason.ClosedByHost);
+        CloseEverywhere(session.Code, RoomCloseReason.ClosedByHost, deleted: outcome == ConnectionEndOutcome.Done);
     }
 
     /// <summary>
@@ -276,15 +277,32 @@ public sealed partial class RelayHandler
     public async Task<bool> CloseRoomAsync(RoomCode code, RoomCloseReason reason)
     {
         var existed = await _store.DeleteRoomAsync(code).ConfigureAwait(false);
-        CloseEverywhere(code, reason);
+        CloseEverywhere(code, reason, deleted: existed);
         return existed;
     }
 
-    private void CloseEverywhere(RoomCode code, RoomCloseReason reason)
+    /// <summary>
+    /// Tells every node to close the room. The <c>room_closed</c> webhook goes out only when this call deleted the
+    /// room (<paramref name="deleted"/>): the delete is atomic, so one close in the fleet reports it.
+    /// </summary>
+    private void CloseEverywhere(RoomCode code, RoomCloseReason reason, bool deleted)
     {
-        var name = reason == RoomCloseReason.Inactive ? "inactive" : "closed_by_host";
+        var name = RoomCloseText(reason);
         RelayLog.RoomClosed(_logger, "room_closed", code.ToString(), name);
-        Emit("room_closed", code, reason: name);
+        if (deleted)
+        {
+            Emit("room_closed", code, reason: name);
+        }
+
         _delivery.CloseEverywhere(code, RelayEvents.RoomClosed(reason == RoomCloseReason.Inactive ? "inactive"u8 : "closed_by_host"u8));
     }
+
+    /// <summary>The reason a log line and the <c>room_closed</c> webhook give.</summary>
+    private static string RoomCloseText(RoomCloseReason reason) => reason switch
+    {
+        RoomCloseReason.Inactive => "inactive",
+        RoomCloseReason.ClosedByAdmin => "closed_by_admin",
+        RoomCloseReason.Lost => "lost",
+        _ => "closed_by_host",
+    };
 }

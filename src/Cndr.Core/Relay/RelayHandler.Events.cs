@@ -21,7 +21,10 @@ public sealed partial class RelayHandler
         }
     }
 
-    /// <summary><c>poll_ended</c> with the final tally, read from the store off the caller's path.</summary>
+    /// <summary>Free-text answers listed in a <c>poll_ended</c> webhook at most (the most frequent; totals count all).</summary>
+    public const int WebhookPollAnswers = 50;
+
+    /// <summary><c>poll_ended</c> with the final tally (bounded: <see cref="WebhookPollAnswers"/>), read from the store off the caller's path.</summary>
     private async Task EmitPollEndedAsync(IRelayEventSink sink, RoomCode code, string pollId)
     {
         ReadOnlyMemory<byte> results = default;
@@ -29,7 +32,7 @@ public sealed partial class RelayHandler
         {
             if (await _store.GetPollResponsesAsync(code, pollId).ConfigureAwait(false) is { } snapshot)
             {
-                results = PollCodec.BuildPollResults(snapshot);
+                results = PollCodec.BuildPollResults(snapshot, WebhookPollAnswers);
             }
         }
         catch (StoreUnavailableException)

@@ -177,6 +177,11 @@ public sealed partial class RelayHandler
                         else if (r.PreviousConnectionId is null)
                         {
                             RelayLog.RoomActivated(_logger, "room_activated", request.Code.ToString(), _nodeId);
+                        }
+
+                        if (r.FirstHost)
+                        {
+                            // Once per room: a host coming back after a disconnect does not activate it again.
                             Emit("room_activated", request.Code);
                         }
 

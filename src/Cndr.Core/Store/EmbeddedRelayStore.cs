@@ -11,6 +11,9 @@ namespace Cndr.Core.Store;
 public sealed partial class EmbeddedRelayStore : IRelayStore
 {
     private readonly ConcurrentDictionary<RoomCode, Room> _rooms = new();
+    private const int MaxClosedMarks = 1024;
+    private readonly HashSet<RoomCode> _closedMarks = [];
+    private readonly Queue<RoomCode> _closedOrder = new();
 
     /// <inheritdoc />
     public ValueTask<CreateRoomOutcome> CreateRoomAsync(RoomCode code, RoomConfig config, long nowMs)
@@ -58,6 +61,7 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
             room.Deleted = true;
         }
 
+        MarkClosed(code);
         return new(true);
     }
 
@@ -87,6 +91,7 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
         }
 
         _rooms.TryRemove(code, out _);
+        MarkClosed(code);
         return new(ConnectionEndOutcome.Done);
     }
 
@@ -170,6 +175,29 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
     }
 
     /// <inheritdoc />
+    public ValueTask<bool> TryClaimRoomLostAsync(RoomCode code) => new(MarkClosed(code));
+
+    /// <summary>Remembers a deleted or lost room among the last <see cref="MaxClosedMarks"/>; false when it already was.</summary>
+    private bool MarkClosed(RoomCode code)
+    {
+        lock (_closedMarks)
+        {
+            if (!_closedMarks.Add(code))
+            {
+                return false;
+            }
+
+            _closedOrder.Enqueue(code);
+            if (_closedOrder.Count > MaxClosedMarks)
+            {
+                _closedMarks.Remove(_closedOrder.Dequeue());
+            }
+
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<bool[]> RoomsExistAsync(IReadOnlyList<RoomCode> codes)
     {
         var exist = new bool[codes.Count];
@@ -198,6 +226,8 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
 
             var previous = room.HostConnectionId;
             var previousNode = room.HostNodeId;
+            var firstHost = !room.HostEverClaimed;
+            room.HostEverClaimed = true;
             room.HostConnectionId = connectionId;
             room.HostNodeId = nodeId;
             room.HostJoinedAt = nowMs;
@@ -214,6 +244,7 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
                 Outcome = JoinOutcome.Joined,
                 PreviousConnectionId = previous,
                 PreviousNodeId = previous is null ? null : previousNode,
+                FirstHost = firstHost,
                 GameState = room.CopyGameState(),
                 GameStateRev = room.GameStateRev,
                 Clients = clients,
@@ -814,6 +845,9 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
         public string? HostConnectionId;
         public string? HostNodeId;
         public long HostJoinedAt;
+
+        /// <summary>Set by the first host claim, never cleared (room:state's hostClientId field exists from then on).</summary>
+        public bool HostEverClaimed;
         private long _lastActivity = nowMs;
 
         /// <summary>True once anything but the creation wrote to the room (Redis: <c>room:state</c> exists).</summary>

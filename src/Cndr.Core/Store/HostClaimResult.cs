@@ -11,6 +11,9 @@ public sealed class HostClaimResult
     /// <summary>The node of <see cref="PreviousConnectionId"/>.</summary>
     public string? PreviousNodeId { get; init; }
 
+    /// <summary>True when no host had ever claimed the room before this claim (the room is activated: webhook <c>room_activated</c>).</summary>
+    public bool FirstHost { get; init; }
+
     /// <summary>Current game state (empty when never set).</summary>
     public ReadOnlyMemory<byte> GameState { get; init; }
 

@@ -31,6 +31,7 @@ namespace Cndr.Core.Store;
 /// room:poll:config:&lt;code&gt;:&lt;pollId&gt;      hash  type question options active startedAt endedAt
 /// room:poll:responses:&lt;code&gt;:&lt;pollId&gt;   hash  clientId → answer
 /// room:queue:tohost:&lt;code&gt;              list  LPUSH new entries, RPOP oldest
+/// room:closed:&lt;code&gt;                   string  set by a delete, or by the one node that claims the room's loss (expires)
 /// </code>
 /// </remarks>
 public interface IRelayStore
@@ -79,6 +80,18 @@ public interface IRelayStore
 
     /// <summary>For each code, whether the room still exists (its <c>room:config</c>), in order. One round trip.</summary>
     ValueTask<bool[]> RoomsExistAsync(IReadOnlyList<RoomCode> codes);
+
+    /// <summary>
+    /// A node found the room gone from the store while it serves it: true for exactly one caller in the fleet, so the
+    /// <c>room_closed {reason:"lost"}</c> webhook is sent once. False when another node claimed this loss first, or when
+    /// the room was deleted through the store (<see cref="DeleteRoomAsync"/>, <see cref="DeleteRoomAsHostAsync"/>)
+    /// recently: a close by the host, an operator or inactivity is not a loss. Atomic. The claim and the mark
+    /// left by a delete last <see cref="RoomClosedMarkMs"/> (Redis) or the last 1024 closes (embedded).
+    /// </summary>
+    ValueTask<bool> TryClaimRoomLostAsync(RoomCode code);
+
+    /// <summary>How long a delete's mark and a loss claim (<c>room:closed:&lt;code&gt;</c>) live in Redis.</summary>
+    public const int RoomClosedMarkMs = 60_000;
 
     // ---- Operator queries (admin API, monitor; not on the hot path) ----
 

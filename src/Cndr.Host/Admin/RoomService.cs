@@ -80,5 +80,5 @@ public sealed class RoomService(IRelayStore store, IRoomCloser closer, int roomC
 
     public ValueTask<RoomInfo?> GetAsync(RoomCode code) => store.GetRoomInfoAsync(code);
 
-    public ValueTask<bool> CloseAsync(RoomCode code) => closer.CloseRoomAsync(code, "closed_by_host");
+    public ValueTask<bool> CloseAsync(RoomCode code) => closer.CloseRoomAsync(code, "closed_by_admin");
 }

@@ -64,6 +64,12 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
         return Measure(_inner.RoomsExistAsync(codes), start);
     }
 
+    public ValueTask<bool> TryClaimRoomLostAsync(RoomCode code)
+    {
+        var start = Stopwatch.GetTimestamp();
+        return Measure(_inner.TryClaimRoomLostAsync(code), start);
+    }
+
     public ValueTask<IReadOnlyList<MemberInfo>?> ListMembersAsync(RoomCode code)
     {
         var start = Stopwatch.GetTimestamp();

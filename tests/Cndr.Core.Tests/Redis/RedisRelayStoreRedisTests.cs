@@ -123,6 +123,14 @@ public sealed class RedisRelayStoreRedisTests(RedisTestServer redis) : IClassFix
         Assert.Equal(state, host.GameState.ToArray());
     }
 
+    /// <summary>A deleted room leaves only <c>room:closed:&lt;code&gt;</c>, expiring (it tells a loss from a close).</summary>
+    private async Task AssertOnlyTheClosedMarkLeftAsync(RoomCode code)
+    {
+        Assert.Equal([$"room:closed:{code}"], redis.KeysOf(code));
+        var ttl = await redis.Db.KeyTimeToLiveAsync($"room:closed:{code}");
+        Assert.InRange(ttl!.Value.TotalMilliseconds, 1, IRelayStore.RoomClosedMarkMs);
+    }
+
     [Fact]
     public async Task Writes_to_a_missing_or_deleted_room_report_it_and_create_no_keys()
     {
@@ -141,7 +149,7 @@ public sealed class RedisRelayStoreRedisTests(RedisTestServer redis) : IClassFix
         _store.TouchActivity(code, Now);
         await _store.GetRoomConfigAsync(code); // same connection: ordered after the fire-and-forget touch
 
-        Assert.Empty(redis.KeysOf(code));
+        await AssertOnlyTheClosedMarkLeftAsync(code);
         Assert.Null(await _store.GetRoomInfoAsync(code));
         Assert.Null(await _store.GetRoomConfigAsync(code));
     }
@@ -171,7 +179,7 @@ public sealed class RedisRelayStoreRedisTests(RedisTestServer redis) : IClassFix
 
         Assert.True(await _store.DeleteRoomAsync(code));
 
-        Assert.Empty(redis.KeysOf(code));
+        await AssertOnlyTheClosedMarkLeftAsync(code);
         Assert.Equal(3, redis.KeysOf(other).Count); // config, state, gamestate of the other room
     }
 

@@ -21,6 +21,9 @@ internal static class RedisKeys
     public const string ToHostQueuePrefix = "room:queue:tohost:";
     public const string UpdatesChannelPrefix = "room:updates:";
 
+    /// <summary><c>room:closed:&lt;code&gt;</c>: string with a TTL, set when the room is deleted or its loss claimed (one lost webhook per fleet).</summary>
+    public const string ClosedPrefix = "room:closed:";
+
     /// <summary><c>nodes:registry</c>: zset nodeId → registration time (ms); the earliest live entry is the primary.</summary>
     public const string NodeRegistry = "nodes:registry";
 

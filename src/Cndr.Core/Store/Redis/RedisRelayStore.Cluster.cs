@@ -87,4 +87,18 @@ public sealed partial class RedisRelayStore
             throw Unavailable(ex, nameof(RoomsExistAsync));
         }
     }
+
+    /// <inheritdoc />
+    /// <remarks><c>SET room:closed:&lt;code&gt; lost NX PX</c>: the first node wins; a delete's mark makes every node lose.</remarks>
+    public async ValueTask<bool> TryClaimRoomLostAsync(RoomCode code)
+    {
+        try
+        {
+            return await _db.StringSetAsync(RedisKeys.For(code).Closed, "lost", TimeSpan.FromMilliseconds(IRelayStore.RoomClosedMarkMs), When.NotExists);
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(TryClaimRoomLostAsync));
+        }
+    }
 }

@@ -28,8 +28,8 @@ public sealed partial class RedisRelayStore
         }
 
         var previous = NonEmpty(r[1]);
-        var clients = new List<ClientInfo>((r.Length - 5) / 5);
-        for (var i = 5; i + 4 < r.Length; i += 5)
+        var clients = new List<ClientInfo>((r.Length - 6) / 5);
+        for (var i = 6; i + 4 < r.Length; i += 5)
         {
             var role = (string?)r[i + 1] == RolePlayer ? ClientRole.Player : ClientRole.Audience;
             var connected = role == ClientRole.Audience || NonEmpty(r[i + 3]) is not null;
@@ -41,6 +41,7 @@ public sealed partial class RedisRelayStore
             Outcome = JoinOutcome.Joined,
             PreviousConnectionId = previous,
             PreviousNodeId = previous is null ? null : NonEmpty(r[2]),
+            FirstHost = Long(r[5]) == 1,
             GameState = Bytes(r[3]),
             GameStateRev = Long(r[4]),
             Clients = clients,
@@ -190,12 +191,13 @@ public sealed partial class RedisRelayStore
             return new AudienceJoinResult { Outcome = (JoinOutcome)outcome };
         }
 
-        var polls = new List<PollDefinition>((r.Length - 4) / 5);
-        for (var i = 4; i + 4 < r.Length; i += 5)
+        // Six items per active poll: id, type, question, options, startedAt, endsAt (0 = untimed).
+        var polls = new List<PollDefinition>((r.Length - 4) / 6);
+        for (var i = 4; i + 5 < r.Length; i += 6)
         {
             if (TryParsePollType((string?)r[i + 1], out var type))
             {
-                polls.Add(new PollDefinition((string)r[i]!, type, (string?)r[i + 2] ?? "", ParseOptions((byte[]?)r[i + 3]), true, Long(r[i + 4])));
+                polls.Add(new PollDefinition((string)r[i]!, type, (string?)r[i + 2] ?? "", ParseOptions((byte[]?)r[i + 3]), true, Long(r[i + 4]), Long(r[i + 5])));
             }
         }
 

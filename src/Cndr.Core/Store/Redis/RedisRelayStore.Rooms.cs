@@ -85,7 +85,7 @@ public sealed partial class RedisRelayStore
         try
         {
             var r = Long(await EvalAsync(RedisScripts.DeleteRoom, keys.DeleteKeys,
-                [keys.ClientPrefix, keys.PlayerStatePrefix, keys.PollConfigPrefix, keys.PollResponsesPrefix, hostConnectionId]));
+                [keys.ClientPrefix, keys.PlayerStatePrefix, keys.PollConfigPrefix, keys.PollResponsesPrefix, hostConnectionId, IRelayStore.RoomClosedMarkMs]));
             if (r >= 0)
             {
                 RedisKeys.Forget(code);

@@ -43,9 +43,9 @@ internal static class RedisScripts
         """);
 
     /// <summary>
-    /// KEYS config state clients gamestate polls queue; ARGV clientPrefix playerStatePrefix pollConfigPrefix pollResponsesPrefix
-    /// hostConn ('' = unchecked) → 1 when the room existed, 0 when it did not, -1 (nothing deleted) when hostConn is no longer the
-    /// room's host. Client hashes and player states are found through <c>room:clients</c>, polls through <c>room:polls</c>.
+    /// KEYS config state clients gamestate polls queue closed; ARGV clientPrefix playerStatePrefix pollConfigPrefix pollResponsesPrefix
+    /// hostConn ('' = unchecked) closedMarkMs → 1 when the room existed (then <c>room:closed</c> is set for closedMarkMs: not a loss),
+    /// 0 when it did not, -1 (nothing deleted) when hostConn is no longer the room's host. Client hashes and player states are found through <c>room:clients</c>, polls through <c>room:polls</c>.
     /// </summary>
     public static readonly RedisScript DeleteRoom = new(nameof(DeleteRoom), """
         local existed = redis.call('EXISTS', KEYS[1])
@@ -65,12 +65,13 @@ internal static class RedisScripts
         delPairs(redis.call('ZRANGE', KEYS[3], 0, -1), ARGV[1], ARGV[2])
         delPairs(redis.call('ZRANGE', KEYS[5], 0, -1), ARGV[3], ARGV[4])
         redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+        if existed == 1 then redis.call('SET', KEYS[7], 'deleted', 'PX', ARGV[6]) end
         return existed
         """);
 
     /// <summary>
     /// KEYS config state clients gamestate; ARGV conn node now clientPrefix
-    /// → {1} not found, or {0, prevConn, prevNode, gameState, gameStateRev, [id, role, meta, socketId, joinedAt]...}.
+    /// → {1} not found, or {0, prevConn, prevNode, gameState, gameStateRev, firstHost (1 = no host ever before), [id, role, meta, socketId, joinedAt]...}.
     /// </summary>
     public static readonly RedisScript ClaimHost = new(nameof(ClaimHost), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {1} end
@@ -79,7 +80,9 @@ internal static class RedisScripts
         if prevConn ~= '' and prevConn ~= ARGV[1] then redis.call('ZREM', KEYS[3], prevConn) end
         redis.call('HSET', KEYS[2], 'hostClientId', ARGV[1], 'hostNodeId', ARGV[2], 'lastActivity', ARGV[3])
         redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-        local out = {0, prevConn, prev[2] or '', redis.call('GET', KEYS[4]) or '', prev[3] or '0'}
+        local first = 0
+        if not prev[1] then first = 1 end
+        local out = {0, prevConn, prev[2] or '', redis.call('GET', KEYS[4]) or '', prev[3] or '0', first}
         local members = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
         for i = 1, #members, 2 do
           local id = members[i]
@@ -194,13 +197,14 @@ internal static class RedisScripts
         local out = {0, redis.call('GET', KEYS[5]) or '', st[2] or '0', host}
         local polls = redis.call('ZRANGE', KEYS[6], 0, -1)
         for i = 1, #polls do
-          local p = redis.call('HMGET', ARGV[5] .. polls[i], 'type', 'question', 'options', 'active', 'startedAt')
+          local p = redis.call('HMGET', ARGV[5] .. polls[i], 'type', 'question', 'options', 'active', 'startedAt', 'endsAt')
           if p[4] == 'true' then
             out[#out + 1] = polls[i]
             out[#out + 1] = p[1] or ''
             out[#out + 1] = p[2] or ''
             out[#out + 1] = p[3] or '[]'
             out[#out + 1] = p[5] or '0'
+            out[#out + 1] = p[6] or '0'
           end
         end
         return out

@@ -15,6 +15,7 @@ internal sealed class RoomKeys
         GameState = RedisKeys.GameStatePrefix + c;
         Polls = RedisKeys.PollsPrefix + c;
         ToHostQueue = RedisKeys.ToHostQueuePrefix + c;
+        Closed = RedisKeys.ClosedPrefix + c;
         ClientPrefix = RedisKeys.ClientPrefix + c + ":";
         PlayerStatePrefix = RedisKeys.PlayerStatePrefix + c + ":";
         PollConfigPrefix = RedisKeys.PollConfigPrefix + c + ":";
@@ -23,8 +24,11 @@ internal sealed class RoomKeys
         ConfigAndState = [Config, State];
         SetGameStateKeys = [Config, State, GameState];
         EnqueueKeys = [Config, State, ToHostQueue];
-        DeleteKeys = [Config, State, Clients, GameState, Polls, ToHostQueue];
+        DeleteKeys = [Config, State, Clients, GameState, Polls, ToHostQueue, Closed];
     }
+
+    /// <summary><c>room:closed:&lt;code&gt;</c> (see <see cref="RedisKeys.ClosedPrefix"/>).</summary>
+    public RedisKey Closed { get; }
 
     public string Code { get; }
 
