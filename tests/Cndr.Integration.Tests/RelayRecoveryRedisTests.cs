@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Cndr.Integration.Tests.Infrastructure;
 using Cndr.Testing;
 using StackExchange.Redis;
@@ -11,7 +9,7 @@ namespace Cndr.Integration.Tests;
 /// What the relay does when the cluster misbehaves: a lost kick, a dead node, a Redis that lost its data, a bus that
 /// dropped messages. cndr nodes on a real redis-server, clients are the official socket.io-client.
 /// </summary>
-public sealed partial class RelayRecoveryRedisTests : IAsyncLifetime
+public sealed class RelayRecoveryRedisTests : IAsyncLifetime
 {
     private RedisServer _redis = null!;
     private ConnectionMultiplexer _admin = null!;
@@ -79,10 +77,10 @@ public sealed partial class RelayRecoveryRedisTests : IAsyncLifetime
             s.NodeTimeoutMs = 1500;
             s.CleanupIntervalMs = 300;
         });
-        using var doomed = StartProcessNode("node-doomed");
+        using var doomed = ProcessNode.Start(_redis, "node-doomed");
         try
         {
-            var doomedUrl = await ListeningUrlAsync(doomed);
+            var doomedUrl = await ProcessNode.ListeningUrlAsync(doomed);
             var (code, key) = await primary.CreateRoomAsync();
             await _js.HostAsync("host", doomedUrl, code, key);
             var p = await _js.PlayerAsync("p", primary.Url, code);
@@ -192,40 +190,4 @@ public sealed partial class RelayRecoveryRedisTests : IAsyncLifetime
             while (rev < 4);
         }
     }
-
-    private Process StartProcessNode(string nodeId)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cndr.dll"));
-        psi.Environment["PORT"] = "0";
-        psi.Environment["BIND_ADDRESS"] = "127.0.0.1";
-        psi.Environment["REDIS_HOST"] = _redis.Host;
-        psi.Environment["REDIS_PORT"] = _redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        psi.Environment["NODE_ID"] = nodeId;
-        psi.Environment["HEARTBEAT_INTERVAL_MS"] = "200";
-        psi.Environment["NODE_TIMEOUT_MS"] = "1500";
-        psi.Environment["DEMO_ROOM"] = "false";
-        return Process.Start(psi)!;
-    }
-
-    private static async Task<string> ListeningUrlAsync(Process node)
-    {
-        _ = node.StandardOutput.ReadToEndAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            var line = await node.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.True(line is not null, "the node process exited before listening");
-            if (Listening().Match(line) is { Success: true } m)
-            {
-                _ = node.StandardError.ReadToEndAsync();
-                return m.Groups[1].Value;
-            }
-        }
-
-        throw new TimeoutException("the node process did not start listening");
-    }
-
-    [GeneratedRegex(@"listening on (https?://\S+)")]
-    private static partial Regex Listening();
 }

@@ -1,9 +1,5 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
 using Cndr.Core.Relay;
 using Cndr.Integration.Tests.Infrastructure;
 using static Cndr.Integration.Tests.Infrastructure.RelayClients;
@@ -32,7 +28,7 @@ public sealed class WebhookTests : IAsyncLifetime
     public async Task LifecycleEventsArriveSignedAndAFailingReceiverGetsThemOnRetry()
     {
         // The receiver refuses the first two POSTs with 500, then accepts.
-        using var receiver = new Receiver(failFirst: 2);
+        using var receiver = new WebhookReceiver(Secret, failFirst: 2);
         await using var node = await TestNode.StartAsync(configure: s =>
         {
             s.WebhookUrl = receiver.Url;
@@ -67,104 +63,83 @@ public sealed class WebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReceiverThatFailsEveryAttemptCountsTheEventAsFailedAfterBackoffAndLaterEventsStillArrive()
+    {
+        // Two attempts per event, 300 ms apart: the receiver refuses the first event's two attempts, then recovers.
+        using var receiver = new WebhookReceiver(Secret, failFirst: 2);
+        await using var node = await TestNode.StartAsync(configure: s =>
+        {
+            s.WebhookUrl = receiver.Url;
+            s.WebhookSecret = Secret;
+            s.WebhookMaxAttempts = 2;
+            s.WebhookBackoffMs = 300;
+        });
+        var (code, hostKey) = await node.CreateRoomAsync();
+        await _js.HostAsync("host", node.Url, code, hostKey);
+
+        // room_activated was given up; host_connected, published after it, arrives once the receiver recovered.
+        Assert.Equal("host", Str(await receiver.WaitForAsync("host_connected"), "role"));
+        Assert.Empty(receiver.Of("room_activated"));
+        var tries = receiver.Attempts.Where(a => a.Type == "room_activated").ToList();
+        Assert.Equal(2, tries.Count);
+        Assert.True(tries[1].AtMs - tries[0].AtMs >= 250, $"retried after {tries[1].AtMs - tries[0].AtMs} ms, before the backoff");
+        var metrics = await MetricsAsync(node);
+        Assert.Contains("cndr_webhook_events_total{outcome=\"failed\"} 1", metrics);
+        Assert.Contains("cndr_webhook_events_total{outcome=\"sent\"} 1", metrics);
+        Assert.Contains("cndr_webhook_retries_total 1", metrics);
+    }
+
+    [Fact]
+    public async Task EventsBeyondAFullQueueAreDroppedAndCountedWhileTheRelayCarriesOn()
+    {
+        // The receiver holds every POST: the sender waits on the first, one more fits the queue, the rest are dropped.
+        using var receiver = new WebhookReceiver(Secret, held: true);
+        await using var node = await TestNode.StartAsync(configure: s =>
+        {
+            s.WebhookUrl = receiver.Url;
+            s.WebhookSecret = Secret;
+            s.WebhookQueueLength = 1;
+            s.WebhookTimeoutMs = 30_000;
+        });
+        var (code, hostKey) = await node.CreateRoomAsync();
+        await _js.HostAsync("host", node.Url, code, hostKey); // room_activated, host_connected
+        for (var i = 0; i < 4; i++)
+        {
+            await _js.PlayerAsync($"p{i}", node.Url, code); // client_joined
+            await _js.NextAsync("host", "client_joined");
+        }
+
+        // Six events, at most two in flight or queued: at least four dropped, and the relay did not wait for any.
+        var metrics = await MetricsAsync(node);
+        var dropped = Counter(metrics, "cndr_webhook_events_total{outcome=\"dropped\"}");
+        Assert.InRange(dropped, 4, 5);
+
+        receiver.Open();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (receiver.Events.Count < 6 - dropped && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(6 - dropped, receiver.Events.Count);
+        Assert.Equal("room_activated", Str(receiver.Events[0], "type"));
+        metrics = await MetricsAsync(node);
+        Assert.Equal(6 - dropped, Counter(metrics, "cndr_webhook_events_total{outcome=\"sent\"}"));
+        Assert.Equal(dropped, Counter(metrics, "cndr_webhook_events_total{outcome=\"dropped\"}"));
+    }
+
+    private static async Task<string> MetricsAsync(TestNode node) =>
+        await (await TestNode.GetAsync(node.Url + "/metrics")).Content.ReadAsStringAsync();
+
+    private static long Counter(string metrics, string series) =>
+        long.Parse(metrics.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal))[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
     public void SignatureIsHmacSha256OfTimestampDotBody()
     {
         var body = """{"type":"room_closed"}"""u8.ToArray();
         var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes("1700000000." + """{"type":"room_closed"}""")));
         Assert.Equal(expected, Cndr.Host.Webhooks.WebhookSender.Sign(Encoding.UTF8.GetBytes(Secret), "1700000000", body));
         Assert.NotEqual(expected, Cndr.Host.Webhooks.WebhookSender.Sign(Encoding.UTF8.GetBytes("other"), "1700000000", body));
-    }
-
-    /// <summary>A local HTTP receiver on 127.0.0.1 that checks each signature and keeps the accepted events.</summary>
-    private sealed class Receiver : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly ConcurrentQueue<JsonNode> _events = new();
-        private readonly Task _loop;
-        private int _failLeft;
-        private int _refused;
-        private int _badSignatures;
-
-        public Receiver(int failFirst)
-        {
-            _failLeft = failFirst;
-            var l = new TcpListener(IPAddress.Loopback, 0);
-            l.Start();
-            var port = ((IPEndPoint)l.LocalEndpoint).Port;
-            l.Stop();
-            Url = $"http://127.0.0.1:{port}/hooks/";
-            _listener.Prefixes.Add(Url);
-            _listener.Start();
-            _loop = Task.Run(LoopAsync);
-        }
-
-        public string Url { get; }
-
-        public int Refused => Volatile.Read(ref _refused);
-
-        public int BadSignatures => Volatile.Read(ref _badSignatures);
-
-        public IReadOnlyCollection<JsonNode> Events => _events.ToArray();
-
-        public async Task<JsonNode> WaitForAsync(string type, int timeoutMs = 15_000)
-        {
-            var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-            while (DateTime.UtcNow < deadline)
-            {
-                if (_events.FirstOrDefault(e => Str(e, "type") == type) is { } e)
-                {
-                    return e;
-                }
-
-                await Task.Delay(20);
-            }
-
-            throw new TimeoutException($"no {type} webhook; got: {string.Join(", ", _events.Select(e => Str(e, "type")))}");
-        }
-
-        private async Task LoopAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext ctx;
-                try
-                {
-                    ctx = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                using var ms = new MemoryStream();
-                await ctx.Request.InputStream.CopyToAsync(ms);
-                var body = ms.ToArray();
-                if (Interlocked.Decrement(ref _failLeft) >= 0)
-                {
-                    Interlocked.Increment(ref _refused);
-                    ctx.Response.StatusCode = 500;
-                    ctx.Response.Close();
-                    continue;
-                }
-
-                var timestamp = ctx.Request.Headers["X-Cndr-Timestamp"] ?? "";
-                var signed = Encoding.UTF8.GetBytes(timestamp + ".").Concat(body).ToArray();
-                var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), signed));
-                if (timestamp.Length == 0 || ctx.Request.Headers["X-Cndr-Signature"] != expected)
-                {
-                    Interlocked.Increment(ref _badSignatures);
-                }
-
-                _events.Enqueue(JsonNode.Parse(body)!);
-                ctx.Response.StatusCode = 204;
-                ctx.Response.Close();
-            }
-        }
-
-        public void Dispose()
-        {
-            _listener.Close();
-            _loop.Wait(5000);
-        }
     }
 }
