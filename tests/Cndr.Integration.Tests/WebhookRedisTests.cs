@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cndr.Integration.Tests.Infrastructure;
 using Cndr.Testing;
 using StackExchange.Redis;
