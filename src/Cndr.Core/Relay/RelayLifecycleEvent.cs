@@ -11,7 +11,10 @@ public sealed record RelayLifecycleEvent(string Type, string RoomCode, long AtMs
     /// <summary><c>host</c>, <c>player</c> or <c>audience</c>.</summary>
     public string? Role { get; init; }
 
-    /// <summary>Why: <c>left</c>, <c>disconnected</c>, <c>kicked</c> (client_left), <c>closed_by_host</c>, <c>inactive</c> (room_closed).</summary>
+    /// <summary>
+    /// Why: <c>left</c>, <c>disconnected</c>, <c>kicked</c>, <c>node_lost</c> (client_left, client_disconnected,
+    /// host_disconnected), <c>closed_by_host</c>, <c>closed_by_admin</c>, <c>inactive</c>, <c>lost</c> (room_closed).
+    /// </summary>
     public string? Reason { get; init; }
 
     public string? PollId { get; init; }
