@@ -134,10 +134,18 @@ public sealed partial class RelayHandler
     {
         try
         {
-            var config = await _store.GetRoomConfigAsync(request.Code).ConfigureAwait(false);
-            if (config is null)
+            // The host key and the password are checked here, so a host or a player reads the room's config first. An
+            // audience join checks nothing of it: its join script answers RoomNotFound by itself, so the join is one
+            // round trip. (With a sign-in token the config is still read first, so a missing room keeps answering
+            // ROOM_NOT_FOUND before INVALID_TOKEN.)
+            RoomConfig? config = null;
+            if (request.Role != ClientRole.Audience || request.Token is not null)
             {
-                return (ErrorCode.RoomNotFound, null);
+                config = await _store.GetRoomConfigAsync(request.Code).ConfigureAwait(false);
+                if (config is null)
+                {
+                    return (ErrorCode.RoomNotFound, null);
+                }
             }
 
             // A valid sign-in token for this room and role stands in for the host key or the password.
@@ -158,7 +166,7 @@ public sealed partial class RelayHandler
             {
                 case ClientRole.Host:
                     {
-                        if (!signedIn && !Ids.SecretEquals(request.HostKey ?? string.Empty, config.HostKey))
+                        if (!signedIn && !Ids.SecretEquals(request.HostKey ?? string.Empty, config!.HostKey))
                         {
                             return (ErrorCode.InvalidHostKey, null);
                         }
@@ -195,7 +203,7 @@ public sealed partial class RelayHandler
 
                 case ClientRole.Player:
                     {
-                        if (!signedIn && config.HasPassword && !Ids.SecretEquals(request.Password ?? string.Empty, config.Password))
+                        if (!signedIn && config!.HasPassword && !Ids.SecretEquals(request.Password ?? string.Empty, config.Password))
                         {
                             return (ErrorCode.InvalidPassword, null);
                         }
