@@ -23,11 +23,23 @@
 #   connect-19k     cndr alone: 19 000 idle joined connections at 1 000/s, held 25 s with a 10 s ping interval
 #                   (every connection answers 2 pings; a connection the server drops is an error)
 #   connect-sat     handshakes/s: 3 000 connections per step from 200/s, x2 per step, then bisect
+#   cross-fanout    two nodes per server on the same Redis, cross placement: every host on node 1, every player and
+#                   audience member on node 2 (each delivery crosses Redis); the fanout run's rooms and rate; CPU summed
+#                   over both nodes; the summary sets it against the single-node fanout of the same run
+#   cross-inbound   the same placement, 2 000 message_to_host/s in total (each message crosses Redis to its host)
+#   cross-fanout-sat, cross-inbound-sat   their saturation (as fanout-sat / inbound-sat)
+# Presets: RUNS=twonode       fanout inbound cross-fanout cross-inbound (the two-node figures and the single-node
+#                             ones they are compared with, ~5 min)
+#          RUNS=twonode-all   twonode plus cross-fanout-sat cross-inbound-sat
 # Stops only what it started (Redis by PID; the servers are started and stopped by cndr-load).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-RUNS=${RUNS:-"fanout fanout-sat fanout-p99 inbound inbound-sat connect connect-19k connect-sat"}
+RUNS=${RUNS:-"fanout fanout-sat fanout-p99 inbound inbound-sat connect connect-19k connect-sat cross-fanout cross-inbound cross-fanout-sat cross-inbound-sat"}
+case $RUNS in
+  twonode) RUNS="fanout inbound cross-fanout cross-inbound" ;;
+  twonode-all) RUNS="fanout inbound cross-fanout cross-inbound cross-fanout-sat cross-inbound-sat" ;;
+esac
 out=${PERF_OUT:-"$root/loadtests/reports/perf-$(date +%Y%m%d-%H%M%S)"}
 mkdir -p "$out"
 
@@ -62,6 +74,8 @@ rooms=(--rooms 50 --players 8 --audience 20 --size 1024)
 # The receive loop pauses 1 ms after a sparse wake-up: fewer wake-ups for the generator and fewer
 # cross-process wake-ups charged to the server's send path; at most 1 ms added to every latency.
 gen=(--io-batch-us 1000)
+# Two nodes per server, hosts on the first, everyone else on the second.
+cross=(--nodes 2 --hosts-on-first-node)
 
 run() { # name, args... (compare: cndr vs node; RUN_ALONE=1: cndr alone)
   local name=$1; shift
@@ -89,6 +103,10 @@ for r in $RUNS; do
     connect-19k) RUN_ALONE=1 run connect-19k connect --rooms 20 --connections 19000 --rate 1000 --hold 25s --duration 60s --warmup 3s \
       --server-env PING_INTERVAL_MS=10000 --server-env PING_TIMEOUT_MS=10000 ;;
     connect-sat) run connect-sat connect --rooms 20 --connections 3000 "${sat[@]}" --rate-from 200 --max-steps 5 --duration 30s --warmup 3s ;;
+    cross-fanout) run cross-fanout crossnode-fanout "${cross[@]}" "${rooms[@]}" "${gen[@]}" --rate 10 --duration 10s --warmup 3s ;;
+    cross-inbound) run cross-inbound crossnode-inbound "${cross[@]}" "${rooms[@]}" "${gen[@]}" --rate 2000 --duration 10s --warmup 3s ;;
+    cross-fanout-sat) run cross-fanout-sat crossnode-fanout "${cross[@]}" "${rooms[@]}" "${gen[@]}" "${sat[@]}" --rate-from 5 --max-steps 6 --duration 8s --warmup 3s ;;
+    cross-inbound-sat) run cross-inbound-sat crossnode-inbound "${cross[@]}" "${rooms[@]}" "${gen[@]}" "${sat[@]}" --rate-from 1000 --max-steps 7 --duration 8s --warmup 3s ;;
     *) echo "perf-compare: unknown run '$r'"; exit 2 ;;
   esac
 done

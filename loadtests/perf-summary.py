@@ -44,6 +44,21 @@ FIGURES = [
 
 TARGETS = ("cndr", "node", "floor")
 
+# Two nodes, cross placement (issue 14): run, figure, CSV column, single-node run of the same figure, targets.
+# targets: list of (reference, op, value): "node" (cndr / node, two nodes each), "single" (cndr two nodes / cndr one node).
+CROSS_FIGURES = [
+    ("cross-fanout", "server CPU per delivery, both nodes (µs), 14 000/s", "server_cpu_us_per_unit", "fanout", [("single", "<=", 1.2)]),
+    ("cross-fanout", "  of which kernel (µs)", "server_sys_us_per_unit", "fanout", []),
+    ("cross-fanout", "deliveries/s", "throughput", "fanout", []),
+    ("cross-fanout", "p99 latency (ms)", "p99_ms", "fanout", []),
+    ("cross-fanout-sat", "saturation deliveries/s (bisected)", "throughput", "fanout-sat", [("node", ">=", 2)]),
+    ("cross-inbound", "server CPU per message_to_host, both nodes (µs), 2 000/s", "server_cpu_us_per_unit", "inbound", [("node", "<=", 0.5)]),
+    ("cross-inbound", "  of which kernel (µs)", "server_sys_us_per_unit", "inbound", []),
+    ("cross-inbound", "messages/s", "throughput", "inbound", []),
+    ("cross-inbound", "p99 latency (ms)", "p99_ms", "inbound", []),
+    ("cross-inbound-sat", "saturation messages/s (bisected)", "throughput", "inbound-sat", [("node", ">=", 2)]),
+]
+
 
 def load(directory, run):
     path = os.path.join(directory, run, "steps.csv")
@@ -128,7 +143,41 @@ def main():
             t = f"{'≤' if op == '<=' else '≥'} {value:g}" + ("" if ref == "abs" else f"× {ref}")
             met = "met" if verdicts and all(verdicts) else "not met" if verdicts and not any(verdicts) else "mixed" if verdicts else "n/a"
         print(f"| {run} | {name} | " + " | ".join(cells) + f" | {t} | {met} |")
+    cross(dirs)
     return 0
+
+
+def cross(dirs):
+    """The two-node table: cndr and node on two nodes each, their ratio, and each against its single-node figure."""
+    if not any(os.path.exists(os.path.join(d, r[0], "steps.csv")) for d in dirs for r in CROSS_FIGURES):
+        return
+    cols = []
+    for i in range(len(dirs)):
+        n = f" #{i + 1}" if len(dirs) > 1 else ""
+        cols += [f"cndr 2 nodes{n}", f"node 2 nodes{n}", f"cndr/node{n}", f"cndr 1 node{n}", f"cndr 2n/1n{n}",
+                 f"node 1 node{n}", f"node 2n/1n{n}", f"load avg{n}"]
+    print()
+    print("Two nodes on one Redis, cross placement (hosts on node 1, players and audience on node 2); CPU summed over both nodes.")
+    print()
+    print("| run | figure | " + " | ".join(cols) + " | target | met? |")
+    print("|---|---|" + "---:|" * len(cols) + "---|---|")
+    for run, name, column, single, targets in CROSS_FIGURES:
+        cells = []
+        verdicts = []
+        for d in dirs:
+            two, one = rows(d, run), rows(d, single)
+            c2, n2 = num(two.get("cndr"), column), num(two.get("node"), column)
+            c1, n1 = num(one.get("cndr"), column), num(one.get("node"), column)
+            rn, rc, rnode = ratio(c2, n2), ratio(c2, c1), ratio(n2, n1)
+            cells += [fmt(c2), fmt(n2), f"{rn:.3f}" if rn is not None else "", fmt(c1), f"{rc:.3f}" if rc is not None else "",
+                      fmt(n1), f"{rnode:.3f}" if rnode is not None else "", load_average(d, run) if name[0] != " " else ""]
+            for ref, op, value in targets:
+                v = {"node": rn, "single": rc}[ref]
+                if v is not None:
+                    verdicts.append(v <= value if op == "<=" else v >= value)
+        t = ", ".join(f"{'≤' if op == '<=' else '≥'} {value:g}× {'node' if ref == 'node' else '1 node'}" for ref, op, value in targets)
+        met = "" if not targets else "met" if verdicts and all(verdicts) else "not met" if verdicts and not any(verdicts) else "mixed" if verdicts else "n/a"
+        print(f"| {run} | {name} | " + " | ".join(cells) + f" | {t} | {met} |")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ public static class Program
           churn       R rooms × (1 host + P players); players drop their TCP connection and reclaim their seat
                       with clientId + seatToken at the rate (reclaims/s total)
           crossnode   fanout then inbound with receivers/senders on other nodes than their host (several --url)
+          crossnode-fanout, crossnode-inbound   one phase of crossnode alone (e.g. to saturate it)
 
         target (one of):
           --url URL                 a node, e.g. http://127.0.0.1:3000 (repeat for several nodes)
@@ -30,6 +31,8 @@ public static class Program
           --start NAME=COMMAND      start the server: /bin/sh -c "exec COMMAND" with PORT, NODE_ID,
                                     REDIS_HOST, REDIS_PORT, BIND_ADDRESS=127.0.0.1 set; stopped at the end
           --nodes N                 nodes per --start target (default 1)
+          --hosts-on-first-node     crossnode: every host on the first node, every player and audience member on
+                                    the others (default: hosts spread over the nodes)
           --redis-host H / --redis-port P   Redis for --start targets (port required with --start)
           --server-env KEY=VALUE    extra environment for --start targets (repeat), e.g. RATE_LIMIT_MESSAGES=1000000
           --compare                 run the same steps against two targets alternately; ratio = first / second

@@ -106,6 +106,9 @@ internal sealed class Options
 
     public int Nodes { get; set; } = 1;
 
+    /// <summary>crossnode: every host on the first node, every player and audience member on the others (default: hosts spread).</summary>
+    public bool HostsOnFirstNode { get; set; }
+
     /// <summary>Receive threads of the generator (epoll loops).</summary>
     public int IoThreads { get; set; } = 1;
 
@@ -120,7 +123,7 @@ internal sealed class Options
 
     public string CommandLine { get; set; } = "";
 
-    public static readonly string[] ScenarioNames = ["fanout", "inbound", "polls", "connect", "churn", "crossnode"];
+    public static readonly string[] ScenarioNames = ["fanout", "inbound", "polls", "connect", "churn", "crossnode", "crossnode-fanout", "crossnode-inbound"];
 
     /// <summary>Parses args; throws <see cref="ArgumentException"/> with a human message on bad input.</summary>
     public static Options Parse(string[] args)
@@ -153,6 +156,7 @@ internal sealed class Options
                 case "--start": starts.Add(SplitLabel(a, Value())); break;
                 case "--compare": o.Compare = true; break;
                 case "--nodes": o.Nodes = Int(a, Value(), 1, 16); break;
+                case "--hosts-on-first-node": o.HostsOnFirstNode = true; break;
                 case "--redis-host": o.RedisHost = Value(); break;
                 case "--redis-port": o.RedisPort = Int(a, Value(), 1, 65535); break;
                 case "--server-env":

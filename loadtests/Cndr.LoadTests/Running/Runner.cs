@@ -47,7 +47,7 @@ internal sealed class Runner(Options options, IProgressView view)
                 runtimes.Add(new TargetRuntime(spec.Label, endpoints, pids, options.AdminToken) { IsFloor = spec.IsFloor });
             }
 
-            if (options.Scenario == "crossnode" && runtimes.Any(r => r.Endpoints.Count < 2))
+            if (options.Scenario.StartsWith("crossnode", StringComparison.Ordinal) && runtimes.Any(r => !r.IsFloor && r.Endpoints.Count < 2))
             {
                 view.Log("crossnode with a single node: every delivery stays on one node (give several --url, or --nodes 2 with --start)");
             }
@@ -109,7 +109,7 @@ internal sealed class Runner(Options options, IProgressView view)
                 }
             }
 
-            var rateOverride = phase == "crossnode-inbound" && options.Shape == LoadShape.Constant ? options.InboundRate : null;
+            var rateOverride = options.Scenario == "crossnode" && phase == "crossnode-inbound" && options.Shape == LoadShape.Constant ? options.InboundRate : null;
             var rates = rateOverride is { } r ? [r] : options.PlannedRates(scenarios[0].DefaultRate);
             if (options.Warmup > TimeSpan.Zero)
             {

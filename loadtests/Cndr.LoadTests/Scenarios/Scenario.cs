@@ -200,7 +200,7 @@ internal abstract class Scenario : IClientHandler
         for (var r = 0; r < Options.Rooms; r++)
         {
             var info = await Target.Admin.CreateRoomAsync(null, 0, 0, cancellationToken);
-            Rooms.Add(new SimRoom { Index = r, Info = info, HostNode = r % nodes });
+            Rooms.Add(new SimRoom { Index = r, Info = info, HostNode = crossNode && Options.HostsOnFirstNode ? 0 : r % nodes });
         }
 
         log($"{Target.Label}: created {Rooms.Count} rooms; connecting {Rooms.Count} hosts, {Rooms.Count * players} players, {Rooms.Count * audience} audience");
