@@ -292,6 +292,38 @@ public abstract class StoreContractTests
         Assert.Empty(await Store.PeekToHostAsync(code, 10, 1 << 20));
     }
 
+    [Fact]
+    public async Task AckAndPeekRemovesTheWrittenEntriesAndReadsTheNextOnesInOneStep()
+    {
+        var code = await RoomAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await Store.EnqueueToHostAsync(code, B($"{{\"n\":{i}}}"), 10, 100 + i);
+        }
+
+        await Store.ClaimHostAsync(code, "h1", "node-a", 150);
+
+        // Nothing to acknowledge yet: a plain read (byte budget as PeekToHost: never below the oldest entry).
+        var first = await Store.AckAndPeekToHostAsync(code, "h1", 0, 2, int.MaxValue);
+        Assert.Equal(0, first.Removed);
+        Assert.Equal(["{\"n\":0}", "{\"n\":1}"], first.Entries.Select(S));
+        Assert.Equal(["{\"n\":2}"], (await Store.AckAndPeekToHostAsync(code, "h1", 2, 10, 1)).Entries.Select(S));
+
+        // A replaced host's acknowledgement removes nothing and reads nothing: its entries stay for the new host.
+        await Store.ClaimHostAsync(code, "h2", "node-b", 200);
+        var refused = await Store.AckAndPeekToHostAsync(code, "h1", 1, 10, int.MaxValue);
+        Assert.Equal(0, refused.Removed);
+        Assert.Empty(refused.Entries);
+
+        var next = await Store.AckAndPeekToHostAsync(code, "h2", 1, 10, int.MaxValue);
+        Assert.Equal(1, next.Removed);
+        Assert.Equal(["{\"n\":3}", "{\"n\":4}"], next.Entries.Select(S));
+        var last = await Store.AckAndPeekToHostAsync(code, "h2", 2, 10, int.MaxValue);
+        Assert.Equal(2, last.Removed);
+        Assert.Empty(last.Entries);
+        Assert.Empty(await Store.PeekToHostAsync(code, 10, int.MaxValue));
+    }
+
     private async Task<IReadOnlyList<ReadOnlyMemory<byte>>> DrainAsync(RoomCode code, string host, int max)
     {
         var entries = await Store.PeekToHostAsync(code, max, int.MaxValue);

@@ -36,6 +36,9 @@ public sealed class RelayOptions
     /// <summary>How long a to-host drain waits before looking again when the host's outbound queue is full (default 10 ms).</summary>
     public int ToHostDrainWaitMs { get; set; } = 10;
 
+    /// <summary>How long a to-host drain that failed (store unavailable) waits before it is tried again (default 1000 ms).</summary>
+    public int ToHostDrainRetryMs { get; set; } = 1000;
+
     /// <summary>Largest serialised <c>meta</c> object in bytes (default 4096; over it: PAYLOAD_TOO_LARGE).</summary>
     public int MaxMetaBytes { get; set; } = 4096;
 
@@ -96,7 +99,7 @@ public sealed class RelayOptions
             throw new ArgumentOutOfRangeException(nameof(FailedHandshakeLimit), "throttle settings must be positive");
         }
 
-        if (RateLimitMessages < 1 || RateLimitWindowMs < 1 || ToHostQueueLimit < 1 || ToHostDrainBatch < 1 || ToHostDrainBytes < 1 || ToHostDrainWaitMs < 1 || MaxMetaBytes < 2 || MaxFreeTextChars < 1
+        if (RateLimitMessages < 1 || RateLimitWindowMs < 1 || ToHostQueueLimit < 1 || ToHostDrainBatch < 1 || ToHostDrainBytes < 1 || ToHostDrainWaitMs < 1 || ToHostDrainRetryMs < 1 || MaxMetaBytes < 2 || MaxFreeTextChars < 1
             || AudienceMessageBudget < 0 || AudienceMessageWindowMs < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(RateLimitMessages), "limits must be positive");

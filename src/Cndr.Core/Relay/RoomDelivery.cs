@@ -115,7 +115,16 @@ internal sealed class RoomDelivery(IRoomBus bus, LocalRoomRegistry rooms, RelayC
     /// <summary>Called when the bus may have lost messages (see <see cref="IRoomBusListener.OnBusGap"/>).</summary>
     public Action? Gap { get; set; }
 
-    void IRoomBusListener.OnBusGap() => Gap?.Invoke();
+    void IRoomBusListener.OnBusGap()
+    {
+        // A lost ToHostQueued would leave a queue undrained (an enqueue notifies only an empty queue): look at every one.
+        foreach (var room in rooms.All)
+        {
+            toHost.RequestDrain(room);
+        }
+
+        Gap?.Invoke();
+    }
 
     /// <summary>Sends <paramref name="message"/> to this node's recipients in the room only (no bus) and releases it.</summary>
     public void SendHere(LocalRoom room, OutboundMessage message, RoomRecipients recipients)

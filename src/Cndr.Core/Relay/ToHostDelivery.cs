@@ -67,7 +67,7 @@ internal sealed class ToHostDelivery(IRelayStore store, IRoomBus bus, RelayOptio
             room.ToHost.EnqueueEnded();
         }
 
-        if (outcome == EnqueueOutcome.Queued)
+        if (outcome == EnqueueOutcome.Queued && !store.EnqueueNotifies)
         {
             bus.Publish(session.Code, new RoomBusMessage(RoomBusKind.ToHostQueued, RoomRecipients.Host, null, default));
         }
@@ -87,25 +87,40 @@ internal sealed class ToHostDelivery(IRelayStore store, IRoomBus bus, RelayOptio
 
     private async Task DrainAsync(LocalRoom room)
     {
+        var written = new WrittenEntries();
         try
         {
             DrainPass pass;
             do
             {
                 room.ToHost.BeginPass();
-                pass = await DrainPassAsync(room).ConfigureAwait(false);
+                pass = await DrainPassAsync(room, written).ConfigureAwait(false);
             }
             while (room.ToHost.EndPass(pass));
+
+            // Stopped after writing (the host left): what was written leaves the store now, as after every write.
+            await AckAsync(room, written).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             RelayLog.StoreUnavailable(logger, ex, "to-host drain");
             room.ToHost.DrainFailed();
+            _ = RetryDrainAsync(room);
         }
     }
 
-    /// <summary>Writes what the host can take now, oldest first, and removes from the store what was written.</summary>
-    private async Task<DrainPass> DrainPassAsync(LocalRoom room)
+    // A drain that failed is tried again later while the room has a local host (enqueues notify only an empty queue).
+    private async Task RetryDrainAsync(LocalRoom room)
+    {
+        await Task.Delay(options.ToHostDrainRetryMs).ConfigureAwait(false);
+        RequestDrain(room);
+    }
+
+    /// <summary>
+    /// Writes what the host can take now, oldest first. The entries written leave the store with the next pass's read (one
+    /// round trip per batch: acknowledge the last batch, read the next), so a drain ends only on reading the queue empty.
+    /// </summary>
+    private async Task<DrainPass> DrainPassAsync(LocalRoom room, WrittenEntries written)
     {
         if (room.Host is not { } host)
         {
@@ -113,14 +128,30 @@ internal sealed class ToHostDelivery(IRelayStore store, IRoomBus bus, RelayOptio
         }
 
         var connection = host.Connection;
+        if (written.Count > 0 && written.ConnectionId != connection.Id)
+        {
+            // Written to a host that has since been replaced here: acknowledged as that connection (which the store refuses
+            // if it is no longer the room's host, leaving them for the new one).
+            await AckAsync(room, written).ConfigureAwait(false);
+        }
+
         var budget = options.ToHostDrainBytes - connection.QueuedBytes;
         if (budget <= 0)
         {
+            await AckAsync(room, written).ConfigureAwait(false);
             await Task.Delay(options.ToHostDrainWaitMs).ConfigureAwait(false);
             return DrainPass.More;
         }
 
-        var entries = await store.PeekToHostAsync(room.Code, options.ToHostDrainBatch, (int)budget).ConfigureAwait(false);
+        var acked = written.Count;
+        var batch = await store.AckAndPeekToHostAsync(room.Code, connection.Id, acked, options.ToHostDrainBatch, (int)budget).ConfigureAwait(false);
+        written.Count = 0;
+        if (batch.Removed < acked)
+        {
+            return DrainPass.HostGone; // no longer the room's host: its entries stay for the new one
+        }
+
+        var entries = batch.Entries;
         if (entries.Count == 0)
         {
             return DrainPass.Empty;
@@ -133,29 +164,40 @@ internal sealed class ToHostDelivery(IRelayStore store, IRoomBus bus, RelayOptio
             return DrainPass.More;
         }
 
-        var written = 0;
+        var sent = 0;
         foreach (var e in entries)
         {
             var message = RelayEvents.ClientMessage(e.Span);
-            var sent = connection.Send(message);
+            var ok = connection.Send(message);
             message.Release();
-            if (!sent)
+            if (!ok)
             {
                 break;
             }
 
-            written++;
+            sent++;
         }
 
-        if (written == 0)
+        written.ConnectionId = connection.Id;
+        written.Count = sent;
+        counters.DeliveredToHost(sent);
+        if (sent < entries.Count)
         {
+            await AckAsync(room, written).ConfigureAwait(false);
             return DrainPass.HostGone;
         }
 
-        // Removed only while this connection is still the room's host; a replaced host leaves them to the new one.
-        var removed = await store.AckToHostAsync(room.Code, connection.Id, written).ConfigureAwait(false);
-        counters.DeliveredToHost(written);
-        return written < entries.Count || removed < written ? DrainPass.HostGone : DrainPass.More;
+        return DrainPass.More;
+    }
+
+    private async Task AckAsync(LocalRoom room, WrittenEntries written)
+    {
+        if (written.Count > 0)
+        {
+            var count = written.Count;
+            written.Count = 0;
+            await store.AckToHostAsync(room.Code, written.ConnectionId!, count).ConfigureAwait(false);
+        }
     }
 
     private void TouchActivity(LocalRoom room, long now)
@@ -167,5 +209,12 @@ internal sealed class ToHostDelivery(IRelayStore store, IRoomBus bus, RelayOptio
 
         Volatile.Write(ref room.LastTouchMs, now);
         store.TouchActivity(room.Code, now);
+    }
+
+    /// <summary>Entries a drain has written to the host's connection and not yet removed from the store.</summary>
+    private sealed class WrittenEntries
+    {
+        public string? ConnectionId;
+        public int Count;
     }
 }

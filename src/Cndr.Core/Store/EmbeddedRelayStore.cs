@@ -601,18 +601,39 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> PeekToHostAsync(RoomCode code, int maxCount, int maxBytes)
+    public ValueTask<IReadOnlyList<ReadOnlyMemory<byte>>> PeekToHostAsync(RoomCode code, int maxCount, int maxBytes) =>
+        new(TryGet(code, out var room) ? PeekToHost(room, maxCount, maxBytes) : []);
+
+    /// <inheritdoc />
+    public ValueTask<int> AckToHostAsync(RoomCode code, string hostConnectionId, int count) =>
+        new(TryGet(code, out var room) ? AckToHost(room, hostConnectionId, count) : 0);
+
+    /// <inheritdoc />
+    public ValueTask<ToHostBatch> AckAndPeekToHostAsync(RoomCode code, string hostConnectionId, int ackCount, int maxCount, int maxBytes)
     {
         if (!TryGet(code, out var room))
         {
-            return new(Array.Empty<ReadOnlyMemory<byte>>());
+            return new(new ToHostBatch(0, []));
         }
 
         lock (room)
         {
+            var removed = ackCount > 0 ? AckToHost(room, hostConnectionId, ackCount) : 0;
+            return new(new ToHostBatch(removed, removed < ackCount ? [] : PeekToHost(room, maxCount, maxBytes)));
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One process: the relay publishes on its in-process bus itself.</remarks>
+    public bool EnqueueNotifies => false;
+
+    private static IReadOnlyList<ReadOnlyMemory<byte>> PeekToHost(Room room, int maxCount, int maxBytes)
+    {
+        lock (room)
+        {
             if (room.Deleted || maxCount <= 0 || room.ToHost.Count == 0)
             {
-                return new(Array.Empty<ReadOnlyMemory<byte>>());
+                return [];
             }
 
             var list = new List<ReadOnlyMemory<byte>>(Math.Min(maxCount, room.ToHost.Count));
@@ -628,23 +649,17 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
                 list.Add(e);
             }
 
-            return new(list);
+            return list;
         }
     }
 
-    /// <inheritdoc />
-    public ValueTask<int> AckToHostAsync(RoomCode code, string hostConnectionId, int count)
+    private static int AckToHost(Room room, string hostConnectionId, int count)
     {
-        if (!TryGet(code, out var room))
-        {
-            return new(0);
-        }
-
         lock (room)
         {
             if (room.Deleted || room.HostConnectionId != hostConnectionId)
             {
-                return new(0);
+                return 0;
             }
 
             var n = Math.Min(count, room.ToHost.Count);
@@ -653,7 +668,7 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
                 room.ToHost.Dequeue();
             }
 
-            return new(n);
+            return n;
         }
     }
 

@@ -209,6 +209,20 @@ public interface IRelayStore
     /// </summary>
     ValueTask<int> AckToHostAsync(RoomCode code, string hostConnectionId, int count);
 
+    /// <summary>
+    /// One drain step in one round trip: <see cref="AckToHostAsync"/> of <paramref name="ackCount"/> entries (those the
+    /// previous step wrote to the host's connection; 0: none), then, unless the acknowledgement was refused because
+    /// <paramref name="hostConnectionId"/> is no longer the room's host, <see cref="PeekToHostAsync"/>.
+    /// </summary>
+    ValueTask<ToHostBatch> AckAndPeekToHostAsync(RoomCode code, string hostConnectionId, int ackCount, int maxCount, int maxBytes);
+
+    /// <summary>
+    /// True when <see cref="EnqueueToHostAsync"/> itself tells the other nodes, in the same atomic step, that the room's
+    /// queue was empty and now holds an entry (the bus's <see cref="RoomBusKind.ToHostQueued"/>: the host's node then
+    /// drains until it reads the queue empty); false when the caller publishes that after each enqueue.
+    /// </summary>
+    bool EnqueueNotifies { get; }
+
     // ---- Polls ----
 
     /// <summary>

@@ -166,6 +166,14 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
         return Measure(_inner.AckToHostAsync(code, hostConnectionId, count), start);
     }
 
+    public ValueTask<ToHostBatch> AckAndPeekToHostAsync(RoomCode code, string hostConnectionId, int ackCount, int maxCount, int maxBytes)
+    {
+        var start = Stopwatch.GetTimestamp();
+        return Measure(_inner.AckAndPeekToHostAsync(code, hostConnectionId, ackCount, maxCount, maxBytes), start);
+    }
+
+    public bool EnqueueNotifies => _inner.EnqueueNotifies;
+
     public ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs, string? hostConnectionId = null)
     {
         var start = Stopwatch.GetTimestamp();

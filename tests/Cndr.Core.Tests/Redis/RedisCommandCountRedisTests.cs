@@ -51,6 +51,24 @@ public sealed class RedisCommandCountRedisTests(RedisTestServer redis, ITestOutp
     }
 
     [Fact]
+    public async Task Enqueueing_to_a_host_on_another_node_sends_one_command_per_call_notification_included()
+    {
+        var (_, code) = await PrepareAsync();
+        var store = new RedisRelayStore(redis.Connection, "node-sender");
+        var entry = Encoding.UTF8.GetBytes("{\"clientId\":\"p1\",\"role\":\"player\",\"message\":{\"m\":1},\"timestamp\":1}");
+        var sent = await MeasureAsync("EnqueueToHostAsync (notifying)", async () =>
+        {
+            for (var i = 0; i < N; i++)
+            {
+                await store.EnqueueToHostAsync(code, entry, 10_000, Now + i);
+            }
+        });
+
+        // The PUBLISH runs inside the script (once: the queue was empty only for the first entry), not as a command of its own.
+        Assert.Equal(new Dictionary<string, long> { ["evalsha"] = N }, sent);
+    }
+
+    [Fact]
     public async Task Recording_a_poll_answer_sends_one_command_per_call()
     {
         var (store, code) = await PrepareAsync();
@@ -91,7 +109,7 @@ public sealed class RedisCommandCountRedisTests(RedisTestServer redis, ITestOutp
 
         // What the client sent is EVALSHA/EVAL plus any plain command; commands run inside a script are counted by the
         // server too, so subtract them: they are the script's own, reported above.
-        var scriptInner = new HashSet<string> { "exists", "set", "hincrby", "hset", "hget", "llen", "lpush", "hmget" };
+        var scriptInner = new HashSet<string> { "exists", "set", "hincrby", "hset", "hget", "llen", "lpush", "hmget", "publish" };
         return all.Where(kv => !s_background.Contains(kv.Key) && !scriptInner.Contains(kv.Key)).ToDictionary();
     }
 

@@ -147,6 +147,45 @@ public sealed class RedisRoomBusRedisTests
         Assert.Equal("valid", (await b.NextAsync()).Packet);
     }
 
+    [Fact]
+    public async Task An_enqueue_to_the_host_notifies_the_other_nodes_in_its_own_script_when_the_queue_was_empty()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var a = await Node.StartAsync(server, "node-a");
+        await using var b = await Node.StartAsync(server, "node-b");
+        var store = new RedisRelayStore(a.Connection, "node-a");
+        Assert.True(store.EnqueueNotifies);
+        var room = RedisTestServer.NewCode();
+        await store.CreateRoomAsync(room, new RoomConfig("k", "", 0, 0, 1), 1);
+        await store.ClaimHostAsync(room, "host-1", "node-b", 2);
+        a.Bus.Subscribe(room);
+        b.Bus.Subscribe(room);
+        await WaitUntilAsync(() => a.Bus.IsSubscribed(room) && b.Bus.IsSubscribed(room));
+
+        // Three messages into an empty queue: one notification (the host's node drains until it reads the queue empty).
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(EnqueueOutcome.Queued, await store.EnqueueToHostAsync(room, Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"), 10, 10 + i));
+        }
+
+        // A marker published after the enqueues arrives after every notification they made (one channel, one order).
+        a.Bus.Publish(room, Deliver("marker-1"));
+        Assert.Equal((room, RoomBusKind.ToHostQueued, RoomRecipients.Host, (string?)null, ""), await b.NextAsync());
+        Assert.Equal("marker-1", (await b.NextAsync()).Packet);
+
+        // Drained (acknowledged) to empty: the next message notifies again. A full queue notifies nothing.
+        var batch = await store.AckAndPeekToHostAsync(room, "host-1", 0, 10, int.MaxValue);
+        Assert.Equal(3, (await store.AckAndPeekToHostAsync(room, "host-1", batch.Entries.Count, 10, int.MaxValue)).Removed);
+        Assert.Equal(EnqueueOutcome.Queued, await store.EnqueueToHostAsync(room, Encoding.UTF8.GetBytes("{\"n\":3}"), 1, 20));
+        Assert.Equal(EnqueueOutcome.QueueFull, await store.EnqueueToHostAsync(room, Encoding.UTF8.GetBytes("{\"n\":4}"), 1, 21));
+        a.Bus.Publish(room, Deliver("marker-2"));
+        Assert.Equal(RoomBusKind.ToHostQueued, (await b.NextAsync()).Kind);
+        Assert.Equal("marker-2", (await b.NextAsync()).Packet);
+
+        // Never back to the publishing node (its own id is in the envelope).
+        Assert.True(a.IsEmpty);
+    }
+
     private static async Task<long> NumSubAsync(Node node, RoomCode room)
     {
         var r = await node.Connection.Multiplexer.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", $"room:updates:{room}");

@@ -10,7 +10,7 @@ internal static class RedisBackend
         var connection = await RedisConnection.ConnectAsync(options, loggers);
         var bus = new RedisRoomBus(connection, nodeId);
         return new RelayBackend(
-            new RedisRelayStore(connection),
+            new RedisRelayStore(connection, nodeId),
             bus,
             new RedisNodeRegistry(connection.Multiplexer),
             connection.ProbeAsync,

@@ -74,7 +74,11 @@ public sealed partial class RedisRelayStore
         var keys = RedisKeys.For(code);
         try
         {
-            return (EnqueueOutcome)Int(await EvalAsync(RedisScripts.Enqueue, keys.EnqueueKeys, [entry, maxLength, nowMs]));
+            // With the notification: one script pushes and (into an empty queue) publishes, one round trip per message.
+            var result = _toHostQueued is { } notify
+                ? await EvalAsync(RedisScripts.Enqueue, keys.EnqueueNotifyKeys, [entry, maxLength, nowMs, notify])
+                : await EvalAsync(RedisScripts.Enqueue, keys.EnqueueKeys, [entry, maxLength, nowMs]);
+            return (EnqueueOutcome)Int(result);
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {
@@ -101,19 +105,7 @@ public sealed partial class RedisRelayStore
             throw Unavailable(ex, nameof(PeekToHostAsync));
         }
 
-        var values = (RedisResult[]?)result;
-        if (values is null || values.Length == 0)
-        {
-            return [];
-        }
-
-        var list = new ReadOnlyMemory<byte>[values.Length];
-        for (var i = 0; i < values.Length; i++)
-        {
-            list[i] = (byte[]?)values[i] ?? [];
-        }
-
-        return list;
+        return Entries(Items(result), 0);
     }
 
     /// <inheritdoc />
@@ -133,5 +125,39 @@ public sealed partial class RedisRelayStore
         {
             throw Unavailable(ex, nameof(AckToHostAsync));
         }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ToHostBatch> AckAndPeekToHostAsync(RoomCode code, string hostConnectionId, int ackCount, int maxCount, int maxBytes)
+    {
+        var keys = RedisKeys.For(code);
+        RedisResult[] values;
+        try
+        {
+            values = Items(await EvalAsync(RedisScripts.AckAndPeekToHost, keys.EnqueueKeys, [hostConnectionId, Math.Max(0, ackCount), Math.Max(0, maxCount), maxBytes]));
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(AckAndPeekToHostAsync));
+        }
+
+        return values.Length == 0 ? new ToHostBatch(0, []) : new ToHostBatch(Int(values[0]), maxCount > 0 ? Entries(values, 1) : []);
+    }
+
+    // Queue entries from a script's reply, from index `start` on (arrays the caller owns).
+    private static IReadOnlyList<ReadOnlyMemory<byte>> Entries(RedisResult[] values, int start)
+    {
+        if (values.Length <= start)
+        {
+            return [];
+        }
+
+        var list = new ReadOnlyMemory<byte>[values.Length - start];
+        for (var i = 0; i < list.Length; i++)
+        {
+            list[i] = Bytes(values[start + i]);
+        }
+
+        return list;
     }
 }

@@ -28,14 +28,28 @@ public sealed partial class RedisRelayStore : IRelayStore
     private long _failures;
     private long _noScriptFallbacks;
 
-    /// <summary>A store over the process's shared connection (the connection stays owned by the caller).</summary>
-    public RedisRelayStore(RedisConnection connection)
+    // The bus's ToHostQueued of this node (RoomBusCodec), published by the enqueue script; null: the caller publishes.
+    private readonly byte[]? _toHostQueued;
+
+    /// <summary>
+    /// A store over the process's shared connection (the connection stays owned by the caller). With
+    /// <paramref name="busNodeId"/> (the node's <see cref="RedisRoomBus"/> id) the enqueue to a host also notifies the
+    /// other nodes in the same script (<see cref="EnqueueNotifies"/>).
+    /// </summary>
+    public RedisRelayStore(RedisConnection connection, string? busNodeId = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         _connection = connection;
         _db = connection.Database;
         _logger = connection.Logger;
+        if (busNodeId is not null)
+        {
+            _toHostQueued = RoomBusCodec.Encode(RoomBusCodec.NodeId(busNodeId), new RoomBusMessage(RoomBusKind.ToHostQueued, RoomRecipients.Host, null, default));
+        }
     }
+
+    /// <inheritdoc />
+    public bool EnqueueNotifies => _toHostQueued is not null;
 
     /// <summary>Store calls that failed with <see cref="StoreUnavailableException"/> since startup.</summary>
     public long FailureCount => Interlocked.Read(ref _failures);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -51,11 +50,7 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrEmpty(nodeId);
         ArgumentOutOfRangeException.ThrowIfLessThan(queueCapacity, 1);
-        _nodeIdUtf8 = Encoding.UTF8.GetBytes(nodeId);
-        if (_nodeIdUtf8.Length > 255)
-        {
-            throw new ArgumentException("The node id must be at most 255 UTF-8 bytes.", nameof(nodeId));
-        }
+        _nodeIdUtf8 = RoomBusCodec.NodeId(nodeId);
 
         NodeId = nodeId;
         _connection = connection;

@@ -254,32 +254,42 @@ internal static class RedisScripts
         return 0
         """);
 
-    /// <summary>Bounded LPUSH. KEYS config state queue; ARGV entry maxLength now → EnqueueOutcome.</summary>
+    /// <summary>
+    /// Bounded LPUSH. KEYS config state queue [updates]; ARGV entry maxLength now [notification] → EnqueueOutcome. With the
+    /// channel and the notification (the bus's ToHostQueued), the entry that makes the queue non-empty also publishes the
+    /// notification: enqueue and notify are one command. Entries pushed behind it need none: the host's node drains until it
+    /// reads the queue empty, and a push after that read finds the queue empty and notifies again.
+    /// </summary>
     public static readonly RedisScript Enqueue = new(nameof(Enqueue), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
         if redis.call('LLEN', KEYS[3]) >= tonumber(ARGV[2]) then return 1 end
-        redis.call('LPUSH', KEYS[3], ARGV[1])
+        local n = redis.call('LPUSH', KEYS[3], ARGV[1])
         redis.call('HSET', KEYS[2], 'lastActivity', ARGV[3])
+        if n == 1 and KEYS[4] then redis.call('PUBLISH', KEYS[4], ARGV[4]) end
         return 0
         """);
+
+    // The oldest entries of KEYS[3] into `out` (appended), oldest first (entries are LPUSHed, so the tail is the oldest):
+    // at most ARGV[count] entries and ARGV[bytes] bytes in total, but always the oldest one. Nothing is removed.
+    private static string PeekInto(int count, int bytes) => $$"""
+        local items = redis.call('LRANGE', KEYS[3], -tonumber(ARGV[{{count}}]), -1)
+        local budget = tonumber(ARGV[{{bytes}}])
+        local first = #out
+        local total = 0
+        for i = #items, 1, -1 do
+          local len = string.len(items[i])
+          if #out > first and total + len > budget then break end
+          total = total + len
+          out[#out + 1] = items[i]
+        end
+        return out
+        """;
 
     /// <summary>
     /// KEYS config state queue; ARGV maxCount maxBytes → the oldest entries, oldest first (entries are LPUSHed, so the
     /// tail is the oldest), at most maxBytes in total but always the oldest one. Nothing is removed.
     /// </summary>
-    public static readonly RedisScript PeekToHost = new(nameof(PeekToHost), """
-        local items = redis.call('LRANGE', KEYS[3], -tonumber(ARGV[1]), -1)
-        local budget = tonumber(ARGV[2])
-        local out = {}
-        local total = 0
-        for i = #items, 1, -1 do
-          local len = string.len(items[i])
-          if #out > 0 and total + len > budget then break end
-          total = total + len
-          out[#out + 1] = items[i]
-        end
-        return out
-        """);
+    public static readonly RedisScript PeekToHost = new(nameof(PeekToHost), "local out = {}\n" + PeekInto(1, 2));
 
     /// <summary>
     /// KEYS config state queue; ARGV hostConnectionId count → removes the count oldest entries (written to the host)
@@ -291,6 +301,22 @@ internal static class RedisScripts
         if not popped then return 0 end
         return #popped
         """);
+
+    /// <summary>
+    /// One drain step. KEYS config state queue; ARGV hostConnectionId ackCount maxCount maxBytes → {removed, entries...}:
+    /// AckToHost of ackCount entries (none when 0), then, unless that connection is no longer the room's host (then
+    /// {0}), PeekToHost.
+    /// </summary>
+    public static readonly RedisScript AckAndPeekToHost = new(nameof(AckAndPeekToHost), """
+        local ack = tonumber(ARGV[2])
+        local out = {0}
+        if ack > 0 then
+          if redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[1] then return out end
+          local popped = redis.call('RPOP', KEYS[3], ack)
+          if popped then out[1] = #popped end
+        end
+
+        """ + PeekInto(3, 4));
 
     /// <summary>KEYS config state polls pollconfig; ARGV pollId type question options now hostConn ('' = unchecked) endsAt live → PollStartOutcome.</summary>
     public static readonly RedisScript StartPoll = new(nameof(StartPoll), """
@@ -366,6 +392,6 @@ internal static class RedisScripts
     public static readonly RedisScript[] All =
     [
         CreateRoom, DeleteRoom, ClaimHost, ReleaseHost, JoinPlayer, ReclaimSeat, EndPlayer, JoinAudience, RemoveAudience,
-        SetGameState, SetPlayerState, Touch, Enqueue, PeekToHost, AckToHost, StartPoll, EndPoll, RecordPollResponse, ReleaseNode,
+        SetGameState, SetPlayerState, Touch, Enqueue, PeekToHost, AckToHost, AckAndPeekToHost, StartPoll, EndPoll, RecordPollResponse, ReleaseNode,
     ];
 }

@@ -19,6 +19,18 @@ internal static class RoomBusCodec
     public const byte Version = 1;
     private const ushort NoTarget = 0xFFFF;
 
+    /// <summary>The UTF-8 node id of an envelope (at most 255 bytes).</summary>
+    public static byte[] NodeId(string nodeId)
+    {
+        var bytes = Encoding.UTF8.GetBytes(nodeId);
+        if (bytes.Length > 255)
+        {
+            throw new ArgumentException("The node id must be at most 255 UTF-8 bytes.", nameof(nodeId));
+        }
+
+        return bytes;
+    }
+
     /// <summary>One array per publication (it stays referenced by the outgoing command until it is written).</summary>
     public static byte[] Encode(ReadOnlySpan<byte> nodeId, in RoomBusMessage message)
     {

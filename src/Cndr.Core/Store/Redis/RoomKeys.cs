@@ -20,10 +20,12 @@ internal sealed class RoomKeys
         PlayerStatePrefix = RedisKeys.PlayerStatePrefix + c + ":";
         PollConfigPrefix = RedisKeys.PollConfigPrefix + c + ":";
         PollResponsesPrefix = RedisKeys.PollResponsesPrefix + c + ":";
-        Updates = RedisChannel.Literal(RedisKeys.UpdatesChannelPrefix + c);
+        var updates = RedisKeys.UpdatesChannelPrefix + c;
+        Updates = RedisChannel.Literal(updates);
         ConfigAndState = [Config, State];
         SetGameStateKeys = [Config, State, GameState];
         EnqueueKeys = [Config, State, ToHostQueue];
+        EnqueueNotifyKeys = [Config, State, ToHostQueue, updates];
         DeleteKeys = [Config, State, Clients, GameState, Polls, ToHostQueue, Closed];
     }
 
@@ -64,6 +66,9 @@ internal sealed class RoomKeys
     public RedisKey[] SetGameStateKeys { get; }
 
     public RedisKey[] EnqueueKeys { get; }
+
+    /// <summary><see cref="EnqueueKeys"/> and the <see cref="Updates"/> channel the enqueue script publishes on.</summary>
+    public RedisKey[] EnqueueNotifyKeys { get; }
 
     public RedisKey[] DeleteKeys { get; }
 
