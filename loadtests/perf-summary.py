@@ -111,17 +111,22 @@ def load_average(directory, run):
     return f"{min(loads):.1f}–{max(loads):.1f}" if loads else "n/a"
 
 
+def header(dirs, names):
+    """The table's header: the columns once per folder (numbered when several)."""
+    cols = []
+    for i in range(len(dirs)):
+        n = f" #{i + 1}" if len(dirs) > 1 else ""
+        cols += [f"{c}{n}" for c in names]
+    print("| run | figure | " + " | ".join(cols) + " | target | met? |")
+    print("|---|---|" + "---:|" * len(cols) + "---|---|")
+
+
 def main():
     dirs = sys.argv[1:]
     if not dirs:
         print(__doc__)
         return 2
-    cols = []
-    for i in range(len(dirs)):
-        n = f" #{i + 1}" if len(dirs) > 1 else ""
-        cols += [f"cndr{n}", f"node{n}", f"floor{n}", f"cndr/node{n}", f"cndr/floor{n}", f"load avg{n}"]
-    print("| run | figure | " + " | ".join(cols) + " | target | met? |")
-    print("|---|---|" + "---:|" * len(cols) + "---|---|")
+    header(dirs, ["cndr", "node", "floor", "cndr/node", "cndr/floor", "load avg"])
     for run, name, column, target, _lower in FIGURES:
         cells = []
         verdicts = []
@@ -151,16 +156,10 @@ def cross(dirs):
     """The two-node table: cndr and node on two nodes each, their ratio, and each against its single-node figure."""
     if not any(os.path.exists(os.path.join(d, r[0], "steps.csv")) for d in dirs for r in CROSS_FIGURES):
         return
-    cols = []
-    for i in range(len(dirs)):
-        n = f" #{i + 1}" if len(dirs) > 1 else ""
-        cols += [f"cndr 2 nodes{n}", f"node 2 nodes{n}", f"cndr/node{n}", f"cndr 1 node{n}", f"cndr 2n/1n{n}",
-                 f"node 1 node{n}", f"node 2n/1n{n}", f"load avg{n}"]
     print()
     print("Two nodes on one Redis, cross placement (hosts on node 1, players and audience on node 2); CPU summed over both nodes.")
     print()
-    print("| run | figure | " + " | ".join(cols) + " | target | met? |")
-    print("|---|---|" + "---:|" * len(cols) + "---|---|")
+    header(dirs, ["cndr 2 nodes", "node 2 nodes", "cndr/node", "cndr 1 node", "cndr 2n/1n", "node 1 node", "node 2n/1n", "load avg"])
     for run, name, column, single, targets in CROSS_FIGURES:
         cells = []
         verdicts = []
