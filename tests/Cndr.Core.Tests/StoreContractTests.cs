@@ -365,16 +365,17 @@ public abstract class StoreContractTests
         // Two nodes find the same room gone: one claim wins (one room_closed "lost" webhook per fleet).
         var lost = NewCode();
         var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Store.TryClaimRoomLostAsync(lost).AsTask())));
-        Assert.Single(claims, c => c);
+        Assert.Single(claims, c => c == RoomLossClaim.Claimed);
+        Assert.Equal(7, claims.Count(c => c == RoomLossClaim.ClaimedBefore));
 
         // A room closed through the store was not lost: its close reported it.
         var closed = await RoomAsync();
         Assert.True(await Store.DeleteRoomAsync(closed));
-        Assert.False(await Store.TryClaimRoomLostAsync(closed));
+        Assert.Equal(RoomLossClaim.Closed, await Store.TryClaimRoomLostAsync(closed));
         var hosted = await RoomAsync();
         await Store.ClaimHostAsync(hosted, "h", "n", 1);
         Assert.Equal(ConnectionEndOutcome.Done, await Store.DeleteRoomAsHostAsync(hosted, "h"));
-        Assert.False(await Store.TryClaimRoomLostAsync(hosted));
+        Assert.Equal(RoomLossClaim.Closed, await Store.TryClaimRoomLostAsync(hosted));
     }
 
     [Fact]

@@ -82,26 +82,34 @@ public sealed partial class RelayHandler : IClusterListener
     /// <inheritdoc />
     /// <remarks>
     /// Every node serving the room finds it gone; the one that claims the loss in the store sends the
-    /// <c>room_closed {reason:"lost"}</c> webhook (none when the room was deleted by a close: that close reported
-    /// it). The claim comes first, so the webhook is queued before this node's clients hear of the close.
+    /// <c>room_closed {reason:"lost"}</c> webhook, before this node's clients hear of the close. A room a close
+    /// deleted was not lost: this check only overtook the close (its <c>room_closed</c> follows the delete on the
+    /// closing node and reaches this one through the bus), so its clients are told <c>closed_by_host</c> rather
+    /// than <c>lost</c> and the close's own webhook stands.
     /// </remarks>
     public void OnRoomLost(RoomCode code) => _ = CloseLostRoomAsync(code);
 
     private async Task CloseLostRoomAsync(RoomCode code)
     {
-        if (EventSink is not null)
+        var claim = RoomLossClaim.ClaimedBefore;
+        try
         {
-            try
-            {
-                if (await _store.TryClaimRoomLostAsync(code).ConfigureAwait(false))
-                {
-                    Emit("room_closed", code, reason: RoomCloseText(RoomCloseReason.Lost));
-                }
-            }
-            catch (StoreUnavailableException ex)
-            {
-                RelayLog.StoreUnavailable(_logger, ex, "room_lost");
-            }
+            claim = await _store.TryClaimRoomLostAsync(code).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            RelayLog.StoreUnavailable(_logger, ex, "room_lost");
+        }
+
+        if (claim == RoomLossClaim.Closed)
+        {
+            _delivery.CloseHere(code, RelayEvents.RoomClosed("closed_by_host"u8));
+            return;
+        }
+
+        if (claim == RoomLossClaim.Claimed)
+        {
+            Emit("room_closed", code, reason: RoomCloseText(RoomCloseReason.Lost));
         }
 
         RelayLog.RoomClosed(_logger, "room_closed", code.ToString(), "lost");

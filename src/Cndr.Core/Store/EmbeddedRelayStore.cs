@@ -12,7 +12,7 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
 {
     private readonly ConcurrentDictionary<RoomCode, Room> _rooms = new();
     private const int MaxClosedMarks = 1024;
-    private readonly HashSet<RoomCode> _closedMarks = [];
+    private readonly Dictionary<RoomCode, bool> _closedMarks = [];
     private readonly Queue<RoomCode> _closedOrder = new();
 
     /// <inheritdoc />
@@ -61,7 +61,7 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
             room.Deleted = true;
         }
 
-        MarkClosed(code);
+        MarkClosed(code, lost: false);
         return new(true);
     }
 
@@ -91,7 +91,7 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
         }
 
         _rooms.TryRemove(code, out _);
-        MarkClosed(code);
+        MarkClosed(code, lost: false);
         return new(ConnectionEndOutcome.Done);
     }
 
@@ -175,25 +175,26 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> TryClaimRoomLostAsync(RoomCode code) => new(MarkClosed(code));
+    public ValueTask<RoomLossClaim> TryClaimRoomLostAsync(RoomCode code) => new(MarkClosed(code, lost: true));
 
-    /// <summary>Remembers a deleted or lost room among the last <see cref="MaxClosedMarks"/>; false when it already was.</summary>
-    private bool MarkClosed(RoomCode code)
+    /// <summary>Remembers a deleted or lost room among the last <see cref="MaxClosedMarks"/>; an existing mark stays.</summary>
+    private RoomLossClaim MarkClosed(RoomCode code, bool lost)
     {
         lock (_closedMarks)
         {
-            if (!_closedMarks.Add(code))
+            if (_closedMarks.TryGetValue(code, out var wasLost))
             {
-                return false;
+                return wasLost ? RoomLossClaim.ClaimedBefore : RoomLossClaim.Closed;
             }
 
+            _closedMarks.Add(code, lost);
             _closedOrder.Enqueue(code);
             if (_closedOrder.Count > MaxClosedMarks)
             {
                 _closedMarks.Remove(_closedOrder.Dequeue());
             }
 
-            return true;
+            return RoomLossClaim.Claimed;
         }
     }
 

@@ -82,13 +82,14 @@ public interface IRelayStore
     ValueTask<bool[]> RoomsExistAsync(IReadOnlyList<RoomCode> codes);
 
     /// <summary>
-    /// A node found the room gone from the store while it serves it: true for exactly one caller in the fleet, so the
-    /// <c>room_closed {reason:"lost"}</c> webhook is sent once. False when another node claimed this loss first, or when
-    /// the room was deleted through the store (<see cref="DeleteRoomAsync"/>, <see cref="DeleteRoomAsHostAsync"/>)
-    /// recently: a close by the host, an operator or inactivity is not a loss. Atomic. The claim and the mark
-    /// left by a delete last <see cref="RoomClosedMarkMs"/> (Redis) or the last 1024 closes (embedded).
+    /// A node found the room gone from the store while it serves it: <see cref="RoomLossClaim.Claimed"/> for exactly
+    /// one caller in the fleet, so the <c>room_closed {reason:"lost"}</c> webhook is sent once;
+    /// <see cref="RoomLossClaim.ClaimedBefore"/> for the others; <see cref="RoomLossClaim.Closed"/> when the room was
+    /// deleted through the store (<see cref="DeleteRoomAsync"/>, <see cref="DeleteRoomAsHostAsync"/>) recently: a close
+    /// by the host, an operator or inactivity is not a loss. Atomic. The claim and the mark left by a delete last
+    /// <see cref="RoomClosedMarkMs"/> (Redis) or the last 1024 closes (embedded).
     /// </summary>
-    ValueTask<bool> TryClaimRoomLostAsync(RoomCode code);
+    ValueTask<RoomLossClaim> TryClaimRoomLostAsync(RoomCode code);
 
     /// <summary>How long a delete's mark and a loss claim (<c>room:closed:&lt;code&gt;</c>) live in Redis.</summary>
     public const int RoomClosedMarkMs = 60_000;

@@ -64,7 +64,7 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
         return Measure(_inner.RoomsExistAsync(codes), start);
     }
 
-    public ValueTask<bool> TryClaimRoomLostAsync(RoomCode code)
+    public ValueTask<RoomLossClaim> TryClaimRoomLostAsync(RoomCode code)
     {
         var start = Stopwatch.GetTimestamp();
         return Measure(_inner.TryClaimRoomLostAsync(code), start);

@@ -23,7 +23,7 @@ public sealed class FlakyStore(IRelayStore inner) : IRelayStore
     public ValueTask<IReadOnlyList<RoomActivity>> ListRoomsAsync() { Check(); return inner.ListRoomsAsync(); }
     public ValueTask<IReadOnlyList<NodeRelease>> ReleaseNodeAsync(string nodeId, long nowMs) { Check(); return inner.ReleaseNodeAsync(nodeId, nowMs); }
     public ValueTask<bool[]> RoomsExistAsync(IReadOnlyList<RoomCode> codes) { Check(); return inner.RoomsExistAsync(codes); }
-    public ValueTask<bool> TryClaimRoomLostAsync(RoomCode code) { Check(); return inner.TryClaimRoomLostAsync(code); }
+    public ValueTask<RoomLossClaim> TryClaimRoomLostAsync(RoomCode code) { Check(); return inner.TryClaimRoomLostAsync(code); }
     public ValueTask<IReadOnlyList<MemberInfo>?> ListMembersAsync(RoomCode code) { Check(); return inner.ListMembersAsync(code); }
     public ValueTask<IReadOnlyList<PollDefinition>> ListPollsAsync(RoomCode code) { Check(); return inner.ListPollsAsync(code); }
     public ValueTask<GameStateSnapshot?> GetGameStateAsync(RoomCode code) { Check(); return inner.GetGameStateAsync(code); }

@@ -26,7 +26,7 @@ public sealed class HookStore(IRelayStore inner) : IRelayStore
     public ValueTask<IReadOnlyList<RoomActivity>> ListRoomsAsync() { return inner.ListRoomsAsync(); }
     public ValueTask<IReadOnlyList<NodeRelease>> ReleaseNodeAsync(string nodeId, long nowMs) { return inner.ReleaseNodeAsync(nodeId, nowMs); }
     public ValueTask<bool[]> RoomsExistAsync(IReadOnlyList<RoomCode> codes) { return inner.RoomsExistAsync(codes); }
-    public ValueTask<bool> TryClaimRoomLostAsync(RoomCode code) { return inner.TryClaimRoomLostAsync(code); }
+    public ValueTask<RoomLossClaim> TryClaimRoomLostAsync(RoomCode code) { return inner.TryClaimRoomLostAsync(code); }
     public ValueTask<IReadOnlyList<MemberInfo>?> ListMembersAsync(RoomCode code) { return inner.ListMembersAsync(code); }
     public ValueTask<IReadOnlyList<PollDefinition>> ListPollsAsync(RoomCode code) { return inner.ListPollsAsync(code); }
     public ValueTask<GameStateSnapshot?> GetGameStateAsync(RoomCode code) { return inner.GetGameStateAsync(code); }

@@ -89,12 +89,12 @@ public sealed partial class RedisRelayStore
     }
 
     /// <inheritdoc />
-    /// <remarks><c>SET room:closed:&lt;code&gt; lost NX PX</c>: the first node wins; a delete's mark makes every node lose.</remarks>
-    public async ValueTask<bool> TryClaimRoomLostAsync(RoomCode code)
+    /// <remarks>One script on <c>room:closed:&lt;code&gt;</c>: the first node sets it to <c>lost</c>; a delete's mark says <c>deleted</c>.</remarks>
+    public async ValueTask<RoomLossClaim> TryClaimRoomLostAsync(RoomCode code)
     {
         try
         {
-            return await _db.StringSetAsync(RedisKeys.For(code).Closed, "lost", TimeSpan.FromMilliseconds(IRelayStore.RoomClosedMarkMs), When.NotExists);
+            return (RoomLossClaim)Int(await EvalAsync(RedisScripts.ClaimRoomLost, [RedisKeys.For(code).Closed], [IRelayStore.RoomClosedMarkMs]));
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {

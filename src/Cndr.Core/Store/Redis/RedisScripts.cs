@@ -47,6 +47,15 @@ internal static class RedisScripts
     /// hostConn ('' = unchecked) closedMarkMs → 1 when the room existed (then <c>room:closed</c> is set for closedMarkMs: not a loss),
     /// 0 when it did not, -1 (nothing deleted) when hostConn is no longer the room's host. Client hashes and player states are found through <c>room:clients</c>, polls through <c>room:polls</c>.
     /// </summary>
+    /// <summary>KEYS closed; ARGV markMs → 0 claimed (now <c>lost</c>), 1 claimed before by another node, 2 deleted by a close (not lost).</summary>
+    public static readonly RedisScript ClaimRoomLost = new(nameof(ClaimRoomLost), """
+        local v = redis.call('GET', KEYS[1])
+        if v == 'lost' then return 1 end
+        if v then return 2 end
+        redis.call('SET', KEYS[1], 'lost', 'PX', ARGV[1])
+        return 0
+        """);
+
     public static readonly RedisScript DeleteRoom = new(nameof(DeleteRoom), """
         local existed = redis.call('EXISTS', KEYS[1])
         if existed == 1 and ARGV[5] ~= '' and redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[5] then return -1 end
