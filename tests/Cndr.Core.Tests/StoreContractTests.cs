@@ -609,6 +609,34 @@ public abstract class StoreContractTests
         await Store.DeleteRoomAsync(code);
         Assert.Null(await Store.GetGameStateAsync(code));
     }
+
+    [Fact]
+    public async Task RoomStatesReadTheGameStateAndEachAskedPlayersStateWithTheirRevs()
+    {
+        Assert.Null(await Store.GetRoomStatesAsync(NewCode(), []));
+        var code = await RoomAsync();
+        var (a, b, gone) = (Uuid(), Uuid(), Uuid());
+        await SeatAsync(code, a, "c1");
+        await SeatAsync(code, b, "c2");
+        var empty = await Store.GetRoomStatesAsync(code, [a]);
+        Assert.Equal((0L, ""), (empty!.Game.Rev, S(empty.Game.State)));
+        Assert.Equal((0L, ""), (empty.Players[0].Rev, S(empty.Players[0].State)));
+
+        await Store.SetGameStateAsync(code, B("""{"g":1}"""), 10);
+        await Store.SetGameStateAsync(code, B("""{"g":2}"""), 11);
+        await Store.SetPlayerStateAsync(code, a, B("""{"a":1}"""), 12);
+        await Store.SetPlayerStateAsync(code, b, B("""{"b":1}"""), 13);
+        await Store.SetPlayerStateAsync(code, b, B("""{"b":2}"""), 14);
+
+        var r = await Store.GetRoomStatesAsync(code, [b, gone, a]);
+        Assert.Equal((2L, """{"g":2}"""), (r!.Game.Rev, S(r.Game.State)));
+        Assert.Equal(
+            [(2L, """{"b":2}"""), (0L, ""), (1L, """{"a":1}""")],
+            r.Players.Select(p => (p.Rev, S(p.State))).ToArray());
+
+        await Store.DeleteRoomAsync(code);
+        Assert.Null(await Store.GetRoomStatesAsync(code, [a]));
+    }
 }
 
 public sealed class EmbeddedStoreContractTests : StoreContractTests

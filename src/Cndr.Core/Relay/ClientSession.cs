@@ -35,6 +35,9 @@ internal sealed class ClientSession(ISocketIOConnection connection)
     /// <summary>True between the join's registration and the disconnect (for the connected-clients gauge).</summary>
     public bool Counted;
 
+    /// <summary>A player's highest <c>playerStateRev</c> sent to it (its join's, then deliveries); under its room's <see cref="LocalRoom.StateGate"/>.</summary>
+    public long PlayerRev;
+
     /// <summary>A successful connect-auth handshake waiting for <see cref="ISocketIOHandler.OnConnected"/>.</summary>
     public JoinOutcomeInfo? PendingJoin;
 

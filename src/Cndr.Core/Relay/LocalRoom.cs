@@ -28,6 +28,30 @@ internal sealed class LocalRoom
     /// <summary>Last activity touch sent to the store for this room (Unix ms).</summary>
     public long LastTouchMs;
 
+    /// <summary>Completes once the node's bus subscription to the room is in place (set with the first reference).</summary>
+    public Task Subscribed = Task.CompletedTask;
+
+    /// <summary>
+    /// Orders the state deliveries of the room (<c>game_state</c> to everyone, <c>player_state</c> to one player) against
+    /// each other and the resync: a rev is sent only if it is newer than the last one sent. Only state sends take it.
+    /// </summary>
+    public readonly Lock StateGate = new();
+
+    /// <summary>The highest <c>gameStateRev</c> sent to the room's local players and audience; under <see cref="StateGate"/>.</summary>
+    public long GameRev;
+
+    /// <summary>True once <see cref="GameRev"/> holds a rev seen here (a delivery or the first member's join); under <see cref="StateGate"/>.</summary>
+    public bool GameRevKnown;
+
+    /// <summary>
+    /// <c>player_state</c>s this node sent or received for the room (Interlocked): a player whose join saw this change may
+    /// have missed its own (sent to its previous connection, or before it was registered here), and is resynced.
+    /// </summary>
+    public int PlayerStatesSeen;
+
+    /// <summary>Resync requests not yet served; the first one starts the room's only resync loop (Interlocked).</summary>
+    public int ResyncRequests;
+
     // The room's audience budget for message_to_host on this node (RelayOptions.AudienceMessageBudget); under Gate.
     private RateWindow _audienceBudget;
 

@@ -33,7 +33,7 @@ internal sealed class LocalRoomRegistry(IRoomBus bus)
 
                 if (room.Refs++ == 0)
                 {
-                    bus.Subscribe(code);
+                    room.Subscribed = bus.Subscribe(code);
                 }
 
                 return room;

@@ -41,32 +41,6 @@ public sealed partial class RelayHandler : IClusterListener
     /// <summary>The webhook reason of what a dead node's release ended.</summary>
     private const string NodeLostReason = "node_lost";
 
-    /// <summary>
-    /// The bus may have lost updates (its subscription reconnected, or its queue overflowed): re-read each local room's game
-    /// state and send it to the room's local players and audience, so every client converges to the newest rev (clients
-    /// drop a <c>game_state</c> whose rev is not newer than theirs).
-    /// </summary>
-    private void OnBusGap() => _ = ResyncAsync();
-
-    private async Task ResyncAsync()
-    {
-        foreach (var room in _rooms.All)
-        {
-            try
-            {
-                var snapshot = await _store.GetGameStateAsync(room.Code).ConfigureAwait(false);
-                if (snapshot is { Rev: > 0 })
-                {
-                    _delivery.SendHere(room, RelayEvents.State("game_state"u8, snapshot.State.Span, snapshot.Rev), RoomRecipients.Players | RoomRecipients.Audience);
-                }
-            }
-            catch (StoreUnavailableException)
-            {
-                return; // the next gap (the reconnect) resyncs again
-            }
-        }
-    }
-
     /// <inheritdoc />
     public IReadOnlyList<RoomCode> LocalRooms()
     {

@@ -34,7 +34,7 @@ public sealed partial class RelayHandler
         }
 
         // The exact bytes received, encoded once for every recipient.
-        _delivery.Deliver(session.Code, session.Room, RelayEvents.State("game_state"u8, raw.Span, r.Rev), RoomRecipients.Players | RoomRecipients.Audience);
+        _delivery.DeliverGameState(session.Code, session.Room, RelayEvents.State("game_state"u8, raw.Span, r.Rev), r.Rev);
         RelayJson.AckOkRev(session.Connection, evt.AckId, r.Rev);
     }
 
@@ -73,7 +73,7 @@ public sealed partial class RelayHandler
 
         if (r.PlayerConnectionId is not null)
         {
-            _delivery.SendToPlayer(session.Code, session.Room!, clientId, RelayEvents.State("player_state"u8, raw.Span, r.Rev));
+            _delivery.SendToPlayer(session.Code, session.Room!, clientId, r.PlayerConnectionId, RelayEvents.State("player_state"u8, raw.Span, r.Rev), r.Rev);
         }
 
         RelayJson.AckOkRev(session.Connection, evt.AckId, r.Rev);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Cndr.Core.Protocol;
 using Cndr.Core.Store;
 using Cndr.Transport.SocketIO;
@@ -6,6 +7,9 @@ namespace Cndr.Core.Relay;
 
 public sealed partial class RelayHandler
 {
+    /// <summary>How long a join waits for the node's subscription to its room before reading the room anyway.</summary>
+    private static readonly TimeSpan s_subscribeWait = TimeSpan.FromSeconds(5);
+
     private async ValueTask<ConnectDecision> ConnectWithAuthAsync(ClientSession session, ReadOnlyMemory<byte> auth)
     {
         session.State = SessionState.Joining;
@@ -128,9 +132,52 @@ public sealed partial class RelayHandler
 
     /// <summary>
     /// Runs the handshake checks in the order of PROTOCOL §8.17 and claims the role in the store.
-    /// On success the session is Joined (but not yet registered locally) and the response is built.
+    /// On success the session is Joined (but not yet registered locally), holds a reference on its local room, and the
+    /// response is built; on failure no reference is left.
     /// </summary>
     private async ValueTask<(ErrorCode Error, JoinOutcomeInfo? Info)> JoinAsync(ClientSession session, HandshakeRequest request)
+    {
+        var entered = new StrongBox<LocalRoom?>();
+        (ErrorCode Error, JoinOutcomeInfo? Info) result = (ErrorCode.Unavailable, null);
+        try
+        {
+            result = await ClaimAsync(session, request, entered).ConfigureAwait(false);
+            return result;
+        }
+        finally
+        {
+            if (result.Info is null && entered.Value is { } room)
+            {
+                _rooms.Release(room);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Subscribe before reading: takes a reference on the local room and waits (bounded) for the node's bus subscription
+    /// to it, so an update published after the claim reads the room still reaches this node.
+    /// </summary>
+    private async ValueTask<LocalRoom> EnterRoomAsync(RoomCode code, StrongBox<LocalRoom?> entered)
+    {
+        var room = _rooms.Acquire(code);
+        entered.Value = room;
+        var subscribed = room.Subscribed;
+        if (!subscribed.IsCompleted)
+        {
+            try
+            {
+                await subscribed.WaitAsync(s_subscribeWait).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The bus is down or slow: join anyway; its reconnect resyncs the room.
+            }
+        }
+
+        return room;
+    }
+
+    private async ValueTask<(ErrorCode Error, JoinOutcomeInfo? Info)> ClaimAsync(ClientSession session, HandshakeRequest request, StrongBox<LocalRoom?> entered)
     {
         try
         {
@@ -171,6 +218,7 @@ public sealed partial class RelayHandler
                             return (ErrorCode.InvalidHostKey, null);
                         }
 
+                        var room = await EnterRoomAsync(request.Code, entered).ConfigureAwait(false);
                         var r = await _store.ClaimHostAsync(request.Code, connectionId, _nodeId, now).ConfigureAwait(false);
                         if (r.Outcome != JoinOutcome.Joined)
                         {
@@ -196,6 +244,8 @@ public sealed partial class RelayHandler
                         return (ErrorCode.None, new JoinOutcomeInfo
                         {
                             Response = HandshakeCodec.HostResponse(request.Code, connectionId, r),
+                            Room = room,
+                            GameStateRev = r.GameStateRev,
                             KickConnectionId = r.PreviousConnectionId == connectionId ? null : r.PreviousConnectionId,
                             JoinedAtMs = now,
                         });
@@ -212,6 +262,8 @@ public sealed partial class RelayHandler
                         string clientId;
                         string seatToken;
                         var reconnected = request.ClientId is not null;
+                        var room = await EnterRoomAsync(request.Code, entered).ConfigureAwait(false);
+                        var misses = Volatile.Read(ref room.PlayerStatesSeen);
                         if (reconnected)
                         {
                             clientId = request.ClientId!;
@@ -236,6 +288,10 @@ public sealed partial class RelayHandler
                         return (ErrorCode.None, new JoinOutcomeInfo
                         {
                             Response = HandshakeCodec.PlayerResponse(request.Code, clientId, seatToken, reconnected, r),
+                            Room = room,
+                            GameStateRev = r.GameStateRev,
+                            PlayerStateRev = r.PlayerStateRev,
+                            PlayerStatesSeen = misses,
                             KickConnectionId = r.PreviousConnectionId == connectionId ? null : r.PreviousConnectionId,
                             Meta = r.Meta,
                             Reconnected = reconnected,
@@ -247,6 +303,7 @@ public sealed partial class RelayHandler
                 default:
                     {
                         var meta = request.Meta ?? RelayEvents.EmptyObject;
+                        var room = await EnterRoomAsync(request.Code, entered).ConfigureAwait(false);
                         var r = await _store.JoinAudienceAsync(request.Code, new AudienceJoin(connectionId, _nodeId, meta, now)).ConfigureAwait(false);
                         if (r.Outcome != JoinOutcome.Joined)
                         {
@@ -257,6 +314,8 @@ public sealed partial class RelayHandler
                         return (ErrorCode.None, new JoinOutcomeInfo
                         {
                             Response = HandshakeCodec.AudienceResponse(request.Code, connectionId, r),
+                            Room = room,
+                            GameStateRev = r.GameStateRev,
                             Meta = meta,
                             JoinedAtMs = r.JoinedAtMs,
                             Polls = r.ActivePolls,
@@ -294,8 +353,9 @@ public sealed partial class RelayHandler
     /// </summary>
     private bool Register(ClientSession session, JoinOutcomeInfo info)
     {
-        var room = _rooms.Acquire(session.Code);
+        var room = info.Room;
         session.Room = room;
+        session.PlayerRev = info.PlayerStateRev; // before it can receive: an older player_state is then dropped
         var replaced = room.AddMember(session);
         bool joined;
         lock (session)
@@ -312,7 +372,6 @@ public sealed partial class RelayHandler
         {
             room.RemoveMember(session);
             session.Room = null;
-            _rooms.Release(room);
             Interlocked.Increment(ref _endingSessions);
             _ = UnwindJoinAsync(session, info);
             return false;
@@ -320,6 +379,7 @@ public sealed partial class RelayHandler
 
         // Joined: the transport stops counting it against the caps on sessions not yet established.
         session.Connection.MarkEstablished();
+        _delivery.Joined(room, session, info.GameStateRev, info.PlayerStatesSeen);
         _counters.Joined(session.Role);
         RelayLog.ClientConnected(_logger, "client_connected", session.Code.ToString(), RelayEvents.RoleText(session.Role), session.ClientId, _nodeId);
         var kickCode = session.Role == ClientRole.Host ? ErrorCode.HostReplaced : ErrorCode.SeatTakenOver;
@@ -391,6 +451,7 @@ public sealed partial class RelayHandler
         }
         finally
         {
+            _rooms.Release(info.Room);
             Interlocked.Decrement(ref _endingSessions);
         }
     }

@@ -64,12 +64,11 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
         _rooms = new LocalRoomRegistry(bus);
         _pollTimers = new PollTimers(OnPollTimerAsync);
         _toHost = new ToHostDelivery(store, bus, options, _counters, _logger);
-        _delivery = new RoomDelivery(bus, _rooms, _counters, _toHost, _logger);
+        _delivery = new RoomDelivery(store, bus, _rooms, _counters, _toHost, _logger);
         bus.Attach(_delivery);
         _handshakeThrottle = new FailedHandshakeThrottle(options.FailedHandshakeLimit, options.FailedHandshakeWindowMs, options.FailedHandshakeMaxAddresses);
         _logThrottle = new Diagnostics.LogThrottle(options.ClientLogLinesPerInterval, options.ClientLogIntervalMs);
         _reportSuppressed = ReportSuppressed;
-        _delivery.Gap = OnBusGap;
         _sweepTimer = _time.CreateTimer(static s => ((RelayHandler)s!).SweepHandshakeTimeouts(), this, options.HandshakeSweepInterval, options.HandshakeSweepInterval);
     }
 
@@ -84,6 +83,9 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
 
     /// <summary>The store this relay uses (for the Host's admin API).</summary>
     public IRelayStore Store => _store;
+
+    /// <summary>This node's room delivery (its resync count and bus test hook, for tests).</summary>
+    internal RoomDelivery Delivery => _delivery;
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 

@@ -8,10 +8,10 @@ namespace Cndr.Core.Relay;
 
 /// <summary>
 /// Where room events go: to this node's connections of the room directly and to the other nodes once through the
-/// bus, encoded once per broadcast; kicks and room closes, local or through the bus; and what the bus brings from
-/// other nodes. One per node.
+/// bus, encoded once per broadcast; kicks and room closes, local or through the bus; what the bus brings from
+/// other nodes; and the resync when the bus lost some of it (<c>RoomDelivery.Resync.cs</c>). One per node.
 /// </summary>
-internal sealed class RoomDelivery(IRoomBus bus, LocalRoomRegistry rooms, RelayCounters counters, ToHostDelivery toHost, ILogger logger) : IRoomBusListener
+internal sealed partial class RoomDelivery(IRelayStore store, IRoomBus bus, LocalRoomRegistry rooms, RelayCounters counters, ToHostDelivery toHost, ILogger logger) : IRoomBusListener
 {
     /// <summary>
     /// Sends <paramref name="message"/> to the local recipients, publishes it once on the bus for other nodes,
@@ -33,8 +33,27 @@ internal sealed class RoomDelivery(IRoomBus bus, LocalRoomRegistry rooms, RelayC
         message.Release();
     }
 
-    /// <summary>Sends <paramref name="message"/> to one player: to its connection when it is here, else through the bus. Releases it.</summary>
-    public void SendToPlayer(RoomCode code, LocalRoom room, string clientId, OutboundMessage message)
+    /// <summary>
+    /// Sends <paramref name="message"/> (<c>game_state</c> of revision <paramref name="rev"/>) to the local players and
+    /// audience unless they already have a newer one, publishes it once on the bus, and releases it.
+    /// </summary>
+    public void DeliverGameState(RoomCode code, LocalRoom? room, OutboundMessage message, long rev)
+    {
+        if (room is not null)
+        {
+            SendGameState(room, message, rev);
+        }
+
+        bus.Publish(code, new RoomBusMessage(RoomBusKind.Deliver, RoomRecipients.Players | RoomRecipients.Audience, null, message.Payload, rev));
+        message.Release();
+    }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> (<c>player_state</c> of revision <paramref name="rev"/>) to one player: to its
+    /// connection when that is here, else through the bus. Releases it.
+    /// </summary>
+    /// <param name="connectionId">The player's current connection as the store wrote the state for.</param>
+    public void SendToPlayer(RoomCode code, LocalRoom room, string clientId, string connectionId, OutboundMessage message, long rev)
     {
         ClientSession? local;
         lock (room.Gate)
@@ -42,14 +61,18 @@ internal sealed class RoomDelivery(IRoomBus bus, LocalRoomRegistry rooms, RelayC
             local = room.FindPlayer(clientId);
         }
 
-        if (local is not null)
+        // A player joining here right now may have read its state before this write: its join resyncs it.
+        Interlocked.Increment(ref room.PlayerStatesSeen);
+        if (local is not null && local.Connection.Id == connectionId)
         {
-            RelayJson.SendOnce(local.Connection, message);
+            SendPlayerState(room, local, message, rev);
         }
         else
         {
-            Deliver(code, null, message, RoomRecipients.Player, clientId);
+            bus.Publish(code, new RoomBusMessage(RoomBusKind.Deliver, RoomRecipients.Player, clientId, message.Payload, rev));
         }
+
+        message.Release();
     }
 
     /// <summary>
@@ -112,31 +135,10 @@ internal sealed class RoomDelivery(IRoomBus bus, LocalRoomRegistry rooms, RelayC
         packet.Release();
     }
 
-    /// <summary>Called when the bus may have lost messages (see <see cref="IRoomBusListener.OnBusGap"/>).</summary>
-    public Action? Gap { get; set; }
-
-    void IRoomBusListener.OnBusGap()
-    {
-        // A lost ToHostQueued would leave a queue undrained (an enqueue notifies only an empty queue): look at every one.
-        foreach (var room in rooms.All)
-        {
-            toHost.RequestDrain(room);
-        }
-
-        Gap?.Invoke();
-    }
-
-    /// <summary>Sends <paramref name="message"/> to this node's recipients in the room only (no bus) and releases it.</summary>
-    public void SendHere(LocalRoom room, OutboundMessage message, RoomRecipients recipients)
-    {
-        SendLocal(room, message, recipients, null);
-        message.Release();
-    }
-
     /// <summary>A room update published by another node: deliver it to this node's connections of the room.</summary>
     void IRoomBusListener.OnBusMessage(RoomCode code, in RoomBusMessage message)
     {
-        if (!rooms.TryGet(code, out var room))
+        if (!rooms.TryGet(code, out var room) || Discarded())
         {
             return;
         }
@@ -145,6 +147,10 @@ internal sealed class RoomDelivery(IRoomBus bus, LocalRoomRegistry rooms, RelayC
         {
             switch (message.Kind)
             {
+                case RoomBusKind.Deliver when message.Rev > 0:
+                    ReceiveState(room, message);
+                    break;
+
                 case RoomBusKind.Deliver:
                     {
                         // Wrapped once per receiving node, shared by every local recipient.
@@ -189,6 +195,77 @@ internal sealed class RoomDelivery(IRoomBus bus, LocalRoomRegistry rooms, RelayC
         {
             RelayLog.UnexpectedError(logger, ex, "bus message");
         }
+    }
+
+    /// <summary>A <c>game_state</c> or <c>player_state</c> from the bus: delivered in rev order, stale ones dropped, a gap resynced.</summary>
+    private void ReceiveState(LocalRoom room, in RoomBusMessage message)
+    {
+        if (message.Target is null)
+        {
+            var m = Copy(message.Packet.Span);
+            SendGameState(room, m, message.Rev);
+            m.Release();
+            return;
+        }
+
+        ClientSession? player;
+        lock (room.Gate)
+        {
+            player = room.FindPlayer(message.Target);
+        }
+
+        Interlocked.Increment(ref room.PlayerStatesSeen);
+        if (player is null)
+        {
+            return;
+        }
+
+        var p = Copy(message.Packet.Span);
+        SendPlayerState(room, player, p, message.Rev);
+        p.Release();
+    }
+
+    /// <summary>
+    /// Sends a <c>game_state</c> to the room's local players and audience if <paramref name="rev"/> is newer than the last
+    /// one sent (a stale one is dropped); a rev that skips some asks for a resync (the bus lost the ones between).
+    /// </summary>
+    private void SendGameState(LocalRoom room, OutboundMessage message, long rev)
+    {
+        bool gap;
+        lock (room.StateGate)
+        {
+            if (room.GameRevKnown && rev <= room.GameRev)
+            {
+                return;
+            }
+
+            gap = room.GameRevKnown && rev > room.GameRev + 1;
+            room.GameRev = rev;
+            room.GameRevKnown = true;
+            SendLocal(room, message, RoomRecipients.Players | RoomRecipients.Audience, null);
+        }
+
+        if (gap)
+        {
+            RequestResync(room);
+        }
+    }
+
+    /// <summary>Sends a <c>player_state</c> to <paramref name="player"/> if <paramref name="rev"/> is newer than the last one it got.</summary>
+    private void SendPlayerState(LocalRoom room, ClientSession player, OutboundMessage message, long rev)
+    {
+        lock (room.StateGate)
+        {
+            if (rev <= player.PlayerRev)
+            {
+                return;
+            }
+
+            player.PlayerRev = rev;
+            player.Connection.Send(message);
+        }
+
+        counters.Delivered(1);
     }
 
     private void SendLocal(LocalRoom room, OutboundMessage message, RoomRecipients recipients, string? target)

@@ -66,4 +66,32 @@ public sealed partial class EmbeddedRelayStore
             return new(room.Deleted ? null : new GameStateSnapshot(room.CopyGameState(), room.GameStateRev));
         }
     }
+
+    /// <inheritdoc />
+    public ValueTask<RoomStates?> GetRoomStatesAsync(RoomCode code, IReadOnlyList<string> playerIds)
+    {
+        ArgumentNullException.ThrowIfNull(playerIds);
+        if (!TryGet(code, out var room))
+        {
+            return new((RoomStates?)null);
+        }
+
+        lock (room)
+        {
+            if (room.Deleted)
+            {
+                return new((RoomStates?)null);
+            }
+
+            var players = new GameStateSnapshot[playerIds.Count];
+            for (var i = 0; i < players.Length; i++)
+            {
+                players[i] = room.Members.TryGetValue(playerIds[i], out var m) && m.Role == ClientRole.Player
+                    ? new GameStateSnapshot(m.PlayerState.AsSpan(0, m.PlayerStateLength).ToArray(), m.PlayerStateRev)
+                    : new GameStateSnapshot(ReadOnlyMemory<byte>.Empty, 0);
+            }
+
+            return new(new RoomStates(new GameStateSnapshot(room.CopyGameState(), room.GameStateRev), players));
+        }
+    }
 }

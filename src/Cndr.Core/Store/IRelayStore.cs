@@ -108,6 +108,12 @@ public interface IRelayStore
     /// <summary>The room's game state and <c>gameStateRev</c>, or null when the room does not exist.</summary>
     ValueTask<GameStateSnapshot?> GetGameStateAsync(RoomCode code);
 
+    /// <summary>
+    /// The room's game state and the private states of <paramref name="playerIds"/>, each with its rev, in one atomic
+    /// step (the resync after a bus gap). Null when the room does not exist.
+    /// </summary>
+    ValueTask<RoomStates?> GetRoomStatesAsync(RoomCode code, IReadOnlyList<string> playerIds);
+
     // ---- Membership ----
 
     /// <summary>

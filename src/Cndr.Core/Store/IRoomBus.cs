@@ -18,8 +18,13 @@ public interface IRoomBus
     /// <summary>Sets the node's listener (called once, by the relay, before any subscription).</summary>
     void Attach(IRoomBusListener listener);
 
-    /// <summary>Starts receiving messages for <paramref name="room"/> (idempotent per room; the relay pairs it with <see cref="Unsubscribe"/>).</summary>
-    void Subscribe(RoomCode room);
+    /// <summary>
+    /// Starts receiving messages for <paramref name="room"/> (idempotent per room; the relay pairs it with <see cref="Unsubscribe"/>).
+    /// The task completes once the subscription is in place (or its attempt failed; it is then retried on the
+    /// reconnect, which reports a gap); it never faults. A joining node awaits it before reading the room's state, so an
+    /// update published in between reaches it.
+    /// </summary>
+    Task Subscribe(RoomCode room);
 
     /// <summary>Stops receiving messages for <paramref name="room"/>.</summary>
     void Unsubscribe(RoomCode room);

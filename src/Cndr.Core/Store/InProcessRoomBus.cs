@@ -25,7 +25,11 @@ public sealed class InProcessRoomBus : IRoomBus
     public void Attach(IRoomBusListener listener) => _listener = listener;
 
     /// <inheritdoc />
-    public void Subscribe(RoomCode room) => _hub.Subscribe(room, this);
+    public Task Subscribe(RoomCode room)
+    {
+        _hub.Subscribe(room, this);
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc />
     public void Unsubscribe(RoomCode room) => _hub.Unsubscribe(room, this);
@@ -34,4 +38,7 @@ public sealed class InProcessRoomBus : IRoomBus
     public void Publish(RoomCode room, in RoomBusMessage message) => _hub.Publish(room, message, this);
 
     internal void Deliver(RoomCode room, in RoomBusMessage message) => _listener?.OnBusMessage(room, message);
+
+    /// <summary>Tells the listener that messages may have been lost (tests of the resync).</summary>
+    internal void ReportGap() => _listener?.OnBusGap();
 }

@@ -88,6 +88,12 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
         return Measure(_inner.GetGameStateAsync(code), start);
     }
 
+    public ValueTask<RoomStates?> GetRoomStatesAsync(RoomCode code, IReadOnlyList<string> playerIds)
+    {
+        var start = Stopwatch.GetTimestamp();
+        return Measure(_inner.GetRoomStatesAsync(code, playerIds), start);
+    }
+
     public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs)
     {
         var start = Stopwatch.GetTimestamp();

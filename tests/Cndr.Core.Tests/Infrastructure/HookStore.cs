@@ -30,6 +30,7 @@ public sealed class HookStore(IRelayStore inner) : IRelayStore
     public ValueTask<IReadOnlyList<MemberInfo>?> ListMembersAsync(RoomCode code) { return inner.ListMembersAsync(code); }
     public ValueTask<IReadOnlyList<PollDefinition>> ListPollsAsync(RoomCode code) { return inner.ListPollsAsync(code); }
     public ValueTask<GameStateSnapshot?> GetGameStateAsync(RoomCode code) { return inner.GetGameStateAsync(code); }
+    public ValueTask<RoomStates?> GetRoomStatesAsync(RoomCode code, IReadOnlyList<string> playerIds) { return inner.GetRoomStatesAsync(code, playerIds); }
     public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs) { return Hook(inner.ClaimHostAsync(code, connectionId, nodeId, nowMs), "ClaimHost"); }
     public ValueTask<ConnectionEndOutcome> ReleaseHostAsync(RoomCode code, string connectionId, long nowMs) { return inner.ReleaseHostAsync(code, connectionId, nowMs); }
     public ValueTask<SeatJoinResult> JoinPlayerAsync(RoomCode code, NewSeat seat) { return Hook(inner.JoinPlayerAsync(code, seat), "JoinPlayer"); }

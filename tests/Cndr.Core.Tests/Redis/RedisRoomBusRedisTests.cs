@@ -26,9 +26,9 @@ public sealed class RedisRoomBusRedisTests
         await using var c = await Node.StartAsync(server, "node-c");
         var room = RedisTestServer.NewCode();
         var otherRoom = RedisTestServer.NewCode();
-        a.Bus.Subscribe(room);
-        b.Bus.Subscribe(room);
-        c.Bus.Subscribe(otherRoom);
+        await a.Bus.Subscribe(room);
+        await b.Bus.Subscribe(room);
+        await c.Bus.Subscribe(otherRoom);
         await WaitUntilAsync(() => a.Bus.IsSubscribed(room) && b.Bus.IsSubscribed(room) && c.Bus.IsSubscribed(otherRoom));
 
         a.Bus.Publish(room, new RoomBusMessage(RoomBusKind.Kick, RoomRecipients.None, "conn-42", Encoding.UTF8.GetBytes("42[\"relay_error\",{}]")));
@@ -54,7 +54,7 @@ public sealed class RedisRoomBusRedisTests
         await using var a = await Node.StartAsync(server, "node-a");
         await using var b = await Node.StartAsync(server, "node-b");
         var room = RedisTestServer.NewCode();
-        b.Bus.Subscribe(room);
+        await b.Bus.Subscribe(room);
         await WaitUntilAsync(() => b.Bus.IsSubscribed(room));
 
         for (var i = 0; i < 500; i++)
@@ -76,9 +76,9 @@ public sealed class RedisRoomBusRedisTests
         await using var b = await Node.StartAsync(server, "node-b");
         var room = RedisTestServer.NewCode();
         var sentinelRoom = RedisTestServer.NewCode();
-        b.Bus.Subscribe(room);
-        b.Bus.Subscribe(room); // idempotent
-        b.Bus.Subscribe(sentinelRoom);
+        await b.Bus.Subscribe(room);
+        await b.Bus.Subscribe(room); // idempotent
+        await b.Bus.Subscribe(sentinelRoom);
         await WaitUntilAsync(() => b.Bus.IsSubscribed(room) && b.Bus.IsSubscribed(sentinelRoom));
         Assert.Equal(2, b.Bus.SubscriptionCount);
 
@@ -93,7 +93,7 @@ public sealed class RedisRoomBusRedisTests
         Assert.Equal((sentinelRoom, "sentinel"), (next.Room, next.Packet));
         Assert.True(b.IsEmpty);
 
-        b.Bus.Subscribe(room);
+        await b.Bus.Subscribe(room);
         await WaitUntilAsync(() => b.Bus.IsSubscribed(room));
         a.Bus.Publish(room, Deliver("again"));
         Assert.Equal("again", (await b.NextAsync()).Packet);
@@ -107,12 +107,12 @@ public sealed class RedisRoomBusRedisTests
         await using var b = await Node.StartAsync(server, "node-b");
         var room = RedisTestServer.NewCode();
         var lateRoom = RedisTestServer.NewCode();
-        b.Bus.Subscribe(room);
+        await b.Bus.Subscribe(room);
         await WaitUntilAsync(() => b.Bus.IsSubscribed(room));
 
         server.Kill();
         a.Bus.Publish(room, Deliver("lost")); // must not throw while down
-        b.Bus.Subscribe(lateRoom);            // asked for while down
+        _ = b.Bus.Subscribe(lateRoom);              // asked for while down
         await server.RestartAsync();
 
         // Both subscriptions come back by themselves: publish until b sees each room (bounded).
@@ -139,7 +139,7 @@ public sealed class RedisRoomBusRedisTests
         await using var a = await Node.StartAsync(server, "node-a");
         await using var b = await Node.StartAsync(server, "node-b");
         var room = RedisTestServer.NewCode();
-        b.Bus.Subscribe(room);
+        await b.Bus.Subscribe(room);
         await WaitUntilAsync(() => b.Bus.IsSubscribed(room));
 
         await a.Connection.Multiplexer.GetSubscriber().PublishAsync(StackExchange.Redis.RedisChannel.Literal($"room:updates:{room}"), "{\"type\":\"gamestate\"}");

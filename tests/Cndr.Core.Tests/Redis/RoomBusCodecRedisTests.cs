@@ -7,18 +7,20 @@ namespace Cndr.Core.Tests.Redis;
 public sealed class RoomBusCodecRedisTests
 {
     [Theory]
-    [InlineData(RoomBusKind.Deliver, RoomRecipients.Host | RoomRecipients.Players, null, "42[\"x\"]")]
-    [InlineData(RoomBusKind.Kick, RoomRecipients.None, "conn-1", "42[\"relay_error\",{}]")]
-    [InlineData(RoomBusKind.ToHostQueued, RoomRecipients.None, null, "")]
-    [InlineData(RoomBusKind.RoomClosed, RoomRecipients.None, "", "42[\"room_closed\"]")]
-    public void An_encoded_message_decodes_to_the_same_message_and_source(RoomBusKind kind, RoomRecipients to, string? target, string packet)
+    [InlineData(RoomBusKind.Deliver, RoomRecipients.Host | RoomRecipients.Players, null, "42[\"x\"]", 0L)]
+    [InlineData(RoomBusKind.Deliver, RoomRecipients.Players | RoomRecipients.Audience, null, "42[\"game_state\",{\"state\":1,\"rev\":7}]", 7L)]
+    [InlineData(RoomBusKind.Deliver, RoomRecipients.Player, "client-1", "42[\"player_state\",{}]", long.MaxValue)]
+    [InlineData(RoomBusKind.Kick, RoomRecipients.None, "conn-1", "42[\"relay_error\",{}]", 0L)]
+    [InlineData(RoomBusKind.ToHostQueued, RoomRecipients.None, null, "", 0L)]
+    [InlineData(RoomBusKind.RoomClosed, RoomRecipients.None, "", "42[\"room_closed\"]", 0L)]
+    public void An_encoded_message_decodes_to_the_same_message_and_source(RoomBusKind kind, RoomRecipients to, string? target, string packet, long rev)
     {
         var node = Encoding.UTF8.GetBytes("node-ä");
-        var bytes = RoomBusCodec.Encode(node, new RoomBusMessage(kind, to, target, Encoding.UTF8.GetBytes(packet)));
+        var bytes = RoomBusCodec.Encode(node, new RoomBusMessage(kind, to, target, Encoding.UTF8.GetBytes(packet), rev));
 
         Assert.True(RoomBusCodec.TryDecode(bytes, out var source, out var m));
         Assert.Equal(node, source.ToArray());
-        Assert.Equal((kind, to, target, packet), (m.Kind, m.Recipients, m.Target, Encoding.UTF8.GetString(m.Packet.Span)));
+        Assert.Equal((kind, to, target, packet, rev), (m.Kind, m.Recipients, m.Target, Encoding.UTF8.GetString(m.Packet.Span), m.Rev));
     }
 
     [Fact]
@@ -31,8 +33,12 @@ public sealed class RoomBusCodecRedisTests
         }
 
         Assert.False(RoomBusCodec.TryDecode("{\"type\":\"gamestate\",\"data\":1}"u8.ToArray(), out _, out _));
-        byte[] badKind = [RoomBusCodec.Version, 9, 0, 0, 0xFF, 0xFF];
+        byte[] badKind = [RoomBusCodec.Version, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF];
         Assert.False(RoomBusCodec.TryDecode(badKind, out _, out _));
+        byte[] negativeRev = [RoomBusCodec.Version, 1, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0xFF, 0xFF];
+        Assert.False(RoomBusCodec.TryDecode(negativeRev, out _, out _));
+        byte[] version1 = [1, 1, 0, 0, 0xFF, 0xFF];
+        Assert.False(RoomBusCodec.TryDecode(version1, out _, out _));
     }
 
     [Fact]

@@ -119,4 +119,44 @@ public sealed partial class RedisRelayStore
             throw Unavailable(ex, nameof(GetGameStateAsync));
         }
     }
+
+    /// <inheritdoc />
+    public async ValueTask<RoomStates?> GetRoomStatesAsync(RoomCode code, IReadOnlyList<string> playerIds)
+    {
+        ArgumentNullException.ThrowIfNull(playerIds);
+        var keys = RedisKeys.For(code);
+        var k = new RedisKey[3 + (2 * playerIds.Count)];
+        k[0] = keys.Config;
+        k[1] = keys.State;
+        k[2] = keys.GameState;
+        for (var i = 0; i < playerIds.Count; i++)
+        {
+            k[3 + (2 * i)] = keys.Client(playerIds[i]);
+            k[4 + (2 * i)] = keys.PlayerState(playerIds[i]);
+        }
+
+        RedisResult result;
+        try
+        {
+            result = await EvalAsync(RedisScripts.ReadStates, k, []);
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(ex, nameof(GetRoomStatesAsync));
+        }
+
+        if (result.IsNull)
+        {
+            return null;
+        }
+
+        var r = Items(result);
+        var players = new GameStateSnapshot[playerIds.Count];
+        for (var i = 0; i < players.Length; i++)
+        {
+            players[i] = new GameStateSnapshot((byte[]?)r[2 + (2 * i)] ?? [], Long(r[3 + (2 * i)]));
+        }
+
+        return new RoomStates(new GameStateSnapshot((byte[]?)r[0] ?? [], Long(r[1])), players);
+    }
 }

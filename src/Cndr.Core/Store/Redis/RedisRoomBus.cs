@@ -92,21 +92,21 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
     public void Attach(IRoomBusListener listener) => _listener = listener;
 
     /// <inheritdoc />
-    public void Subscribe(RoomCode room)
+    public Task Subscribe(RoomCode room)
     {
         RoomSubscription sub;
         lock (_gate)
         {
             if (_disposed || _subscriptions.ContainsKey(room))
             {
-                return;
+                return Task.CompletedTask;
             }
 
             sub = new RoomSubscription(this, room);
             _subscriptions.Add(room, sub);
         }
 
-        _ = sub.StartAsync();
+        return sub.StartAsync();
     }
 
     /// <inheritdoc />
@@ -216,6 +216,20 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
         }
     }
 
+    private async Task ReportGapWhenResubscribedAsync()
+    {
+        try
+        {
+            await _subscriber.PingAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Down again: the next restore reports again; re-read anyway.
+        }
+
+        ReportGap();
+    }
+
     private void OnRestored(ConnectionType type)
     {
         if (type != ConnectionType.Subscription)
@@ -223,8 +237,9 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
             return;
         }
 
-        // Whatever was published while the subscription was down is gone: the listener re-reads (off the Redis thread).
-        _ = Task.Run(ReportGap);
+        // Whatever was published while the subscription was down is gone: the listener re-reads (off the Redis thread),
+        // once a PING on the subscription connection came back, i.e. after the re-issued SUBSCRIBEs were processed.
+        _ = Task.Run(ReportGapWhenResubscribedAsync);
 
         List<RoomSubscription>? retry = null;
         lock (_gate)

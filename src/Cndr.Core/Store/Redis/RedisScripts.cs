@@ -397,10 +397,26 @@ internal static class RedisScripts
         return out
         """);
 
+    /// <summary>
+    /// The resync read. KEYS config state gamestate {client playerstate}...; → false when the room is gone, else
+    /// {gamestate, gameStateRev, {playerstate, playerStateRev}...} (rev 0 when none).
+    /// </summary>
+    public static readonly RedisScript ReadStates = new(nameof(ReadStates), """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+        local out = {redis.call('GET', KEYS[3]) or '', tonumber(redis.call('HGET', KEYS[2], 'gameStateRev') or '0')}
+        for i = 4, #KEYS, 2 do
+          local rev = tonumber(redis.call('HGET', KEYS[i], 'playerStateRev') or '0')
+          out[#out + 1] = rev > 0 and (redis.call('GET', KEYS[i + 1]) or '') or ''
+          out[#out + 1] = rev
+        end
+        return out
+        """);
+
     /// <summary>Every script (loaded on connect and after each reconnect).</summary>
     public static readonly RedisScript[] All =
     [
         CreateRoom, DeleteRoom, ClaimHost, ReleaseHost, JoinPlayer, ReclaimSeat, EndPlayer, JoinAudience, RemoveAudience,
         SetGameState, SetPlayerState, Touch, Enqueue, PeekToHost, AckToHost, AckAndPeekToHost, StartPoll, EndPoll, RecordPollResponse, ReleaseNode,
+        ReadStates,
     ];
 }

@@ -7,16 +7,18 @@ namespace Cndr.Core.Store.Redis;
 /// Binary envelope of a <see cref="RoomBusMessage"/> on <c>room:updates:&lt;code&gt;</c>. The packet is carried as is
 /// (encoded once by the publishing node):
 /// <code>
-/// +---------+------+------------+-------+--------------+-----------------+--------------+---------------+
-/// | version | kind | recipients | N (1) | nodeId (N B) | T (2, BE;       | target (T B) | packet (rest) |
-/// | (1) = 1 | (1)  | (1)        |       | UTF-8        |  0xFFFF = null) | UTF-8        |               |
-/// +---------+------+------------+-------+--------------+-----------------+--------------+---------------+
+/// +---------+------+------------+-----------+-------+--------------+-----------------+--------------+---------------+
+/// | version | kind | recipients | rev (8,   | N (1) | nodeId (N B) | T (2, BE;       | target (T B) | packet (rest) |
+/// | (1) = 2 | (1)  | (1)        | BE; 0=no) |       | UTF-8        |  0xFFFF = null) | UTF-8        |               |
+/// +---------+------+------------+-----------+-------+--------------+-----------------+--------------+---------------+
 /// </code>
-/// The source node id lets a node ignore its own publications (IRoomBus: never back to this node).
+/// The source node id lets a node ignore its own publications (IRoomBus: never back to this node). The rev lets a
+/// receiving node drop a stale state and notice a gap (<see cref="RoomBusMessage.Rev"/>).
 /// </summary>
 internal static class RoomBusCodec
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
+    private const int Head = 12; // version, kind, recipients, rev, N
     private const ushort NoTarget = 0xFFFF;
 
     /// <summary>The UTF-8 node id of an envelope (at most 255 bytes).</summary>
@@ -40,13 +42,14 @@ internal static class RoomBusCodec
             throw new ArgumentException("The bus message target is too long.", nameof(message));
         }
 
-        var payload = new byte[4 + nodeId.Length + 2 + targetLength + message.Packet.Length];
+        var payload = new byte[Head + nodeId.Length + 2 + targetLength + message.Packet.Length];
         payload[0] = Version;
         payload[1] = (byte)message.Kind;
         payload[2] = (byte)message.Recipients;
-        payload[3] = (byte)nodeId.Length;
-        nodeId.CopyTo(payload.AsSpan(4));
-        var pos = 4 + nodeId.Length;
+        BinaryPrimitives.WriteInt64BigEndian(payload.AsSpan(3), message.Rev);
+        payload[Head - 1] = (byte)nodeId.Length;
+        nodeId.CopyTo(payload.AsSpan(Head));
+        var pos = Head + nodeId.Length;
         BinaryPrimitives.WriteUInt16BigEndian(payload.AsSpan(pos), message.Target is null ? NoTarget : (ushort)targetLength);
         pos += 2;
         if (message.Target is not null)
@@ -72,7 +75,7 @@ internal static class RoomBusCodec
         sourceNode = default;
         message = default;
         var span = payload.Span;
-        if (span.Length < 6 || span[0] != Version)
+        if (span.Length < Head + 2 || span[0] != Version)
         {
             return false;
         }
@@ -83,14 +86,15 @@ internal static class RoomBusCodec
             return false;
         }
 
-        var n = span[3];
-        if (span.Length < 4 + n + 2)
+        var rev = BinaryPrimitives.ReadInt64BigEndian(span[3..]);
+        var n = span[Head - 1];
+        if (rev < 0 || span.Length < Head + n + 2)
         {
             return false;
         }
 
-        sourceNode = span.Slice(4, n);
-        var pos = 4 + n;
+        sourceNode = span.Slice(Head, n);
+        var pos = Head + n;
         var t = BinaryPrimitives.ReadUInt16BigEndian(span[pos..]);
         pos += 2;
         string? target = null;
@@ -105,7 +109,7 @@ internal static class RoomBusCodec
             pos += t;
         }
 
-        message = new RoomBusMessage(kind, (RoomRecipients)span[2], target, payload[pos..]);
+        message = new RoomBusMessage(kind, (RoomRecipients)span[2], target, payload[pos..], rev);
         return true;
     }
 }
