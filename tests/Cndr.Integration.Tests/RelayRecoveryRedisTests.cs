@@ -150,11 +150,12 @@ public sealed class RelayRecoveryRedisTests : IAsyncLifetime
         var b = await StartNodeAsync("node-b");
         var (code, key) = await a.CreateRoomAsync();
         await _js.HostAsync("host", a.Url, code, key);
-        await _js.PlayerAsync("p", b.Url, code);
+        var player = await _js.PlayerAsync("p", b.Url, code);
         await _js.AudienceAsync("aud", b.Url, code, transport: "polling");
         AssertOk(await _js.EmitAsync("host", "set_game_state", new { state = new { v = 1 } }));
         Assert.Equal(1, Num(await _js.NextAsync("p", "game_state"), "rev"));
         Assert.Equal(1, Num(await _js.NextAsync("aud", "game_state"), "rev"));
+        var resyncs = b.Node.Relay.Delivery.Resyncs;
 
         // Keep cutting every pub/sub connection while the host writes: what is published while node-b is not
         // subscribed reaches nobody there (its reconnects back off meanwhile).
@@ -174,20 +175,111 @@ public sealed class RelayRecoveryRedisTests : IAsyncLifetime
             AssertOk(await _js.EmitAsync("host", "set_game_state", new { state = new { v } }));
         }
 
+        AssertOk(await _js.EmitAsync("host", "set_player_state", new { clientId = Str(player, "clientId"), state = new { hand = 1 } }));
         await Task.Delay(100);
         await stop.CancelAsync();
         await cutter;
 
-        foreach (var who in new[] { "p", "aud" })
+        await EndsOnAsync("p", "game_state", 4, "v");
+        await EndsOnAsync("aud", "game_state", 4, "v");
+        await EndsOnAsync("p", "player_state", 1, "hand");
+        Assert.True(b.Node.Relay.Delivery.Resyncs > resyncs, "node-b resynced after its bus reconnected");
+    }
+
+    [Fact]
+    public async Task WritesANodesBusDroppedReachItsClientsWhenTheBusResumes()
+    {
+        var a = await StartNodeAsync("node-a");
+        var b = await StartNodeAsync("node-b");
+        var (code, key) = await a.CreateRoomAsync();
+        await _js.HostAsync("host", a.Url, code, key);
+        var player = await _js.PlayerAsync("p", b.Url, code);
+        var other = await _js.PlayerAsync("q", b.Url, code, transport: "polling");
+        await _js.AudienceAsync("aud", b.Url, code, transport: "polling");
+        AssertOk(await _js.EmitAsync("host", "set_game_state", new { state = new { v = 1 } }));
+        Assert.Equal(1, Num(await _js.NextAsync("aud", "game_state"), "rev"));
+
+        // node-b's bus loses everything (as an overflowing queue would) while the host writes.
+        b.Node.Relay.Delivery.DiscardBusMessages = true;
+        for (var v = 2; v <= 4; v++)
         {
-            long rev;
-            do
-            {
-                var gs = await _js.NextAsync(who, "game_state", timeoutMs: 15_000);
-                rev = Num(gs, "rev");
-                Assert.Equal(rev, gs!["state"]!["v"]!.GetValue<int>());
-            }
-            while (rev < 4);
+            AssertOk(await _js.EmitAsync("host", "set_game_state", new { state = new { v } }));
         }
+
+        for (var hand = 1; hand <= 2; hand++)
+        {
+            AssertOk(await _js.EmitAsync("host", "set_player_state", new { clientId = Str(player, "clientId"), state = new { hand } }));
+        }
+
+        AssertOk(await _js.EmitAsync("host", "set_player_state", new { clientId = Str(other, "clientId"), state = new { hand = 7 } }));
+        await DiscardedAsync(b, 6);
+        await _js.NoneAsync("aud", "game_state");
+
+        b.Node.Relay.Delivery.ResumeBus(reportGap: true);
+
+        foreach (var who in new[] { "p", "q", "aud" })
+        {
+            await EndsOnAsync(who, "game_state", 4, "v");
+        }
+
+        await EndsOnAsync("p", "player_state", 2, "hand");
+        var q = await _js.NextAsync("q", "player_state", timeoutMs: 15_000);
+        Assert.Equal((1L, 7), (Num(q, "rev"), q!["state"]!["hand"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task ASilentlyLostWriteIsFoundByTheNextRevsGap()
+    {
+        var a = await StartNodeAsync("node-a");
+        var b = await StartNodeAsync("node-b");
+        var (code, key) = await a.CreateRoomAsync();
+        await _js.HostAsync("host", a.Url, code, key);
+        var player = await _js.PlayerAsync("p", b.Url, code);
+        AssertOk(await _js.EmitAsync("host", "set_game_state", new { state = new { v = 1 } }));
+        Assert.Equal(1, Num(await _js.NextAsync("p", "game_state"), "rev"));
+
+        // Lost on the way to node-b, and nothing says so (pub/sub is at most once).
+        b.Node.Relay.Delivery.DiscardBusMessages = true;
+        AssertOk(await _js.EmitAsync("host", "set_game_state", new { state = new { v = 2 } }));
+        AssertOk(await _js.EmitAsync("host", "set_player_state", new { clientId = Str(player, "clientId"), state = new { hand = 1 } }));
+        await DiscardedAsync(b, 2);
+        b.Node.Relay.Delivery.ResumeBus(reportGap: false);
+        await _js.NoneAsync("p", "player_state");
+
+        // rev 3 after rev 1: node-b re-reads the room, so the player gets the private state it missed.
+        AssertOk(await _js.EmitAsync("host", "set_game_state", new { state = new { v = 3 } }));
+        await EndsOnAsync("p", "game_state", 3, "v");
+        await EndsOnAsync("p", "player_state", 1, "hand");
+    }
+
+    /// <summary>Waits until <paramref name="node"/>'s bus discarded <paramref name="count"/> messages (they were published and have arrived).</summary>
+    private static async Task DiscardedAsync(TestNode node, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (node.Node.Relay.Delivery.DiscardedCount < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{node.NodeId} discarded {node.Node.Relay.Delivery.DiscardedCount} of {count}");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="evt"/> events until one has rev <paramref name="rev"/>: revs never go down, and each state's
+    /// <paramref name="field"/> was written equal to its rev.
+    /// </summary>
+    private async Task EndsOnAsync(string who, string evt, long rev, string field)
+    {
+        var last = 0L;
+        while (last < rev)
+        {
+            var e = await _js.NextAsync(who, evt, timeoutMs: 15_000);
+            Assert.True(e is not null, $"{who}: no {evt} with rev {rev} (last {last})");
+            var r = Num(e, "rev");
+            Assert.True(r >= last, $"{who}: {evt} rev {r} after {last}");
+            last = r;
+            Assert.Equal(r, e!["state"]![field]!.GetValue<int>());
+        }
+
+        Assert.Equal(rev, last);
     }
 }

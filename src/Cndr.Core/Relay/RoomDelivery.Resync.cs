@@ -18,6 +18,9 @@ internal sealed partial class RoomDelivery
     /// <summary>Resyncs done (one store read each).</summary>
     public long Resyncs => Interlocked.Read(ref _resyncs);
 
+    /// <summary>Bus messages discarded since <see cref="DiscardBusMessages"/> was set (test hook).</summary>
+    internal int DiscardedCount => Volatile.Read(ref _discarded);
+
     /// <summary>
     /// Test hook: while set, messages the bus brings are discarded as if the bus had lost them (see <see cref="ResumeBus"/>).
     /// </summary>
@@ -85,7 +88,7 @@ internal sealed partial class RoomDelivery
         }
     }
 
-    private bool Discarded()
+    private bool DiscardIncoming()
     {
         if (!DiscardBusMessages)
         {

@@ -138,7 +138,7 @@ internal sealed partial class RoomDelivery(IRelayStore store, IRoomBus bus, Loca
     /// <summary>A room update published by another node: deliver it to this node's connections of the room.</summary>
     void IRoomBusListener.OnBusMessage(RoomCode code, in RoomBusMessage message)
     {
-        if (!rooms.TryGet(code, out var room) || Discarded())
+        if (!rooms.TryGet(code, out var room) || DiscardIncoming())
         {
             return;
         }
