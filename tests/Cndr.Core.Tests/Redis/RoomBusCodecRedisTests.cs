@@ -50,7 +50,7 @@ public sealed class RoomBusCodecRedisTests
         Assert.False(RoomBusCodec.IsFrom(bytes, "node-2"u8));
         Assert.False(RoomBusCodec.IsFrom(bytes, "node-"u8));
         Assert.False(RoomBusCodec.IsFrom(bytes, "node-10"u8));
-        for (var i = 0; i < 4 + 6 + 2; i++)
+        for (var i = 0; i < 12 + 6 + 2; i++) // header (version, kind, recipients, rev, N), node id, target length
         {
             Assert.False(RoomBusCodec.IsFrom(bytes.AsSpan(0, i), "node-1"u8), $"prefix {i}");
         }

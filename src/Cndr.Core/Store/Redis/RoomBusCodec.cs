@@ -66,8 +66,8 @@ internal static class RoomBusCodec
     /// which Redis echoes back to its subscription). Reads only the header; false for anything malformed.
     /// </summary>
     public static bool IsFrom(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> nodeId) =>
-        payload.Length >= 4 + nodeId.Length + 2 && payload[0] == Version && payload[3] == nodeId.Length
-        && payload.Slice(4, nodeId.Length).SequenceEqual(nodeId);
+        payload.Length >= Head + nodeId.Length + 2 && payload[0] == Version && payload[Head - 1] == nodeId.Length
+        && payload.Slice(Head, nodeId.Length).SequenceEqual(nodeId);
 
     /// <summary>Reads an envelope; false for anything malformed (never throws).</summary>
     public static bool TryDecode(ReadOnlyMemory<byte> payload, out ReadOnlySpan<byte> sourceNode, out RoomBusMessage message)
