@@ -158,8 +158,8 @@ public sealed class RedisRoomBusRedisTests
         var room = RedisTestServer.NewCode();
         await store.CreateRoomAsync(room, new RoomConfig("k", "", 0, 0, 1), 1);
         await store.ClaimHostAsync(room, "host-1", "node-b", 2);
-        a.Bus.Subscribe(room);
-        b.Bus.Subscribe(room);
+        await a.Bus.Subscribe(room);
+        await b.Bus.Subscribe(room);
         await WaitUntilAsync(() => a.Bus.IsSubscribed(room) && b.Bus.IsSubscribed(room));
 
         // Three messages into an empty queue: one notification (the host's node drains until it reads the queue empty).
