@@ -36,13 +36,13 @@ public class RedisCommandBenchmarks
 
     /// <summary>The room's keys (set_game_state, enqueue, …) from the per-room cache.</summary>
     [Benchmark]
-    public int RoomKeys() => RedisKeys.For(_code).SetGameStateKeys.Length;
+    public int RoomKeys() => RedisKeys.Standalone.For(_code).SetGameStateKeys.Length;
 
     /// <summary>set_player_state's per-client keys (room:client:&lt;code&gt;:&lt;id&gt;, room:playerstate:&lt;code&gt;:&lt;id&gt;).</summary>
     [Benchmark]
     public int PlayerStateKeys()
     {
-        var keys = RedisKeys.For(_code);
+        var keys = RedisKeys.Standalone.For(_code);
         return keys.Client(_clientId).GetHashCode() ^ keys.PlayerState(_clientId).GetHashCode();
     }
 

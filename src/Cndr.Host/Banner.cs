@@ -12,7 +12,7 @@ internal static class Banner
         var host = settings.BindAddress is "0.0.0.0" or "::" ? "127.0.0.1" : settings.BindAddress.Contains(':', StringComparison.Ordinal) ? $"[{settings.BindAddress}]" : settings.BindAddress;
         var url = $"{scheme}://{host}:{node.Port}";
         var err = Console.Error;
-        await err.WriteLineAsync($"cndr node {node.NodeId} listening on {url} (Socket.IO path {settings.SocketIOPath}, store: {(settings.UsesEmbeddedStore ? "embedded" : $"redis {settings.RedisHost}:{settings.RedisPort}")})");
+        await err.WriteLineAsync($"cndr node {node.NodeId} listening on {url} (Socket.IO path {settings.SocketIOPath}, store: {(settings.UsesEmbeddedStore ? "embedded" : $"redis {settings.RedisTarget}{(settings.RedisCluster ? " (cluster)" : "")}")})");
         await err.WriteLineAsync($"  health {url}/health   ready {url}/ready   metrics {url}/metrics   admin {url}/admin/rooms");
 
         if (!settings.UsesEmbeddedStore || !settings.DemoRoom)

@@ -41,8 +41,12 @@ internal sealed class StoreBundle : IAsyncDisposable
         var backend = await RelayBackend.ConnectRedisAsync(
             new RedisStoreOptions
             {
-                Host = settings.RedisHost!,
+                Host = string.IsNullOrEmpty(settings.RedisHost) ? "127.0.0.1" : settings.RedisHost,
                 Port = settings.RedisPort,
+                Endpoints = string.IsNullOrEmpty(settings.RedisEndpoints) ? null : settings.RedisEndpoints,
+                SentinelServiceName = string.IsNullOrEmpty(settings.RedisSentinelService) ? null : settings.RedisSentinelService,
+                Cluster = settings.RedisCluster,
+                KeyPrefix = settings.RedisKeyPrefix ?? "",
                 User = string.IsNullOrEmpty(settings.RedisUser) ? null : settings.RedisUser,
                 Password = string.IsNullOrEmpty(settings.RedisPassword) ? null : settings.RedisPassword,
                 UseTls = settings.RedisTls,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Cndr.Core.Store.Redis;
 
 namespace Cndr.Host.Configuration;
 
@@ -20,6 +21,12 @@ internal sealed class CndrSettings
     public string? RedisUser { get; set; }
     public string? RedisPassword { get; set; }
     public bool RedisTls { get; set; }
+
+    // ---- Redis deployments: cluster, several endpoints, Sentinel, key prefix (issue 13) ----
+    public bool RedisCluster { get; set; }
+    public string? RedisEndpoints { get; set; }
+    public string? RedisSentinelService { get; set; }
+    public string RedisKeyPrefix { get; set; } = "";
 
     public string LogLevel { get; set; } = "info";
     public bool LogJson { get; set; } = true;
@@ -91,7 +98,10 @@ internal sealed class CndrSettings
     public int WebhookTimeoutMs { get; set; } = 5000;
 
     /// <summary>True when no Redis is configured: the node runs on the embedded in-process store.</summary>
-    public bool UsesEmbeddedStore => string.IsNullOrEmpty(RedisHost);
+    public bool UsesEmbeddedStore => string.IsNullOrEmpty(RedisHost) && string.IsNullOrEmpty(RedisEndpoints);
+
+    /// <summary>Where Redis is, for logs and the banner (never a secret).</summary>
+    public string RedisTarget => string.IsNullOrEmpty(RedisEndpoints) ? $"{RedisHost}:{RedisPort}" : RedisEndpoints;
 
     /// <summary>The table behind <c>--help</c>, parsing and validation. Order is the order of <c>--help</c>.</summary>
     public static IReadOnlyList<SettingDefinition> Definitions { get; } =
@@ -105,6 +115,12 @@ internal sealed class CndrSettings
         Text("REDIS_USER", "Redis ACL user (AUTH user password)", s => s.RedisUser, (s, v) => s.RedisUser = v),
         Secret("REDIS_PASSWORD", "Redis password (AUTH)", (s, v) => s.RedisPassword = v),
         Bool("REDIS_TLS", "connect to Redis over TLS", s => s.RedisTls, (s, v) => s.RedisTls = v),
+
+        // Redis deployments (issue 13).
+        Bool("REDIS_CLUSTER", "Redis Cluster: hash-tagged room keys (room:config:{CODE}) and sharded room channels (SPUBLISH); REDIS_HOST/REDIS_PORT or REDIS_ENDPOINTS name any master(s)", s => s.RedisCluster, (s, v) => s.RedisCluster = v),
+        Text("REDIS_ENDPOINTS", "several Redis endpoints host:port,host:port (cluster seeds, primary and replicas, or Sentinels); replaces REDIS_HOST/REDIS_PORT", s => s.RedisEndpoints, (s, v) => s.RedisEndpoints = v, v => RedisStoreOptions.ValidateEndpoints(v)),
+        Text("REDIS_SENTINEL_SERVICE", "Sentinel service name: REDIS_ENDPOINTS (or REDIS_HOST, default port 26379) are Sentinels that name the primary", s => s.RedisSentinelService, (s, v) => s.RedisSentinelService = v),
+        Text("REDIS_KEY_PREFIX", "put in front of every Redis key and channel (several environments on one Redis); empty = the design's names", s => s.RedisKeyPrefix, (s, v) => s.RedisKeyPrefix = v, v => RedisStoreOptions.ValidateKeyPrefix(v)),
 
         Text("LOG_LEVEL", "trace | debug | info | warn | error | none", s => s.LogLevel, (s, v) => s.LogLevel = v, ValidateLogLevel),
         Bool("LOG_JSON", "JSON log lines (false = plain text)", s => s.LogJson, (s, v) => s.LogJson = v),

@@ -12,7 +12,7 @@ internal static class RedisBackend
         return new RelayBackend(
             new RedisRelayStore(connection, nodeId),
             bus,
-            new RedisNodeRegistry(connection.Multiplexer),
+            new RedisNodeRegistry(connection.Multiplexer, connection.Keys),
             connection.ProbeAsync,
             action => connection.Restored += _ => action(),
             async () =>

@@ -17,10 +17,11 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly ILogger _logger;
 
-    private RedisConnection(ConnectionMultiplexer multiplexer, ILogger logger)
+    private RedisConnection(ConnectionMultiplexer multiplexer, ILogger logger, RedisKeys keys)
     {
         _multiplexer = multiplexer;
         _logger = logger;
+        Keys = keys;
         _multiplexer.ConnectionFailed += OnConnectionFailed;
         _multiplexer.ConnectionRestored += OnConnectionRestored;
     }
@@ -36,6 +37,9 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
 
     internal ILogger Logger => _logger;
 
+    /// <summary>The key schema of this connection (standalone or cluster, with the key prefix).</summary>
+    internal RedisKeys Keys { get; }
+
     /// <summary>Connects to the server described by <paramref name="options"/>.</summary>
     /// <exception cref="StoreUnavailableException">The server cannot be reached and <see cref="RedisStoreOptions.RequireConnectionAtStartup"/> is set.</exception>
     public static async Task<RedisConnection> ConnectAsync(RedisStoreOptions options, ILoggerFactory? loggerFactory = null)
@@ -43,6 +47,7 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         var logger = (ILogger?)loggerFactory?.CreateLogger("Cndr.Core.Store.Redis") ?? NullLogger.Instance;
         var config = CreateConfiguration(options);
+        var keys = new RedisKeys(options.Cluster, options.KeyPrefix ?? "");
         ConnectionMultiplexer multiplexer;
         try
         {
@@ -59,7 +64,14 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
             throw new StoreUnavailableException($"Cannot connect to Redis at {options}.");
         }
 
-        var connection = new RedisConnection(multiplexer, logger);
+        if (!options.Cluster && IsClusterServer(multiplexer))
+        {
+            // The standalone schema spreads a room over many slots: every script would fail with CROSSSLOT.
+            await multiplexer.DisposeAsync();
+            throw new StoreUnavailableException($"Redis at {options} is a Redis Cluster: set REDIS_CLUSTER=true (the cluster key schema).");
+        }
+
+        var connection = new RedisConnection(multiplexer, logger, keys);
         if (multiplexer.IsConnected)
         {
             await connection.LoadScriptsAsync();
@@ -88,16 +100,91 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
             SharedSubscriptionConnection = false,
             KeepAlive = 30,
         };
-        if (IPAddress.TryParse(options.Host, out var ip))
+        if (!string.IsNullOrEmpty(options.SentinelServiceName))
         {
-            config.EndPoints.Add(ip, options.Port);
+            // The endpoints are Sentinels: ConnectAsync asks them for the service's primary and follows its failovers.
+            config.ServiceName = options.SentinelServiceName;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Endpoints))
+        {
+            AddEndPoint(config, options.Host, options.Port);
         }
         else
         {
-            config.EndPoints.Add(options.Host, options.Port);
+            foreach (var part in options.Endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var (host, port) = ParseEndPoint(part, options.SentinelServiceName is { Length: > 0 } ? 26379 : 6379);
+                AddEndPoint(config, host, port);
+            }
         }
 
         return config;
+    }
+
+    private static void AddEndPoint(ConfigurationOptions config, string host, int port)
+    {
+        if (IPAddress.TryParse(host, out var ip))
+        {
+            config.EndPoints.Add(ip, port);
+        }
+        else
+        {
+            config.EndPoints.Add(host, port);
+        }
+    }
+
+    /// <summary><c>host</c>, <c>host:port</c>, <c>[v6]</c> or <c>[v6]:port</c>.</summary>
+    /// <exception cref="ArgumentException">Not one of those forms.</exception>
+    internal static (string Host, int Port) ParseEndPoint(string text, int defaultPort)
+    {
+        var host = text;
+        var port = defaultPort;
+        if (text.StartsWith('['))
+        {
+            var close = text.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0)
+            {
+                throw new ArgumentException($"Invalid Redis endpoint '{text}'.", nameof(text));
+            }
+
+            host = text[1..close];
+            if (close + 1 < text.Length)
+            {
+                if (text[close + 1] != ':' || !int.TryParse(text.AsSpan(close + 2), out port))
+                {
+                    throw new ArgumentException($"Invalid Redis endpoint '{text}'.", nameof(text));
+                }
+            }
+        }
+        else if (text.LastIndexOf(':') is var colon and > 0 && text.IndexOf(':', StringComparison.Ordinal) == colon)
+        {
+            host = text[..colon];
+            if (!int.TryParse(text.AsSpan(colon + 1), out port))
+            {
+                throw new ArgumentException($"Invalid Redis endpoint '{text}'.", nameof(text));
+            }
+        }
+
+        if (host.Length == 0 || port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"Invalid Redis endpoint '{text}'.", nameof(text));
+        }
+
+        return (host, port);
+    }
+
+    private static bool IsClusterServer(ConnectionMultiplexer multiplexer)
+    {
+        foreach (var server in multiplexer.GetServers())
+        {
+            if (server.IsConnected && server.ServerType == ServerType.Cluster)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     internal IDatabase Database => _multiplexer.GetDatabase();

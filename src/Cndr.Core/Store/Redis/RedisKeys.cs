@@ -1,40 +1,115 @@
 using System.Collections.Concurrent;
+using StackExchange.Redis;
 
 namespace Cndr.Core.Store.Redis;
 
 /// <summary>
-/// Every Redis key, field and channel name cndr uses (the schema is in docs/ARCHITECTURE.md).
-/// No environment prefix: the design assumes a dedicated Redis instance. The schema has no hash tags, so a room's
-/// keys are not guaranteed to share a cluster slot: the store targets a standalone server (or a primary with replicas).
+/// Every Redis key, field and channel name cndr uses (both schemas are in docs/ARCHITECTURE.md). One instance per
+/// connection: <see cref="Standalone"/> is the design's schema byte for byte (<c>room:config:&lt;code&gt;</c>,
+/// <c>nodes:registry</c>, channel <c>room:updates:&lt;code&gt;</c> with PUBLISH); the cluster schema puts the room code in a
+/// hash tag (<c>room:config:{&lt;code&gt;}</c>) so every key of a room lives in one slot, gives the node keys one tag
+/// (<c>nodes:{nodes}:registry</c>) and makes room channels sharded (SPUBLISH / SSUBSCRIBE). An optional prefix goes in
+/// front of every key and channel (several environments on one Redis).
 /// </summary>
-internal static class RedisKeys
+internal sealed class RedisKeys
 {
-    public const string ConfigPrefix = "room:config:";
-    public const string StatePrefix = "room:state:";
-    public const string ClientsPrefix = "room:clients:";
-    public const string ClientPrefix = "room:client:";
-    public const string GameStatePrefix = "room:gamestate:";
-    public const string PlayerStatePrefix = "room:playerstate:";
-    public const string PollsPrefix = "room:polls:";
-    public const string PollConfigPrefix = "room:poll:config:";
-    public const string PollResponsesPrefix = "room:poll:responses:";
-    public const string ToHostQueuePrefix = "room:queue:tohost:";
-    public const string UpdatesChannelPrefix = "room:updates:";
+    /// <summary>The standalone schema without a prefix: exactly the design's names.</summary>
+    public static readonly RedisKeys Standalone = new(cluster: false, prefix: "");
+
+    private const int MaxCachedRooms = 65_536;
+
+    /// <summary>Longest accepted key prefix.</summary>
+    public const int MaxPrefixLength = 64;
+
+    private readonly ConcurrentDictionary<RoomCode, RoomKeys> _rooms = new();
+
+    public RedisKeys(bool cluster, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (!IsValidPrefix(prefix))
+        {
+            throw new ArgumentException(
+                $"The Redis key prefix must be at most {MaxPrefixLength} characters from A-Z a-z 0-9 : _ - . (no braces or glob characters).", nameof(prefix));
+        }
+
+        IsCluster = cluster;
+        Prefix = prefix;
+        ConfigPrefix = prefix + "room:config:";
+        StatePrefix = prefix + "room:state:";
+        ClientsPrefix = prefix + "room:clients:";
+        ClientPrefix = prefix + "room:client:";
+        GameStatePrefix = prefix + "room:gamestate:";
+        PlayerStatePrefix = prefix + "room:playerstate:";
+        PollsPrefix = prefix + "room:polls:";
+        PollConfigPrefix = prefix + "room:poll:config:";
+        PollResponsesPrefix = prefix + "room:poll:responses:";
+        ToHostQueuePrefix = prefix + "room:queue:tohost:";
+        UpdatesChannelPrefix = prefix + "room:updates:";
+        ClosedPrefix = prefix + "room:closed:";
+        ConfigScanPattern = ConfigPrefix + "*";
+        NodeRegistry = NodeKey("registry");
+        NodeHeartbeat = NodeKey("heartbeat");
+        NodeStatus = NodeKey("status");
+    }
+
+    /// <summary>True for the cluster schema (hash tags, sharded channels).</summary>
+    public bool IsCluster { get; }
+
+    /// <summary>Put in front of every key and channel ('' = none).</summary>
+    public string Prefix { get; }
+
+    public string ConfigPrefix { get; }
+
+    public string StatePrefix { get; }
+
+    public string ClientsPrefix { get; }
+
+    public string ClientPrefix { get; }
+
+    public string GameStatePrefix { get; }
+
+    public string PlayerStatePrefix { get; }
+
+    public string PollsPrefix { get; }
+
+    public string PollConfigPrefix { get; }
+
+    public string PollResponsesPrefix { get; }
+
+    public string ToHostQueuePrefix { get; }
+
+    public string UpdatesChannelPrefix { get; }
 
     /// <summary><c>room:closed:&lt;code&gt;</c>: string with a TTL, set when the room is deleted or its loss claimed (one lost webhook per fleet).</summary>
-    public const string ClosedPrefix = "room:closed:";
+    public string ClosedPrefix { get; }
+
 
     /// <summary><c>nodes:registry</c>: zset nodeId → registration time (ms); the earliest live entry is the primary.</summary>
-    public const string NodeRegistry = "nodes:registry";
+    public RedisKey NodeRegistry { get; }
 
     /// <summary><c>nodes:heartbeat</c>: hash nodeId → last heartbeat (ms).</summary>
-    public const string NodeHeartbeat = "nodes:heartbeat";
+    public RedisKey NodeHeartbeat { get; }
 
     /// <summary><c>nodes:status</c>: hash nodeId → the node's live status (JSON from the Host, for the admin API and monitor).</summary>
-    public const string NodeStatus = "nodes:status";
+    public RedisKey NodeStatus { get; }
 
     /// <summary>SCAN pattern of every room (each room has a config hash; room:state may be missing for rooms written by external tools).</summary>
-    public const string ConfigScanPattern = ConfigPrefix + "*";
+    public string ConfigScanPattern { get; }
+
+    /// <summary>
+    /// A key of the <c>nodes:*</c> family: <c>nodes:&lt;name&gt;</c>, or <c>nodes:{nodes}:&lt;name&gt;</c> in the cluster schema
+    /// (one slot for every node key, so a script may touch several).
+    /// </summary>
+    public string NodeKey(string name) => Prefix + (IsCluster ? "nodes:{nodes}:" : "nodes:") + name;
+
+    /// <summary>The part of a room's key names after the family prefix: the code, or <c>{code}</c> (a hash tag) in the cluster schema.</summary>
+    public string RoomTag(string code) => IsCluster ? "{" + code + "}" : code;
+
+    /// <summary>The command a script publishes to a room channel with: PUBLISH, or SPUBLISH in the cluster schema.</summary>
+    public string PublishCommand => IsCluster ? "SPUBLISH" : "PUBLISH";
+
+    /// <summary>A room's pub/sub channel: a plain channel (PUBLISH), or a sharded one (SPUBLISH) in the cluster schema.</summary>
+    public RedisChannel Channel(string name) => IsCluster ? RedisChannel.Sharded(name) : RedisChannel.Literal(name);
 
     // room:config fields
     public const string Password = "password";
@@ -61,34 +136,67 @@ internal static class RedisKeys
     public const string PollLive = "live";
     public const string PollEndedAt = "endedAt";
 
-    private const int MaxCachedRooms = 65_536;
-    private static readonly ConcurrentDictionary<RoomCode, RoomKeys> s_rooms = new();
-
     /// <summary>The (cached) key set of one room, so hot-path calls build no key strings.</summary>
-    public static RoomKeys For(RoomCode code)
+    public RoomKeys For(RoomCode code)
     {
-        if (s_rooms.TryGetValue(code, out var keys))
+        if (_rooms.TryGetValue(code, out var keys))
         {
             return keys;
         }
 
-        if (s_rooms.Count >= MaxCachedRooms)
+        if (_rooms.Count >= MaxCachedRooms)
         {
             // Bounded: rooms closed by other nodes are never explicitly forgotten here, so start over.
-            s_rooms.Clear();
+            _rooms.Clear();
         }
 
-        return s_rooms.GetOrAdd(code, static c => new RoomKeys(c));
+        return _rooms.GetOrAdd(code, static (c, schema) => new RoomKeys(schema, c), this);
     }
 
     /// <summary>Drops the cached key set of a deleted room.</summary>
-    public static void Forget(RoomCode code) => s_rooms.TryRemove(code, out _);
+    public void Forget(RoomCode code) => _rooms.TryRemove(code, out _);
 
-    /// <summary>Room code of a <c>room:config:&lt;code&gt;</c> key, if valid.</summary>
-    public static bool TryParseConfigKey(string? key, out RoomCode code)
+    /// <summary>Room code of a <c>room:config:&lt;code&gt;</c> (cluster: <c>room:config:{&lt;code&gt;}</c>) key, if valid.</summary>
+    public bool TryParseConfigKey(string? key, out RoomCode code)
     {
         code = default;
-        return key is not null && key.StartsWith(ConfigPrefix, StringComparison.Ordinal)
-            && RoomCode.TryParse(key.AsSpan(ConfigPrefix.Length), key.Length - ConfigPrefix.Length, out code);
+        if (key is null || !key.StartsWith(ConfigPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var rest = key.AsSpan(ConfigPrefix.Length);
+        if (IsCluster)
+        {
+            if (rest.Length < 2 || rest[0] != '{' || rest[^1] != '}')
+            {
+                return false;
+            }
+
+            rest = rest[1..^1];
+        }
+
+        return RoomCode.TryParse(rest, rest.Length, out code);
     }
+
+    /// <summary>Prefix characters that cannot form a hash tag or a SCAN glob.</summary>
+    public static bool IsValidPrefix(string prefix)
+    {
+        if (prefix.Length > MaxPrefixLength)
+        {
+            return false;
+        }
+
+        foreach (var c in prefix)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is ':' or '_' or '-' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override string ToString() => (IsCluster ? "cluster" : "standalone") + (Prefix.Length > 0 ? ", prefix " + Prefix : "");
 }

@@ -8,9 +8,10 @@ namespace Cndr.Core.Store.Redis;
 /// <c>nodes:registry</c> and <c>nodes:heartbeat</c> in Redis (docs/ARCHITECTURE.md, "Redis schema").
 /// Each call is one pipelined round trip.
 /// </summary>
-internal sealed class RedisNodeRegistry(IConnectionMultiplexer redis) : INodeRegistry
+internal sealed class RedisNodeRegistry(IConnectionMultiplexer redis, RedisKeys? keys = null) : INodeRegistry
 {
     private readonly IConnectionMultiplexer _redis = redis;
+    private readonly RedisKeys _keys = keys ?? RedisKeys.Standalone;
 
     public ValueTask RegisterAsync(string nodeId, long nowMs) => HeartbeatAsync(nodeId, nowMs);
 
@@ -20,8 +21,8 @@ internal sealed class RedisNodeRegistry(IConnectionMultiplexer redis) : INodeReg
         try
         {
             // NX keeps the first registration time (primacy); a node removed as stale is registered anew.
-            var add = db.SortedSetAddAsync(RedisKeys.NodeRegistry, nodeId, nowMs, SortedSetWhen.NotExists);
-            var beat = db.HashSetAsync(RedisKeys.NodeHeartbeat, nodeId, nowMs.ToString(CultureInfo.InvariantCulture));
+            var add = db.SortedSetAddAsync(_keys.NodeRegistry, nodeId, nowMs, SortedSetWhen.NotExists);
+            var beat = db.HashSetAsync(_keys.NodeHeartbeat, nodeId, nowMs.ToString(CultureInfo.InvariantCulture));
             await Task.WhenAll(add, beat).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsOutage(ex))
@@ -35,8 +36,8 @@ internal sealed class RedisNodeRegistry(IConnectionMultiplexer redis) : INodeReg
         var db = _redis.GetDatabase();
         try
         {
-            var nodesTask = db.SortedSetRangeByRankWithScoresAsync(RedisKeys.NodeRegistry);
-            var beatsTask = db.HashGetAllAsync(RedisKeys.NodeHeartbeat);
+            var nodesTask = db.SortedSetRangeByRankWithScoresAsync(_keys.NodeRegistry);
+            var beatsTask = db.HashGetAllAsync(_keys.NodeHeartbeat);
             await Task.WhenAll(nodesTask, beatsTask).ConfigureAwait(false);
             var beats = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var e in beatsTask.Result)
@@ -68,9 +69,9 @@ internal sealed class RedisNodeRegistry(IConnectionMultiplexer redis) : INodeReg
         try
         {
             await Task.WhenAll(
-                db.SortedSetRemoveAsync(RedisKeys.NodeRegistry, nodeId),
-                db.HashDeleteAsync(RedisKeys.NodeHeartbeat, nodeId),
-                db.HashDeleteAsync(RedisKeys.NodeStatus, nodeId)).ConfigureAwait(false);
+                db.SortedSetRemoveAsync(_keys.NodeRegistry, nodeId),
+                db.HashDeleteAsync(_keys.NodeHeartbeat, nodeId),
+                db.HashDeleteAsync(_keys.NodeStatus, nodeId)).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsOutage(ex))
         {
@@ -82,7 +83,7 @@ internal sealed class RedisNodeRegistry(IConnectionMultiplexer redis) : INodeReg
     {
         try
         {
-            await _redis.GetDatabase().HashSetAsync(RedisKeys.NodeStatus, nodeId, status).ConfigureAwait(false);
+            await _redis.GetDatabase().HashSetAsync(_keys.NodeStatus, nodeId, status).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsOutage(ex))
         {
@@ -94,7 +95,7 @@ internal sealed class RedisNodeRegistry(IConnectionMultiplexer redis) : INodeReg
     {
         try
         {
-            var all = await _redis.GetDatabase().HashGetAllAsync(RedisKeys.NodeStatus).ConfigureAwait(false);
+            var all = await _redis.GetDatabase().HashGetAllAsync(_keys.NodeStatus).ConfigureAwait(false);
             return all.ToDictionary(e => e.Name.ToString(), e => (ReadOnlyMemory<byte>)((byte[]?)e.Value ?? []), StringComparer.Ordinal);
         }
         catch (Exception ex) when (IsOutage(ex))

@@ -12,7 +12,7 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<MemberInfo>?> ListMembersAsync(RoomCode code)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             var existsTask = _db.KeyExistsAsync(keys.Config);
@@ -74,7 +74,7 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<PollDefinition>> ListPollsAsync(RoomCode code)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             var ids = await _db.SortedSetRangeByRankAsync(keys.Polls);
@@ -99,7 +99,7 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<GameStateSnapshot?> GetGameStateAsync(RoomCode code)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             var existsTask = _db.KeyExistsAsync(keys.Config);
@@ -124,7 +124,7 @@ public sealed partial class RedisRelayStore
     public async ValueTask<RoomStates?> GetRoomStatesAsync(RoomCode code, IReadOnlyList<string> playerIds)
     {
         ArgumentNullException.ThrowIfNull(playerIds);
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         var k = new RedisKey[3 + (2 * playerIds.Count)];
         k[0] = keys.Config;
         k[1] = keys.State;

@@ -5,7 +5,10 @@ namespace Cndr.Core.Store.Redis;
 public sealed partial class RedisRelayStore
 {
     /// <inheritdoc />
-    /// <remarks>SCAN of the rooms, then one <c>ReleaseNode</c> script per room, pipelined in batches. Rare (a node died): not a hot path.</remarks>
+    /// <remarks>
+    /// SCAN of the rooms, then per batch of rooms their member ids (pipelined) and one <c>ReleaseNode</c> script per room
+    /// declaring those members' keys (pipelined). Rare (a node died): not a hot path.
+    /// </remarks>
     public async ValueTask<IReadOnlyList<NodeRelease>> ReleaseNodeAsync(string nodeId, long nowMs)
     {
         _ = nowMs; // Not activity: lastActivity stays.
@@ -17,10 +20,29 @@ public sealed partial class RedisRelayStore
             for (var start = 0; start < codes.Count; start += ListBatchSize)
             {
                 var n = Math.Min(ListBatchSize, codes.Count - start);
+                var members = new Task<RedisValue[]>[n];
                 for (var i = 0; i < n; i++)
                 {
-                    var keys = RedisKeys.For(codes[start + i]);
-                    tasks[i] = EvalAsync(RedisScripts.ReleaseNode, [keys.Config, keys.State, keys.Clients], [nodeId, keys.ClientPrefix]);
+                    members[i] = _db.SortedSetRangeByRankAsync(_keys.For(codes[start + i]).Clients);
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    var keys = _keys.For(codes[start + i]);
+                    var ids = await members[i];
+                    var declared = new RedisKey[3 + ids.Length];
+                    var args = new RedisValue[1 + ids.Length];
+                    declared[0] = keys.Config;
+                    declared[1] = keys.State;
+                    declared[2] = keys.Clients;
+                    args[0] = nodeId;
+                    for (var j = 0; j < ids.Length; j++)
+                    {
+                        declared[3 + j] = keys.Client(ids[j].ToString());
+                        args[1 + j] = ids[j];
+                    }
+
+                    tasks[i] = EvalAsync(RedisScripts.ReleaseNode, declared, args);
                 }
 
                 for (var i = 0; i < n; i++)
@@ -72,7 +94,7 @@ public sealed partial class RedisRelayStore
             var tasks = new Task<bool>[codes.Count];
             for (var i = 0; i < tasks.Length; i++)
             {
-                tasks[i] = _db.KeyExistsAsync(RedisKeys.For(codes[i]).Config);
+                tasks[i] = _db.KeyExistsAsync(_keys.For(codes[i]).Config);
             }
 
             for (var i = 0; i < tasks.Length; i++)
@@ -94,7 +116,7 @@ public sealed partial class RedisRelayStore
     {
         try
         {
-            return (RoomLossClaim)Int(await EvalAsync(RedisScripts.ClaimRoomLost, [RedisKeys.For(code).Closed], [IRelayStore.RoomClosedMarkMs]));
+            return (RoomLossClaim)Int(await EvalAsync(RedisScripts.ClaimRoomLost, [_keys.For(code).Closed], [IRelayStore.RoomClosedMarkMs]));
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {

@@ -6,34 +6,53 @@ public sealed partial class RedisRelayStore
 {
     private const string RolePlayer = "player";
 
+    private static readonly RedisValue[] s_claimFields = ["role", "meta", "socketId", "joinedAt"];
+
     /// <inheritdoc />
     public async ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         RedisResult[] r;
+        Task<RedisValue[]>[] reads;
         try
         {
             r = Items(await EvalAsync(RedisScripts.ClaimHost, [keys.Config, keys.State, keys.Clients, keys.GameState],
-                [connectionId, nodeId, nowMs, keys.ClientPrefix]));
+                [connectionId, nodeId, nowMs]));
+            if ((JoinOutcome)Int(r[0]) != JoinOutcome.Joined)
+            {
+                return new HostClaimResult { Outcome = (JoinOutcome)Int(r[0]) };
+            }
+
+            // The members' hashes, pipelined (one round trip): a member that left meanwhile reads as nil and is skipped; one
+            // that joined meanwhile is announced to the new host by the bus like any later join.
+            reads = new Task<RedisValue[]>[(r.Length - 6) / 2];
+            for (var i = 0; i < reads.Length; i++)
+            {
+                reads[i] = _db.HashGetAsync(keys.Client((string)r[6 + (2 * i)]!), s_claimFields);
+            }
+
+            await Task.WhenAll(reads);
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {
             throw Unavailable(ex, nameof(ClaimHostAsync));
         }
 
-        var outcome = (JoinOutcome)Int(r[0]);
-        if (outcome != JoinOutcome.Joined)
-        {
-            return new HostClaimResult { Outcome = outcome };
-        }
-
         var previous = NonEmpty(r[1]);
-        var clients = new List<ClientInfo>((r.Length - 6) / 5);
-        for (var i = 6; i + 4 < r.Length; i += 5)
+        var clients = new List<ClientInfo>(reads.Length);
+        for (var i = 0; i < reads.Length; i++)
         {
-            var role = (string?)r[i + 1] == RolePlayer ? ClientRole.Player : ClientRole.Audience;
-            var connected = role == ClientRole.Audience || NonEmpty(r[i + 3]) is not null;
-            clients.Add(new ClientInfo((string)r[i]!, role, Bytes(r[i + 2]), connected, Long(r[i + 4])));
+            var h = reads[i].Result;
+            var roleName = (string?)h[0];
+            if (roleName is not ("player" or "audience"))
+            {
+                continue;
+            }
+
+            var role = roleName == RolePlayer ? ClientRole.Player : ClientRole.Audience;
+            var connected = role == ClientRole.Audience || !h[2].IsNullOrEmpty;
+            var joinedAt = h[3].IsNull ? Long(r[7 + (2 * i)]) : Long(h[3]);
+            clients.Add(new ClientInfo((string)r[6 + (2 * i)]!, role, h[1].IsNull ? "{}"u8.ToArray() : (byte[])h[1]!, connected, joinedAt));
         }
 
         return new HostClaimResult
@@ -51,7 +70,7 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<ConnectionEndOutcome> ReleaseHostAsync(RoomCode code, string connectionId, long nowMs)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             var r = await EvalAsync(RedisScripts.ReleaseHost, [keys.Config, keys.State, keys.Clients], [connectionId, nowMs]);
@@ -66,7 +85,7 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<SeatJoinResult> JoinPlayerAsync(RoomCode code, NewSeat seat)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         RedisResult[] r;
         try
         {
@@ -104,7 +123,7 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<SeatJoinResult> ReclaimSeatAsync(RoomCode code, SeatReclaim reclaim)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         RedisResult[] r;
         try
         {
@@ -150,7 +169,7 @@ public sealed partial class RedisRelayStore
 
     private async ValueTask<ConnectionEndOutcome> EndPlayerAsync(RoomCode code, string clientId, string connectionId, long nowMs, bool leave)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             var r = await EvalAsync(RedisScripts.EndPlayer,
@@ -167,13 +186,13 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<AudienceJoinResult> JoinAudienceAsync(RoomCode code, AudienceJoin join)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         RedisResult[] r;
         try
         {
             r = Items(await EvalAsync(RedisScripts.JoinAudience,
                 [keys.Config, keys.State, keys.Clients, keys.Client(join.ConnectionId), keys.GameState, keys.Polls],
-                [join.ConnectionId, join.NodeId, join.Meta, join.NowMs, keys.PollConfigPrefix]));
+                [join.ConnectionId, join.NodeId, join.Meta, join.NowMs]));
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {
@@ -191,13 +210,22 @@ public sealed partial class RedisRelayStore
             return new AudienceJoinResult { Outcome = (JoinOutcome)outcome };
         }
 
-        // Six items per active poll: id, type, question, options, startedAt, endsAt (0 = untimed).
-        var polls = new List<PollDefinition>((r.Length - 4) / 6);
-        for (var i = 4; i + 5 < r.Length; i += 6)
+        IReadOnlyList<PollDefinition> polls = [];
+        if (r.Length > 4)
         {
-            if (TryParsePollType((string?)r[i + 1], out var type))
+            var ids = new RedisValue[r.Length - 4];
+            for (var i = 0; i < ids.Length; i++)
             {
-                polls.Add(new PollDefinition((string)r[i]!, type, (string?)r[i + 2] ?? "", ParseOptions((byte[]?)r[i + 3]), true, Long(r[i + 4]), Long(r[i + 5])));
+                ids[i] = (RedisValue)r[4 + i];
+            }
+
+            try
+            {
+                polls = await ReadActivePollsAsync(keys, ids);
+            }
+            catch (Exception ex) when (IsStoreFailure(ex))
+            {
+                throw Unavailable(ex, nameof(JoinAudienceAsync));
             }
         }
 
@@ -215,7 +243,7 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<ConnectionEndOutcome> RemoveAudienceAsync(RoomCode code, string connectionId, long nowMs)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             var r = await EvalAsync(RedisScripts.RemoveAudience, [keys.Config, keys.State, keys.Clients, keys.Client(connectionId)],

@@ -11,7 +11,7 @@ public sealed partial class RedisRelayStore
     public async ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs, string? hostConnectionId = null)
     {
         ArgumentNullException.ThrowIfNull(poll);
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             var r = await EvalAsync(RedisScripts.StartPoll, [keys.Config, keys.State, keys.Polls, keys.PollConfig(poll.PollId)],
@@ -27,7 +27,7 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs, string? hostConnectionId = null)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             var r = await EvalAsync(RedisScripts.EndPoll, [keys.Config, keys.State, keys.PollConfig(pollId)], [nowMs, hostConnectionId ?? ""]);
@@ -42,7 +42,7 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<PollDefinition?> GetPollAsync(RoomCode code, string pollId)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             return ParsePoll(pollId, await _db.HashGetAllAsync(keys.PollConfig(pollId)));
@@ -57,7 +57,7 @@ public sealed partial class RedisRelayStore
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<PollOutcome> RecordPollResponseAsync(RoomCode code, string pollId, string clientId, ReadOnlyMemory<byte> response, long nowMs)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             var r = await EvalAsync(RedisScripts.RecordPollResponse,
@@ -73,7 +73,7 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<PollSnapshot?> GetPollResponsesAsync(RoomCode code, string pollId)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             // Pipelined: one round trip.
@@ -103,32 +103,36 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<PollDefinition>> GetActivePollsAsync(RoomCode code)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
-            var ids = await _db.SortedSetRangeByRankAsync(keys.Polls);
-            // Pipelined: one round trip for every poll hash.
-            var reads = new Task<HashEntry[]>[ids.Length];
-            for (var i = 0; i < ids.Length; i++)
-            {
-                reads[i] = _db.HashGetAllAsync(keys.PollConfig(ids[i].ToString()));
-            }
-
-            var polls = new List<PollDefinition>();
-            for (var i = 0; i < ids.Length; i++)
-            {
-                if (ParsePoll(ids[i].ToString(), await reads[i]) is { Active: true } poll)
-                {
-                    polls.Add(poll);
-                }
-            }
-
-            return polls;
+            return await ReadActivePollsAsync(keys, await _db.SortedSetRangeByRankAsync(keys.Polls));
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {
             throw Unavailable(ex, nameof(GetActivePollsAsync));
         }
+    }
+
+    /// <summary>The active polls among <paramref name="ids"/> (in their order): every poll hash read in one pipelined round trip.</summary>
+    private async Task<IReadOnlyList<PollDefinition>> ReadActivePollsAsync(RoomKeys keys, RedisValue[] ids)
+    {
+        var reads = new Task<HashEntry[]>[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            reads[i] = _db.HashGetAllAsync(keys.PollConfig(ids[i].ToString()));
+        }
+
+        var polls = new List<PollDefinition>();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (ParsePoll(ids[i].ToString(), await reads[i]) is { Active: true } poll)
+            {
+                polls.Add(poll);
+            }
+        }
+
+        return polls;
     }
 
     private static PollDefinition? ParsePoll(string pollId, HashEntry[] entries)

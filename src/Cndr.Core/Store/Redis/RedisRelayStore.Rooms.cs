@@ -10,7 +10,7 @@ public sealed partial class RedisRelayStore
     public async ValueTask<CreateRoomOutcome> CreateRoomAsync(RoomCode code, RoomConfig config, long nowMs)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             var r = await EvalAsync(RedisScripts.CreateRoom, keys.ConfigAndState,
@@ -26,7 +26,7 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<RoomConfig?> GetRoomConfigAsync(RoomCode code)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             return ParseConfig(await _db.HashGetAllAsync(keys.Config));
@@ -40,7 +40,7 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<RoomInfo?> GetRoomInfoAsync(RoomCode code)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             // Two reads, one round trip (pipelined).
@@ -79,19 +79,62 @@ public sealed partial class RedisRelayStore
         };
     }
 
+    /// <summary>
+    /// Reads the room's member and poll ids, then deletes every key of the room in one script that declares them all; when a
+    /// member joined or a poll started between the two steps (the script sees other ids), it reads again (bounded).
+    /// </summary>
     private async ValueTask<long> DeleteAsync(RoomCode code, string hostConnectionId)
     {
-        var keys = RedisKeys.For(code);
+        const int MaxAttempts = 16;
+        var keys = _keys.For(code);
         try
         {
-            var r = Long(await EvalAsync(RedisScripts.DeleteRoom, keys.DeleteKeys,
-                [keys.ClientPrefix, keys.PlayerStatePrefix, keys.PollConfigPrefix, keys.PollResponsesPrefix, hostConnectionId, IRelayStore.RoomClosedMarkMs]));
-            if (r >= 0)
+            for (var attempt = 0; attempt < MaxAttempts; attempt++)
             {
-                RedisKeys.Forget(code);
+                var membersTask = _db.SortedSetRangeByRankAsync(keys.Clients);
+                var pollsTask = _db.SortedSetRangeByRankAsync(keys.Polls);
+                var members = await membersTask;
+                var polls = await pollsTask;
+                var declared = new RedisKey[keys.DeleteKeys.Length + (2 * members.Length) + (2 * polls.Length)];
+                var args = new RedisValue[4 + members.Length + polls.Length];
+                keys.DeleteKeys.CopyTo(declared, 0);
+                args[0] = hostConnectionId;
+                args[1] = IRelayStore.RoomClosedMarkMs;
+                args[2] = members.Length;
+                args[3] = polls.Length;
+                var k = keys.DeleteKeys.Length;
+                var a = 4;
+                foreach (var id in members)
+                {
+                    var s = id.ToString();
+                    declared[k++] = keys.Client(s);
+                    declared[k++] = keys.PlayerState(s);
+                    args[a++] = id;
+                }
+
+                foreach (var id in polls)
+                {
+                    var s = id.ToString();
+                    declared[k++] = keys.PollConfig(s);
+                    declared[k++] = keys.PollResponses(s);
+                    args[a++] = id;
+                }
+
+                var r = Long(await EvalAsync(RedisScripts.DeleteRoom, declared, args));
+                if (r == -2)
+                {
+                    continue;
+                }
+
+                if (r >= 0)
+                {
+                    _keys.Forget(code);
+                }
+
+                return r;
             }
 
-            return r;
+            throw new RedisException($"The room's members kept changing during {MaxAttempts} delete attempts.");
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {
@@ -116,7 +159,7 @@ public sealed partial class RedisRelayStore
                 var n = Math.Min(ListBatchSize, codes.Count - start);
                 for (var i = 0; i < n; i++)
                 {
-                    var keys = RedisKeys.For(codes[start + i]);
+                    var keys = _keys.For(codes[start + i]);
                     tasks[i] = LastActivityAsync(keys);
                 }
 
@@ -152,9 +195,9 @@ public sealed partial class RedisRelayStore
             }
 
             scanned = true;
-            await foreach (var key in server.KeysAsync(_db.Database, RedisKeys.ConfigScanPattern, pageSize: 1000))
+            await foreach (var key in server.KeysAsync(_db.Database, _keys.ConfigScanPattern, pageSize: 1000))
             {
-                if (RedisKeys.TryParseConfigKey((string?)key, out var code))
+                if (_keys.TryParseConfigKey((string?)key, out var code))
                 {
                     codes.Add(code);
                 }

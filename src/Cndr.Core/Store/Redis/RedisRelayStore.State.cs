@@ -9,7 +9,7 @@ public sealed partial class RedisRelayStore
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             // The state bytes go out as they are (RedisValue over the caller's memory): the call awaits the reply, so the
@@ -32,7 +32,7 @@ public sealed partial class RedisRelayStore
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         RedisResult[] r;
         try
         {
@@ -55,7 +55,7 @@ public sealed partial class RedisRelayStore
     {
         try
         {
-            var keys = RedisKeys.For(code);
+            var keys = _keys.For(code);
 
             // Fire-and-forget; the text overload lets the library pick EVALSHA once the script is known on the connection.
             _db.ScriptEvaluateAsync(RedisScripts.Touch.Text, keys.ConfigAndState, [nowMs], CommandFlags.FireAndForget);
@@ -71,12 +71,12 @@ public sealed partial class RedisRelayStore
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<EnqueueOutcome> EnqueueToHostAsync(RoomCode code, ReadOnlyMemory<byte> entry, int maxLength, long nowMs)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             // With the notification: one script pushes and (into an empty queue) publishes, one round trip per message.
             var result = _toHostQueued is { } notify
-                ? await EvalAsync(RedisScripts.Enqueue, keys.EnqueueNotifyKeys, [entry, maxLength, nowMs, notify])
+                ? await EvalAsync(RedisScripts.Enqueue, keys.EnqueueNotifyKeys, [entry, maxLength, nowMs, notify, _keys.PublishCommand])
                 : await EvalAsync(RedisScripts.Enqueue, keys.EnqueueKeys, [entry, maxLength, nowMs]);
             return (EnqueueOutcome)Int(result);
         }
@@ -94,7 +94,7 @@ public sealed partial class RedisRelayStore
             return [];
         }
 
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         RedisResult result;
         try
         {
@@ -116,7 +116,7 @@ public sealed partial class RedisRelayStore
             return 0;
         }
 
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         try
         {
             return Int(await EvalAsync(RedisScripts.AckToHost, keys.EnqueueKeys, [hostConnectionId, count]));

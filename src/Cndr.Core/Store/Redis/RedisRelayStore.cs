@@ -23,10 +23,15 @@ public sealed partial class RedisRelayStore : IRelayStore
 
     private readonly RedisConnection _connection;
     private readonly IDatabase _db;
+    private readonly RedisKeys _keys;
     private readonly ILogger _logger;
     private long _lastFailureLog;
     private long _failures;
     private long _noScriptFallbacks;
+    private long _tryAgainRetries;
+
+    private const int TryAgainAttempts = 20;
+    private const int TryAgainDelayMs = 10;
 
     // The bus's ToHostQueued of this node (RoomBusCodec), published by the enqueue script; null: the caller publishes.
     private readonly byte[]? _toHostQueued;
@@ -41,6 +46,7 @@ public sealed partial class RedisRelayStore : IRelayStore
         ArgumentNullException.ThrowIfNull(connection);
         _connection = connection;
         _db = connection.Database;
+        _keys = connection.Keys;
         _logger = connection.Logger;
         if (busNodeId is not null)
         {
@@ -50,6 +56,9 @@ public sealed partial class RedisRelayStore : IRelayStore
 
     /// <inheritdoc />
     public bool EnqueueNotifies => _toHostQueued is not null;
+
+    /// <summary>Scripts re-sent after TRYAGAIN (a cluster slot was migrating).</summary>
+    public long TryAgainRetryCount => Interlocked.Read(ref _tryAgainRetries);
 
     /// <summary>Store calls that failed with <see cref="StoreUnavailableException"/> since startup.</summary>
     public long FailureCount => Interlocked.Read(ref _failures);
@@ -66,16 +75,27 @@ public sealed partial class RedisRelayStore : IRelayStore
 
     private async Task<RedisResult> AwaitWithFallback(Task<RedisResult> task, RedisScript script, RedisKey[] keys, RedisValue[] args)
     {
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            return await task;
-        }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-        {
-            Interlocked.Increment(ref _noScriptFallbacks);
+            try
+            {
+                return await task;
+            }
+            catch (RedisServerException ex) when (attempt < TryAgainAttempts && ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _noScriptFallbacks);
 
-            // The text overload loads the script (SCRIPT LOAD + EVALSHA in one write) and retries once on NOSCRIPT itself.
-            return await _db.ScriptEvaluateAsync(script.Text, keys, args);
+                // The text overload loads the script (SCRIPT LOAD + EVALSHA in one write) and retries once on NOSCRIPT itself.
+                task = _db.ScriptEvaluateAsync(script.Text, keys, args);
+            }
+            catch (RedisServerException ex) when (attempt < TryAgainAttempts && ex.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal))
+            {
+                // A cluster slot is migrating and some of the script's keys have moved while others have not: the script
+                // did not run; once the migration of those keys is over (milliseconds), it runs on the new owner.
+                Interlocked.Increment(ref _tryAgainRetries);
+                await Task.Delay(TryAgainDelayMs * (attempt + 1));
+                task = _db.ScriptEvaluateAsync(script.Hash, keys, args);
+            }
         }
     }
 

@@ -30,6 +30,7 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
 
     private readonly RedisConnection _connection;
     private readonly ISubscriber _subscriber;
+    private readonly RedisKeys _keys;
     private readonly ILogger _logger;
     private readonly byte[] _nodeIdUtf8;
     private readonly Channel<Incoming> _incoming;
@@ -55,6 +56,7 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
         NodeId = nodeId;
         _connection = connection;
         _subscriber = connection.Subscriber;
+        _keys = connection.Keys;
         _logger = connection.Logger;
         _incoming = Channel.CreateBounded<Incoming>(new BoundedChannelOptions(queueCapacity)
         {
@@ -139,7 +141,7 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
         try
         {
             var payload = RoomBusCodec.Encode(_nodeIdUtf8, message);
-            _ = _subscriber.PublishAsync(RedisKeys.For(room).Updates, payload, CommandFlags.FireAndForget);
+            _ = _subscriber.PublishAsync(_keys.For(room).Updates, payload, CommandFlags.FireAndForget);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
@@ -326,7 +328,7 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
     private sealed class RoomSubscription(RedisRoomBus bus, RoomCode room)
     {
         private readonly Lock _lock = new();
-        private readonly RedisChannel _channel = RedisKeys.For(room).Updates;
+        private readonly RedisChannel _channel = bus._keys.For(room).Updates;
         private ChannelMessageQueue? _queue;
         private bool _starting;
         private bool _stopped;

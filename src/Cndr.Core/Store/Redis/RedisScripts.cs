@@ -26,7 +26,8 @@ internal sealed class RedisScript
 }
 
 /// <summary>
-/// The store's atomic steps. Every script first checks that <c>room:config</c> exists (a deleted room is never
+/// The store's atomic steps. Every script declares every key it touches (KEYS), so all of them run on a Redis Cluster, where
+/// a room's keys share one slot (the cluster schema's hash tag). Every script first checks that <c>room:config</c> exists (a deleted room is never
 /// re-created), treats a missing <c>room:state</c> as a fresh room (counters 0, no host) and writes <c>lastActivity</c>.
 /// Integer outcomes are the numeric values of the C# enums (<see cref="JoinOutcome"/>, <see cref="ConnectionEndOutcome"/>,
 /// <see cref="StateWriteOutcome"/>, <see cref="EnqueueOutcome"/>, <see cref="PollStartOutcome"/>, <see cref="PollOutcome"/>).
@@ -42,11 +43,6 @@ internal static class RedisScripts
         return 1
         """);
 
-    /// <summary>
-    /// KEYS config state clients gamestate polls queue closed; ARGV clientPrefix playerStatePrefix pollConfigPrefix pollResponsesPrefix
-    /// hostConn ('' = unchecked) closedMarkMs → 1 when the room existed (then <c>room:closed</c> is set for closedMarkMs: not a loss),
-    /// 0 when it did not, -1 (nothing deleted) when hostConn is no longer the room's host. Client hashes and player states are found through <c>room:clients</c>, polls through <c>room:polls</c>.
-    /// </summary>
     /// <summary>KEYS closed; ARGV markMs → 0 claimed (now <c>lost</c>), 1 claimed before by another node, 2 deleted by a close (not lost).</summary>
     public static readonly RedisScript ClaimRoomLost = new(nameof(ClaimRoomLost), """
         local v = redis.call('GET', KEYS[1])
@@ -56,31 +52,41 @@ internal static class RedisScripts
         return 0
         """);
 
+    /// <summary>
+    /// KEYS config state clients gamestate polls queue closed, then (client, playerstate) per member id, then (pollconfig,
+    /// responses) per poll id; ARGV hostConn ('' = unchecked) closedMarkMs memberCount pollCount memberIds... pollIds...
+    /// → 1 when the room existed (then <c>room:closed</c> is set for closedMarkMs: not a loss), 0 when it did not, -1 (nothing
+    /// deleted) when hostConn is no longer the room's host, -2 (nothing deleted) when the ids given are no longer
+    /// <c>ZRANGE room:clients</c> / <c>ZRANGE room:polls</c> (a member joined meanwhile: read them again and retry).
+    /// Every key deleted is declared, so the script is legal in a cluster.
+    /// </summary>
     public static readonly RedisScript DeleteRoom = new(nameof(DeleteRoom), """
         local existed = redis.call('EXISTS', KEYS[1])
-        if existed == 1 and ARGV[5] ~= '' and redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[5] then return -1 end
-        local function delPairs(ids, p1, p2)
-          local batch = {}
-          for i = 1, #ids do
-            batch[#batch + 1] = p1 .. ids[i]
-            batch[#batch + 1] = p2 .. ids[i]
-            if #batch >= 500 then
-              redis.call('DEL', unpack(batch))
-              batch = {}
-            end
+        if existed == 1 and ARGV[1] ~= '' and redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[1] then return -1 end
+        local n = tonumber(ARGV[3])
+        local m = tonumber(ARGV[4])
+        local ids = redis.call('ZRANGE', KEYS[3], 0, -1)
+        local polls = redis.call('ZRANGE', KEYS[5], 0, -1)
+        if #ids ~= n or #polls ~= m then return -2 end
+        for i = 1, n do if ids[i] ~= ARGV[4 + i] then return -2 end end
+        for i = 1, m do if polls[i] ~= ARGV[4 + n + i] then return -2 end end
+        local batch = {KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]}
+        for i = 8, #KEYS do
+          batch[#batch + 1] = KEYS[i]
+          if #batch >= 500 then
+            redis.call('DEL', unpack(batch))
+            batch = {}
           end
-          if #batch > 0 then redis.call('DEL', unpack(batch)) end
         end
-        delPairs(redis.call('ZRANGE', KEYS[3], 0, -1), ARGV[1], ARGV[2])
-        delPairs(redis.call('ZRANGE', KEYS[5], 0, -1), ARGV[3], ARGV[4])
-        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
-        if existed == 1 then redis.call('SET', KEYS[7], 'deleted', 'PX', ARGV[6]) end
+        if #batch > 0 then redis.call('DEL', unpack(batch)) end
+        if existed == 1 then redis.call('SET', KEYS[7], 'deleted', 'PX', ARGV[2]) end
         return existed
         """);
 
     /// <summary>
-    /// KEYS config state clients gamestate; ARGV conn node now clientPrefix
-    /// → {1} not found, or {0, prevConn, prevNode, gameState, gameStateRev, firstHost (1 = no host ever before), [id, role, meta, socketId, joinedAt]...}.
+    /// KEYS config state clients gamestate; ARGV conn node now
+    /// → {1} not found, or {0, prevConn, prevNode, gameState, gameStateRev, firstHost (1 = no host ever before), [id, joinedAt]...}
+    /// (every other member; the caller reads their <c>room:client</c> hashes, which a script may not touch undeclared).
     /// </summary>
     public static readonly RedisScript ClaimHost = new(nameof(ClaimHost), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {1} end
@@ -94,16 +100,9 @@ internal static class RedisScripts
         local out = {0, prevConn, prev[2] or '', redis.call('GET', KEYS[4]) or '', prev[3] or '0', first}
         local members = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
         for i = 1, #members, 2 do
-          local id = members[i]
-          if id ~= ARGV[1] then
-            local h = redis.call('HMGET', ARGV[4] .. id, 'role', 'meta', 'socketId', 'joinedAt')
-            if h[1] == 'player' or h[1] == 'audience' then
-              out[#out + 1] = id
-              out[#out + 1] = h[1]
-              out[#out + 1] = h[2] or '{}'
-              out[#out + 1] = h[3] or ''
-              out[#out + 1] = h[4] or members[i + 1]
-            end
+          if members[i] ~= ARGV[1] then
+            out[#out + 1] = members[i]
+            out[#out + 1] = members[i + 1]
           end
         end
         return out
@@ -188,8 +187,9 @@ internal static class RedisScripts
         """);
 
     /// <summary>
-    /// KEYS config state clients client gamestate polls; ARGV conn node meta now pollConfigPrefix
-    /// → {outcome} or {0, gameState, gameStateRev, hostConnected, [pollId, type, question, options, startedAt]...} (active polls in start order).
+    /// KEYS config state clients client gamestate polls; ARGV conn node meta now
+    /// → {outcome} or {0, gameState, gameStateRev, hostConnected, pollId...} (every poll in start order; the caller reads their
+    /// <c>room:poll:config</c> hashes and keeps the active ones).
     /// </summary>
     public static readonly RedisScript JoinAudience = new(nameof(JoinAudience), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {1} end
@@ -205,17 +205,7 @@ internal static class RedisScripts
         if st[3] and st[3] ~= '' then host = 1 end
         local out = {0, redis.call('GET', KEYS[5]) or '', st[2] or '0', host}
         local polls = redis.call('ZRANGE', KEYS[6], 0, -1)
-        for i = 1, #polls do
-          local p = redis.call('HMGET', ARGV[5] .. polls[i], 'type', 'question', 'options', 'active', 'startedAt', 'endsAt')
-          if p[4] == 'true' then
-            out[#out + 1] = polls[i]
-            out[#out + 1] = p[1] or ''
-            out[#out + 1] = p[2] or ''
-            out[#out + 1] = p[3] or '[]'
-            out[#out + 1] = p[5] or '0'
-            out[#out + 1] = p[6] or '0'
-          end
-        end
+        for i = 1, #polls do out[#out + 1] = polls[i] end
         return out
         """);
 
@@ -264,17 +254,18 @@ internal static class RedisScripts
         """);
 
     /// <summary>
-    /// Bounded LPUSH. KEYS config state queue [updates]; ARGV entry maxLength now [notification] → EnqueueOutcome. With the
-    /// channel and the notification (the bus's ToHostQueued), the entry that makes the queue non-empty also publishes the
-    /// notification: enqueue and notify are one command. Entries pushed behind it need none: the host's node drains until it
-    /// reads the queue empty, and a push after that read finds the queue empty and notifies again.
+    /// Bounded LPUSH. KEYS config state queue [updates]; ARGV entry maxLength now [notification publishCommand] → EnqueueOutcome.
+    /// With the channel and the notification (the bus's ToHostQueued), the entry that makes the queue non-empty also publishes
+    /// the notification (PUBLISH, or SPUBLISH in the cluster schema, where the channel hashes to the room's slot): enqueue and
+    /// notify are one command. Entries pushed behind it need none: the host's node drains until it reads the queue empty, and a
+    /// push after that read finds the queue empty and notifies again.
     /// </summary>
     public static readonly RedisScript Enqueue = new(nameof(Enqueue), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
         if redis.call('LLEN', KEYS[3]) >= tonumber(ARGV[2]) then return 1 end
         local n = redis.call('LPUSH', KEYS[3], ARGV[1])
         redis.call('HSET', KEYS[2], 'lastActivity', ARGV[3])
-        if n == 1 and KEYS[4] then redis.call('PUBLISH', KEYS[4], ARGV[4]) end
+        if n == 1 and KEYS[4] then redis.call(ARGV[5], KEYS[4], ARGV[4]) end
         return 0
         """);
 
@@ -362,7 +353,8 @@ internal static class RedisScripts
         """);
 
     /// <summary>
-    /// Dead-node cleanup of one room. KEYS config state clients; ARGV node clientPrefix
+    /// Dead-node cleanup of one room. KEYS config state clients, then the client hash of each member id; ARGV node memberIds...
+    /// (as read from <c>room:clients</c> just before; a member that joined since is on a live node)
     /// → {releasedHostConn or '', [role, id]...} (players marked disconnected, audience removed). lastActivity stays.
     /// </summary>
     public static readonly RedisScript ReleaseNode = new(nameof(ReleaseNode), """
@@ -374,22 +366,22 @@ internal static class RedisScripts
           redis.call('ZREM', KEYS[3], st[2])
           out[1] = st[2]
         end
-        local ids = redis.call('ZRANGE', KEYS[3], 0, -1)
         local removed = 0
-        for i = 1, #ids do
-          local key = ARGV[2] .. ids[i]
+        for i = 4, #KEYS do
+          local key = KEYS[i]
+          local id = ARGV[i - 2]
           local c = redis.call('HMGET', key, 'role', 'connectedNodeId')
           if c[2] == ARGV[1] then
             if c[1] == 'player' then
               redis.call('HSET', key, 'socketId', '', 'connectedNodeId', '')
               out[#out + 1] = 'player'
-              out[#out + 1] = ids[i]
+              out[#out + 1] = id
             elseif c[1] == 'audience' then
               redis.call('DEL', key)
-              redis.call('ZREM', KEYS[3], ids[i])
+              redis.call('ZREM', KEYS[3], id)
               removed = removed + 1
               out[#out + 1] = 'audience'
-              out[#out + 1] = ids[i]
+              out[#out + 1] = id
             end
           end
         end

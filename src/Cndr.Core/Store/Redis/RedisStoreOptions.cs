@@ -32,10 +32,53 @@ public sealed class RedisStoreOptions
     /// </summary>
     public bool RequireConnectionAtStartup { get; set; } = true;
 
+    /// <summary>
+    /// Several endpoints, <c>host:port,host:port</c> (IPv6 as <c>[::1]:6379</c>), used instead of <see cref="Host"/> and
+    /// <see cref="Port"/>: seed nodes of a cluster, a primary and its replicas, or the Sentinels of <see cref="SentinelServiceName"/>.
+    /// </summary>
+    public string? Endpoints { get; set; }
+
+    /// <summary>Sentinel service name: the endpoints are Sentinels, which name the current primary (and the next one after a failover).</summary>
+    public string? SentinelServiceName { get; set; }
+
+    /// <summary>
+    /// The cluster schema (<see cref="RedisKeys"/>): room keys hash-tagged with the room code, room channels sharded
+    /// (SPUBLISH/SSUBSCRIBE). Required for a Redis Cluster; also works on a standalone Redis 7.
+    /// </summary>
+    public bool Cluster { get; set; }
+
+    /// <summary>Put in front of every key and channel, for several environments on one Redis ('' = none, the design's names).</summary>
+    public string KeyPrefix { get; set; } = "";
+
     /// <summary>CLIENT SETNAME of the node's connections.</summary>
     public string ClientName { get; set; } = "cndr";
 
+    /// <summary>Null when <paramref name="prefix"/> is a usable <see cref="KeyPrefix"/>, else why not.</summary>
+    public static string? ValidateKeyPrefix(string prefix) =>
+        RedisKeys.IsValidPrefix(prefix) ? null
+            : $"'{prefix}': at most {RedisKeys.MaxPrefixLength} characters from A-Z a-z 0-9 : _ - . (no braces: they would form a hash tag)";
+
+    /// <summary>Null when <paramref name="endpoints"/> is a usable <see cref="Endpoints"/> list, else why not.</summary>
+    public static string? ValidateEndpoints(string endpoints)
+    {
+        foreach (var part in endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            try
+            {
+                RedisConnection.ParseEndPoint(part, 6379);
+            }
+            catch (ArgumentException ex)
+            {
+                return ex.Message;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Never prints the password.</summary>
     public override string ToString() =>
-        $"{Host}:{Port} (tls={UseTls}, user={(User is null ? "default" : "set")}, password={(Password is null ? "none" : "set")})";
+        $"{(string.IsNullOrEmpty(Endpoints) ? $"{Host}:{Port}" : Endpoints)}{(string.IsNullOrEmpty(SentinelServiceName) ? "" : $" (sentinel service {SentinelServiceName})")} "
+        + $"(tls={UseTls}, user={(User is null ? "default" : "set")}, password={(Password is null ? "none" : "set")}, "
+        + $"schema={(Cluster ? "cluster" : "standalone")}{(KeyPrefix.Length > 0 ? $", prefix={KeyPrefix}" : "")})";
 }

@@ -2,26 +2,30 @@ using StackExchange.Redis;
 
 namespace Cndr.Core.Store.Redis;
 
-/// <summary>The keys of one room. Immutable; the key arrays are only ever read (safe to share between concurrent calls).</summary>
+/// <summary>
+/// The keys of one room in one schema (<see cref="RedisKeys"/>). Immutable; the key arrays are only ever read (safe to
+/// share between concurrent calls). In the cluster schema every name carries <c>{code}</c>, so all of them hash to one slot.
+/// </summary>
 internal sealed class RoomKeys
 {
-    public RoomKeys(RoomCode code)
+    public RoomKeys(RedisKeys schema, RoomCode code)
     {
         var c = code.ToString();
+        var t = schema.RoomTag(c);
         Code = c;
-        Config = RedisKeys.ConfigPrefix + c;
-        State = RedisKeys.StatePrefix + c;
-        Clients = RedisKeys.ClientsPrefix + c;
-        GameState = RedisKeys.GameStatePrefix + c;
-        Polls = RedisKeys.PollsPrefix + c;
-        ToHostQueue = RedisKeys.ToHostQueuePrefix + c;
-        Closed = RedisKeys.ClosedPrefix + c;
-        ClientPrefix = RedisKeys.ClientPrefix + c + ":";
-        PlayerStatePrefix = RedisKeys.PlayerStatePrefix + c + ":";
-        PollConfigPrefix = RedisKeys.PollConfigPrefix + c + ":";
-        PollResponsesPrefix = RedisKeys.PollResponsesPrefix + c + ":";
-        var updates = RedisKeys.UpdatesChannelPrefix + c;
-        Updates = RedisChannel.Literal(updates);
+        Config = schema.ConfigPrefix + t;
+        State = schema.StatePrefix + t;
+        Clients = schema.ClientsPrefix + t;
+        GameState = schema.GameStatePrefix + t;
+        Polls = schema.PollsPrefix + t;
+        ToHostQueue = schema.ToHostQueuePrefix + t;
+        Closed = schema.ClosedPrefix + t;
+        ClientPrefix = schema.ClientPrefix + t + ":";
+        PlayerStatePrefix = schema.PlayerStatePrefix + t + ":";
+        PollConfigPrefix = schema.PollConfigPrefix + t + ":";
+        PollResponsesPrefix = schema.PollResponsesPrefix + t + ":";
+        var updates = schema.UpdatesChannelPrefix + t;
+        Updates = schema.Channel(updates);
         ConfigAndState = [Config, State];
         SetGameStateKeys = [Config, State, GameState];
         EnqueueKeys = [Config, State, ToHostQueue];
@@ -58,7 +62,7 @@ internal sealed class RoomKeys
     /// <summary><c>room:poll:responses:&lt;code&gt;:</c></summary>
     public string PollResponsesPrefix { get; }
 
-    /// <summary>Pub/sub channel <c>room:updates:&lt;code&gt;</c>.</summary>
+    /// <summary>Pub/sub channel <c>room:updates:&lt;code&gt;</c> (sharded in the cluster schema).</summary>
     public RedisChannel Updates { get; }
 
     public RedisKey[] ConfigAndState { get; }
