@@ -9,9 +9,12 @@ namespace Cndr.Testing;
 /// A real <c>redis-server</c> (Debian package) started on a free loopback port for one test class or
 /// collection, with persistence off. A missing server is a loud failure, never a skip.
 /// </summary>
-public sealed class RedisServer : IAsyncDisposable, IDisposable
+public sealed class RedisServer : IRedisDeployment, IDisposable
 {
     private Process? _process;
+    private IReadOnlyList<string> _extraArgs = [];
+
+    public bool IsCluster => false;
 
     public int Port { get; private set; }
 
@@ -20,9 +23,10 @@ public sealed class RedisServer : IAsyncDisposable, IDisposable
     /// <summary>StackExchange.Redis configuration string for this server.</summary>
     public string ConnectionString => $"{Host}:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=3000";
 
-    public static async Task<RedisServer> StartAsync(int? port = null, string? password = null)
+    /// <summary>Starts a server; <paramref name="extraArgs"/> are more redis-server flags (e.g. cluster mode).</summary>
+    public static async Task<RedisServer> StartAsync(int? port = null, string? password = null, IReadOnlyList<string>? extraArgs = null)
     {
-        var s = new RedisServer();
+        var s = new RedisServer { _extraArgs = extraArgs ?? [] };
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -50,6 +54,11 @@ public sealed class RedisServer : IAsyncDisposable, IDisposable
             UseShellExecute = false,
         };
         foreach (var a in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var a in _extraArgs)
         {
             psi.ArgumentList.Add(a);
         }
@@ -109,6 +118,21 @@ public sealed class RedisServer : IAsyncDisposable, IDisposable
     {
         Kill();
         await StartProcessAsync(Port, password);
+    }
+
+    Task IRedisDeployment.RestartAsync() => RestartAsync();
+
+    /// <inheritdoc />
+    public async Task<List<string>> KeysAsync(string pattern)
+    {
+        await using var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(ConnectionString);
+        var keys = new List<string>();
+        await foreach (var k in mux.GetServer(Host, Port).KeysAsync(pattern: pattern))
+        {
+            keys.Add(k.ToString());
+        }
+
+        return keys;
     }
 
     private async Task<bool> PingAsync(string? password)

@@ -50,7 +50,7 @@ public sealed class TestNode : IAsyncDisposable
         }
     }
 
-    internal static async Task<TestNode> StartAsync(RedisServer? redis = null, Action<CndrSettings>? configure = null)
+    internal static async Task<TestNode> StartAsync(IRedisDeployment? redis = null, Action<CndrSettings>? configure = null)
     {
         var settings = new CndrSettings
         {
@@ -64,6 +64,7 @@ public sealed class TestNode : IAsyncDisposable
         {
             settings.RedisHost = redis.Host;
             settings.RedisPort = redis.Port;
+            settings.RedisCluster = redis.IsCluster;
         }
 
         configure?.Invoke(settings);
@@ -106,19 +107,8 @@ public sealed class TestNode : IAsyncDisposable
 
     public static async Task<HttpResponseMessage> GetAsync(string url) => await s_http.GetAsync(url);
 
-    /// <summary>Every key of the Redis server matching <paramref name="pattern"/> (SCAN).</summary>
-    public async Task<List<string>> RedisKeysAsync(RedisServer redis, string pattern)
-    {
-        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        var server = mux.GetServer(redis.Host, redis.Port);
-        var keys = new List<string>();
-        await foreach (var k in server.KeysAsync(pattern: pattern))
-        {
-            keys.Add(k.ToString());
-        }
-
-        return keys;
-    }
+    /// <summary>Every key of the Redis server(s) matching <paramref name="pattern"/> (SCAN).</summary>
+    public Task<List<string>> RedisKeysAsync(IRedisDeployment redis, string pattern) => redis.KeysAsync(pattern);
 
     public async ValueTask DisposeAsync() => await Node.DisposeAsync();
 }
