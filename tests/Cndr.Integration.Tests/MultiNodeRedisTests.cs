@@ -5,10 +5,13 @@ using static Cndr.Integration.Tests.Infrastructure.RelayClients;
 
 namespace Cndr.Integration.Tests;
 
-/// <summary>Three cndr nodes (in this process, on their own ports) sharing one real redis-server.</summary>
-public sealed class MultiNodeRedisTests : IAsyncLifetime
+/// <summary>
+/// Three cndr nodes (in this process, on their own ports) sharing one real redis-server; <see cref="MultiNodeClusterRedisTests"/>
+/// runs the same tests on a Redis Cluster.
+/// </summary>
+public class MultiNodeRedisTests : IAsyncLifetime
 {
-    private RedisServer _redis = null!;
+    private IRedisDeployment _redis = null!;
     private readonly List<TestNode> _nodes = [];
     private JsClients _js = null!;
 
@@ -20,9 +23,12 @@ public sealed class MultiNodeRedisTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _redis = await RedisServer.StartAsync();
+        _redis = await StartRedisAsync();
         _js = JsClients.Start();
     }
+
+    /// <summary>The Redis the nodes share.</summary>
+    protected virtual async Task<IRedisDeployment> StartRedisAsync() => await RedisServer.StartAsync();
 
     private async Task StartNodesAsync(int count = 3, Action<Cndr.Host.Configuration.CndrSettings>? configure = null)
     {
@@ -150,7 +156,7 @@ public sealed class MultiNodeRedisTests : IAsyncLifetime
         Assert.NotNull(await _js.NextAsync("pa", "host_connected"));
 
         await using var mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
-        Assert.Equal(B.NodeId, (string?)await mux.GetDatabase().HashGetAsync($"room:state:{code}", "hostNodeId"));
+        Assert.Equal(B.NodeId, (string?)await mux.GetDatabase().HashGetAsync(_redis.RoomKey("room:state:", code), "hostNodeId"));
 
         // A player on the old host node now reaches the host on the new one.
         AssertOk(await _js.EmitAsync("pa", "message_to_host", new { message = "from A" }));
@@ -204,7 +210,7 @@ public sealed class MultiNodeRedisTests : IAsyncLifetime
         Assert.False(_nodes[1].Node.Coordinator.IsPrimary);
 
         await using var mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
-        Assert.Null(await mux.GetDatabase().SortedSetScoreAsync("nodes:registry", "node-a"));
+        Assert.Null(await mux.GetDatabase().SortedSetScoreAsync(_redis.NodeKey("registry"), "node-a"));
     }
 
     [Fact]
@@ -229,7 +235,7 @@ public sealed class MultiNodeRedisTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task NodesSurviveARedisRestart()
+    public virtual async Task NodesSurviveARedisRestart()
     {
         await StartNodesAsync(2, s => s.HeartbeatIntervalMs = 200);
         var (code, key) = await A.CreateRoomAsync();

@@ -5,7 +5,6 @@ using Cndr.Host;
 using Cndr.Host.Configuration;
 using Cndr.Host.Logging;
 using Cndr.Testing;
-using StackExchange.Redis;
 
 namespace Cndr.Integration.Tests.Infrastructure;
 

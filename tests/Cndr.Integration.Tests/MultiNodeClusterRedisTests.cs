@@ -1,0 +1,12 @@
+using Cndr.Testing;
+
+namespace Cndr.Integration.Tests;
+
+/// <summary>The multi-node tests with REDIS_CLUSTER=true on a real three-master Redis Cluster (every node names only the first master in REDIS_HOST: the others are discovered).</summary>
+public sealed class MultiNodeClusterRedisTests : MultiNodeRedisTests
+{
+    protected override async Task<IRedisDeployment> StartRedisAsync() => await RedisCluster.StartAsync(masters: 3);
+
+    [Fact(Skip = "Every master killed at once and restarted empty: the nodes do not register again within 20 s (cluster reconnection after a total outage is not handled yet).")]
+    public override Task NodesSurviveARedisRestart() => base.NodesSurviveARedisRestart();
+}
