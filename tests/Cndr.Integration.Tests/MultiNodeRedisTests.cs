@@ -120,7 +120,7 @@ public class MultiNodeRedisTests : IAsyncLifetime
             Assert.Equal("io server disconnect", (await _js.NextAsync(who, "disconnect"))?.GetValue<string>());
         }
 
-        Assert.Equal([$"room:closed:{code}"], await A.RedisKeysAsync(_redis, $"room:*{code}*")); // the close's expiring mark only
+        Assert.Equal([_redis.RoomKey("room:closed:", code)], await A.RedisKeysAsync(_redis, $"room:*{code}*")); // the close's expiring mark only
     }
 
     [Fact]
@@ -228,7 +228,7 @@ public class MultiNodeRedisTests : IAsyncLifetime
 
         Assert.Equal("inactive", Str(await _js.NextAsync("p", "room_closed", 5000), "reason"));
         Assert.Equal("inactive", Str(await _js.NextAsync("host", "room_closed", 5000), "reason"));
-        Assert.Equal([$"room:closed:{code}"], await A.RedisKeysAsync(_redis, $"room:*{code}*")); // the close's expiring mark only
+        Assert.Equal([_redis.RoomKey("room:closed:", code)], await A.RedisKeysAsync(_redis, $"room:*{code}*")); // the close's expiring mark only
 
         // A room that was created but never activated is left alone.
         Assert.Equal(200, await A.GetRoomStatusAsync(untouched));
