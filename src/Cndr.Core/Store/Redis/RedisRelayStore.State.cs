@@ -130,7 +130,7 @@ public sealed partial class RedisRelayStore
     /// <inheritdoc />
     public async ValueTask<ToHostBatch> AckAndPeekToHostAsync(RoomCode code, string hostConnectionId, int ackCount, int maxCount, int maxBytes)
     {
-        var keys = RedisKeys.For(code);
+        var keys = _keys.For(code);
         RedisResult[] values;
         try
         {
