@@ -82,8 +82,8 @@ public sealed class ClusterSchemaRedisTests(RedisClusterTestServer redis) : ICla
         await using var a = await BusNode.StartAsync(redis, "node-a");
         await using var b = await BusNode.StartAsync(redis, "node-b");
         var room = RedisTestServer.NewCode();
-        a.Bus.Subscribe(room);
-        b.Bus.Subscribe(room);
+        await a.Bus.Subscribe(room);
+        await b.Bus.Subscribe(room);
         await WaitUntilAsync(() => a.Bus.IsSubscribed(room) && b.Bus.IsSubscribed(room));
 
         var channel = $"room:updates:{{{room}}}";
