@@ -157,12 +157,23 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
                 }
             }
         }
-        else if (text.LastIndexOf(':') is var colon and > 0 && text.IndexOf(':', StringComparison.Ordinal) == colon)
+        else if (text.IndexOf(':', StringComparison.Ordinal) is var colon and >= 0)
         {
-            host = text[..colon];
-            if (!int.TryParse(text.AsSpan(colon + 1), out port))
+            if (colon != text.LastIndexOf(':'))
             {
-                throw new ArgumentException($"Invalid Redis endpoint '{text}'.", nameof(text));
+                // Several colons: only a bare IPv6 address (no port) is accepted.
+                if (!IPAddress.TryParse(text, out _))
+                {
+                    throw new ArgumentException($"Invalid Redis endpoint '{text}'.", nameof(text));
+                }
+            }
+            else
+            {
+                host = text[..colon];
+                if (!int.TryParse(text.AsSpan(colon + 1), out port))
+                {
+                    throw new ArgumentException($"Invalid Redis endpoint '{text}'.", nameof(text));
+                }
             }
         }
 
