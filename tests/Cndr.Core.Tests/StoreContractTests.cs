@@ -307,6 +307,7 @@ public abstract class StoreContractTests
         var first = await Store.AckAndPeekToHostAsync(code, "h1", 0, 2, int.MaxValue);
         Assert.Equal(0, first.Removed);
         Assert.Equal(["{\"n\":0}", "{\"n\":1}"], first.Entries.Select(S));
+        Assert.True(first.More);
         Assert.Equal(["{\"n\":2}"], (await Store.AckAndPeekToHostAsync(code, "h1", 2, 10, 1)).Entries.Select(S));
 
         // A replaced host's acknowledgement removes nothing and reads nothing: its entries stay for the new host.
@@ -318,9 +319,11 @@ public abstract class StoreContractTests
         var next = await Store.AckAndPeekToHostAsync(code, "h2", 1, 10, int.MaxValue);
         Assert.Equal(1, next.Removed);
         Assert.Equal(["{\"n\":3}", "{\"n\":4}"], next.Entries.Select(S));
+        Assert.False(next.More);
         var last = await Store.AckAndPeekToHostAsync(code, "h2", 2, 10, int.MaxValue);
         Assert.Equal(2, last.Removed);
         Assert.Empty(last.Entries);
+        Assert.False(last.More);
         Assert.Empty(await Store.PeekToHostAsync(code, 10, int.MaxValue));
     }
 

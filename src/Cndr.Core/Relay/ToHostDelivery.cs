@@ -118,7 +118,8 @@ internal sealed class ToHostDelivery(IRelayStore store, IRoomBus bus, RelayOptio
 
     /// <summary>
     /// Writes what the host can take now, oldest first. The entries written leave the store with the next pass's read (one
-    /// round trip per batch: acknowledge the last batch, read the next), so a drain ends only on reading the queue empty.
+    /// round trip per batch: acknowledge the last batch, read the next); a drain ends on reading the queue empty, or (stores
+    /// that notify) after a batch that was all the queue held, whose acknowledgement then goes in the background.
     /// </summary>
     private async Task<DrainPass> DrainPassAsync(LocalRoom room, WrittenEntries written)
     {
@@ -185,6 +186,15 @@ internal sealed class ToHostDelivery(IRelayStore store, IRoomBus bus, RelayOptio
         {
             await AckAsync(room, written).ConfigureAwait(false);
             return DrainPass.HostGone;
+        }
+
+        if (!batch.More && store.EnqueueNotifies)
+        {
+            // The queue held no more than this: the last acknowledgement goes without a round trip, and the store notifies
+            // again if entries were pushed meanwhile (their enqueue found the queue non-empty and notified nobody).
+            written.Count = 0;
+            store.AckToHostInBackground(room.Code, connection.Id, sent);
+            return DrainPass.Empty;
         }
 
         return DrainPass.More;

@@ -614,13 +614,24 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
     {
         if (!TryGet(code, out var room))
         {
-            return new(new ToHostBatch(0, []));
+            return new(new ToHostBatch(0, [], false));
         }
 
         lock (room)
         {
             var removed = ackCount > 0 ? AckToHost(room, hostConnectionId, ackCount) : 0;
-            return new(new ToHostBatch(removed, removed < ackCount ? [] : PeekToHost(room, maxCount, maxBytes)));
+            var entries = removed < ackCount ? [] : PeekToHost(room, maxCount, maxBytes);
+            return new(new ToHostBatch(removed, entries, removed >= ackCount && room.ToHost.Count > entries.Count));
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Done at once: one process, where every enqueue asks the local drain itself.</remarks>
+    public void AckToHostInBackground(RoomCode code, string hostConnectionId, int count)
+    {
+        if (TryGet(code, out var room))
+        {
+            AckToHost(room, hostConnectionId, count);
         }
     }
 

@@ -224,6 +224,15 @@ public interface IRelayStore
     ValueTask<ToHostBatch> AckAndPeekToHostAsync(RoomCode code, string hostConnectionId, int ackCount, int maxCount, int maxBytes);
 
     /// <summary>
+    /// The last acknowledgement of a drain that read the queue down to what it wrote, without waiting for it (stores with
+    /// <see cref="EnqueueNotifies"/>): <see cref="AckToHostAsync"/>, then, if entries remain (pushed after that read:
+    /// their enqueue found the queue non-empty and notified nobody), the same notification as an enqueue into an empty
+    /// queue, so the host's node drains again. Best effort; must not throw (an acknowledgement lost leaves the entries
+    /// queued: delivered again, never lost).
+    /// </summary>
+    void AckToHostInBackground(RoomCode code, string hostConnectionId, int count);
+
+    /// <summary>
     /// True when <see cref="EnqueueToHostAsync"/> itself tells the other nodes, in the same atomic step, that the room's
     /// queue was empty and now holds an entry (the bus's <see cref="RoomBusKind.ToHostQueued"/>: the host's node then
     /// drains until it reads the queue empty); false when the caller publishes that after each enqueue.

@@ -7,4 +7,5 @@ namespace Cndr.Core.Store;
 /// </summary>
 /// <param name="Removed">Entries removed by the acknowledgement.</param>
 /// <param name="Entries">The oldest entries after it (nothing removed); empty when the queue is empty.</param>
-public readonly record struct ToHostBatch(int Removed, IReadOnlyList<ReadOnlyMemory<byte>> Entries);
+/// <param name="More">The queue holds entries beyond <paramref name="Entries"/>.</param>
+public readonly record struct ToHostBatch(int Removed, IReadOnlyList<ReadOnlyMemory<byte>> Entries, bool More);

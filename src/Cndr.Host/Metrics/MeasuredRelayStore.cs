@@ -180,6 +180,8 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
 
     public bool EnqueueNotifies => _inner.EnqueueNotifies;
 
+    public void AckToHostInBackground(RoomCode code, string hostConnectionId, int count) => _inner.AckToHostInBackground(code, hostConnectionId, count);
+
     public ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs, string? hostConnectionId = null)
     {
         var start = Stopwatch.GetTimestamp();

@@ -186,6 +186,39 @@ public sealed class RedisRoomBusRedisTests
         Assert.True(a.IsEmpty);
     }
 
+    [Fact]
+    public async Task A_drains_background_acknowledgement_notifies_every_node_when_entries_were_pushed_after_its_last_read()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var a = await Node.StartAsync(server, "node-a");
+        await using var b = await Node.StartAsync(server, "node-b");
+        var hostSide = new RedisRelayStore(a.Connection, "node-a");
+        var senderSide = new RedisRelayStore(b.Connection, "node-b");
+        var room = RedisTestServer.NewCode();
+        await hostSide.CreateRoomAsync(room, new RoomConfig("k", "", 0, 0, 1), 1);
+        await hostSide.ClaimHostAsync(room, "host-1", "node-a", 2);
+        await a.Bus.Subscribe(room);
+        await WaitUntilAsync(() => a.Bus.IsSubscribed(room));
+
+        // The drain on node-a reads the only entry (nothing more); a second one is pushed before its acknowledgement.
+        await senderSide.EnqueueToHostAsync(room, Encoding.UTF8.GetBytes("{\"n\":0}"), 10, 10);
+        Assert.Equal(RoomBusKind.ToHostQueued, (await a.NextAsync()).Kind);
+        var read = await hostSide.AckAndPeekToHostAsync(room, "host-1", 0, 10, int.MaxValue);
+        Assert.False(read.More);
+        await senderSide.EnqueueToHostAsync(room, Encoding.UTF8.GetBytes("{\"n\":1}"), 10, 11);
+
+        // The acknowledgement removes what was written and, entries remaining, notifies — node-a's own bus included.
+        hostSide.AckToHostInBackground(room, "host-1", 1);
+        Assert.Equal((room, RoomBusKind.ToHostQueued, RoomRecipients.Host, (string?)null, ""), await a.NextAsync());
+        Assert.Equal(["{\"n\":1}"], (await hostSide.PeekToHostAsync(room, 10, int.MaxValue)).Select(e => Encoding.UTF8.GetString(e.Span)));
+
+        // Queue empty after it: no notice (a marker published afterwards comes first).
+        hostSide.AckToHostInBackground(room, "host-1", 1);
+        Assert.Empty(await hostSide.PeekToHostAsync(room, 10, int.MaxValue));
+        b.Bus.Publish(room, Deliver("marker"));
+        Assert.Equal("marker", (await a.NextAsync()).Packet);
+    }
+
     private static async Task<long> NumSubAsync(Node node, RoomCode room)
     {
         var r = await node.Connection.Multiplexer.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", $"room:updates:{room}");

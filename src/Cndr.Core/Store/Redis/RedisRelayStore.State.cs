@@ -141,7 +141,27 @@ public sealed partial class RedisRelayStore
             throw Unavailable(ex, nameof(AckAndPeekToHostAsync));
         }
 
-        return values.Length == 0 ? new ToHostBatch(0, []) : new ToHostBatch(Int(values[0]), maxCount > 0 ? Entries(values, 1) : []);
+        return values.Length < 2 ? new ToHostBatch(0, [], false) : new ToHostBatch(Int(values[0]), Entries(values, 2), Int(values[1]) == 1);
+    }
+
+    /// <inheritdoc />
+    public void AckToHostInBackground(RoomCode code, string hostConnectionId, int count)
+    {
+        if (_toHostQueued is null || count <= 0)
+        {
+            return;
+        }
+
+        try
+        {
+            // Fire-and-forget on the same connection as the drain's reads, so the next read sees it applied.
+            var keys = RedisKeys.For(code);
+            _db.ScriptEvaluateAsync(RedisScripts.AckToHostNotify.Text, keys.EnqueueNotifyKeys, [hostConnectionId, count, s_drainNotice], CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            Interlocked.Increment(ref _failures);
+        }
     }
 
     // Queue entries from a script's reply, from index `start` on (arrays the caller owns).

@@ -36,6 +36,9 @@ public sealed partial class RedisRelayStore : IRelayStore
     // The bus's ToHostQueued of this node (RoomBusCodec), published by the enqueue script; null: the caller publishes.
     private readonly byte[]? _toHostQueued;
 
+    // The same notice from no node (empty id), published by a drain's last acknowledgement: this node's own bus must not skip it.
+    private static readonly byte[] s_drainNotice = RoomBusCodec.Encode([], new RoomBusMessage(RoomBusKind.ToHostQueued, RoomRecipients.Host, null, default));
+
     /// <summary>
     /// A store over the process's shared connection (the connection stays owned by the caller). With
     /// <paramref name="busNodeId"/> (the node's <see cref="RedisRoomBus"/> id) the enqueue to a host also notifies the

@@ -282,14 +282,13 @@ internal static class RedisScripts
           total = total + len
           out[#out + 1] = items[i]
         end
-        return out
         """;
 
     /// <summary>
     /// KEYS config state queue; ARGV maxCount maxBytes → the oldest entries, oldest first (entries are LPUSHed, so the
     /// tail is the oldest), at most maxBytes in total but always the oldest one. Nothing is removed.
     /// </summary>
-    public static readonly RedisScript PeekToHost = new(nameof(PeekToHost), "local out = {}\n" + PeekInto(1, 2));
+    public static readonly RedisScript PeekToHost = new(nameof(PeekToHost), "local out = {}\n" + PeekInto(1, 2) + "\nreturn out");
 
     /// <summary>
     /// KEYS config state queue; ARGV hostConnectionId count → removes the count oldest entries (written to the host)
@@ -303,20 +302,34 @@ internal static class RedisScripts
         """);
 
     /// <summary>
-    /// One drain step. KEYS config state queue; ARGV hostConnectionId ackCount maxCount maxBytes → {removed, entries...}:
+    /// One drain step. KEYS config state queue; ARGV hostConnectionId ackCount maxCount maxBytes → {removed, more, entries...}:
     /// AckToHost of ackCount entries (none when 0), then, unless that connection is no longer the room's host (then
-    /// {0}), PeekToHost.
+    /// {0, 0}), PeekToHost; more is 1 when the queue holds entries beyond those returned.
     /// </summary>
     public static readonly RedisScript AckAndPeekToHost = new(nameof(AckAndPeekToHost), """
         local ack = tonumber(ARGV[2])
-        local out = {0}
+        local out = {0, 0}
         if ack > 0 then
           if redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[1] then return out end
           local popped = redis.call('RPOP', KEYS[3], ack)
           if popped then out[1] = #popped end
         end
 
-        """ + PeekInto(3, 4));
+        """ + PeekInto(3, 4) + "\n" + """
+        if redis.call('LLEN', KEYS[3]) > #out - 2 then out[2] = 1 end
+        return out
+        """);
+
+    /// <summary>
+    /// The last acknowledgement of a drain, sent without waiting for it. KEYS config state queue updates; ARGV
+    /// hostConnectionId count notification: AckToHost, then, when entries remain (pushed after the drain's last read: their
+    /// enqueue found the queue non-empty and notified nobody), publishes the notification so the host's node drains again.
+    /// </summary>
+    public static readonly RedisScript AckToHostNotify = new(nameof(AckToHostNotify), """
+        if redis.call('HGET', KEYS[2], 'hostClientId') == ARGV[1] then redis.call('RPOP', KEYS[3], tonumber(ARGV[2])) end
+        if redis.call('LLEN', KEYS[3]) > 0 then redis.call('PUBLISH', KEYS[4], ARGV[3]) end
+        return 0
+        """);
 
     /// <summary>KEYS config state polls pollconfig; ARGV pollId type question options now hostConn ('' = unchecked) endsAt live → PollStartOutcome.</summary>
     public static readonly RedisScript StartPoll = new(nameof(StartPoll), """
@@ -408,7 +421,7 @@ internal static class RedisScripts
     public static readonly RedisScript[] All =
     [
         CreateRoom, DeleteRoom, ClaimHost, ReleaseHost, JoinPlayer, ReclaimSeat, EndPlayer, JoinAudience, RemoveAudience,
-        SetGameState, SetPlayerState, Touch, Enqueue, PeekToHost, AckToHost, AckAndPeekToHost, StartPoll, EndPoll, RecordPollResponse, ReleaseNode,
+        SetGameState, SetPlayerState, Touch, Enqueue, PeekToHost, AckToHost, AckAndPeekToHost, AckToHostNotify, StartPoll, EndPoll, RecordPollResponse, ReleaseNode,
         ReadStates,
     ];
 }
