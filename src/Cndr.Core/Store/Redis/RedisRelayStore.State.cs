@@ -155,8 +155,8 @@ public sealed partial class RedisRelayStore
         try
         {
             // Fire-and-forget on the same connection as the drain's reads, so the next read sees it applied.
-            var keys = RedisKeys.For(code);
-            _db.ScriptEvaluateAsync(RedisScripts.AckToHostNotify.Text, keys.EnqueueNotifyKeys, [hostConnectionId, count, s_drainNotice], CommandFlags.FireAndForget);
+            var keys = _keys.For(code);
+            _db.ScriptEvaluateAsync(RedisScripts.AckToHostNotify.Text, keys.EnqueueNotifyKeys, [hostConnectionId, count, s_drainNotice, _keys.PublishCommand], CommandFlags.FireAndForget);
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {

@@ -322,12 +322,13 @@ internal static class RedisScripts
 
     /// <summary>
     /// The last acknowledgement of a drain, sent without waiting for it. KEYS config state queue updates; ARGV
-    /// hostConnectionId count notification: AckToHost, then, when entries remain (pushed after the drain's last read: their
-    /// enqueue found the queue non-empty and notified nobody), publishes the notification so the host's node drains again.
+    /// hostConnectionId count notification publishCommand: AckToHost, then, when entries remain (pushed after the drain's last
+    /// read: their enqueue found the queue non-empty and notified nobody), publishes the notification (as Enqueue) so the host's
+    /// node drains again.
     /// </summary>
     public static readonly RedisScript AckToHostNotify = new(nameof(AckToHostNotify), """
         if redis.call('HGET', KEYS[2], 'hostClientId') == ARGV[1] then redis.call('RPOP', KEYS[3], tonumber(ARGV[2])) end
-        if redis.call('LLEN', KEYS[3]) > 0 then redis.call('PUBLISH', KEYS[4], ARGV[3]) end
+        if redis.call('LLEN', KEYS[3]) > 0 then redis.call(ARGV[4], KEYS[4], ARGV[3]) end
         return 0
         """);
 
