@@ -79,8 +79,8 @@ public sealed class RedisCluster : IRedisDeployment
     }
 
     /// <summary>
-    /// Waits until every server says <c>cluster_state:ok</c> with all 16384 slots assigned, and the client sees every
-    /// master: the state after create, a restart or a failover.
+    /// Waits until every running server says <c>cluster_state:ok</c> with all 16384 slots assigned: the state after create,
+    /// a restart or a failover (a killed server is left out).
     /// </summary>
     public async Task WaitUntilReadyAsync(TimeSpan timeout)
     {
@@ -88,7 +88,7 @@ public sealed class RedisCluster : IRedisDeployment
         while (true)
         {
             var ready = true;
-            foreach (var s in _servers)
+            foreach (var s in _servers.Where(s => s.IsRunning))
             {
                 var (_, info) = await RunCliAsync(["-p", s.Port.ToString(CultureInfo.InvariantCulture), "cluster", "info"], TimeSpan.FromSeconds(5));
                 if (!info.Contains("cluster_state:ok", StringComparison.Ordinal) || !info.Contains("cluster_slots_ok:16384", StringComparison.Ordinal))
@@ -118,6 +118,30 @@ public sealed class RedisCluster : IRedisDeployment
         var all = new List<string> { "-p", port.ToString(CultureInfo.InvariantCulture) };
         all.AddRange(args);
         return (await RunCliAsync(all, TimeSpan.FromSeconds(30))).Output.Trim();
+    }
+
+    /// <summary>Waits until every replica of <paramref name="master"/> has received all its writes (replication offsets equal).</summary>
+    public static async Task WaitForReplicasAsync(RedisServer master, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var info = await CliAsync(master.Port, "info", "replication");
+            var lines = info.Split('\n', StringSplitOptions.TrimEntries);
+            var offset = lines.FirstOrDefault(l => l.StartsWith("master_repl_offset:", StringComparison.Ordinal))?["master_repl_offset:".Length..];
+            var replicas = lines.Where(l => l.StartsWith("slave", StringComparison.Ordinal) && l.Contains("offset=", StringComparison.Ordinal)).ToList();
+            if (offset is not null && replicas.Count > 0 && replicas.All(l => l.Contains($"offset={offset},", StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the replicas of {master.Port} did not catch up: {info}");
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>The server that owns <paramref name="key"/>'s slot now (CLUSTER KEYSLOT, then CLUSTER SLOTS of any master).</summary>

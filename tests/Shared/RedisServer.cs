@@ -16,6 +16,9 @@ public sealed class RedisServer : IRedisDeployment, IDisposable
 
     public bool IsCluster => false;
 
+    /// <summary>False once <see cref="Kill"/>ed (until restarted).</summary>
+    public bool IsRunning => _process is { HasExited: false };
+
     public int Port { get; private set; }
 
     public string Host => "127.0.0.1";
