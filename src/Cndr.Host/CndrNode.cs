@@ -84,6 +84,8 @@ internal sealed partial class CndrNode : IAsyncDisposable
             MaxMetaBytes = settings.MaxMetaBytes,
             MaxFreeTextChars = settings.MaxFreeTextLength,
             AudienceMessageBudget = settings.AudienceMessageBudget,
+            HandshakeAudienceLimit = settings.HandshakeAudienceLimit,
+            PollResultsTop = settings.PollResultsTop,
             AudienceMessageWindowMs = settings.AudienceMessageWindowMs,
             FailedHandshakeLimit = settings.FailedHandshakeLimit,
             FailedHandshakeWindowMs = settings.FailedHandshakeWindowMs,

@@ -236,19 +236,19 @@ public sealed class PollTests : IDisposable
         answers.AddRange(["b"u8.ToArray(), "c"u8.ToArray(), "b"u8.ToArray(), "c"u8.ToArray(), "b"u8.ToArray()]);
         var snapshot = new Store.PollSnapshot(new Store.PollDefinition("p", Store.PollType.FreeText, "Q?", [], false, 0), answers);
 
-        using var bounded = JsonDocument.Parse(Protocol.PollCodec.BuildPollResults(snapshot, maxAnswers: 2));
+        using var bounded = JsonDocument.Parse(Protocol.PollCodec.BuildPollResults(snapshot, top: 2));
         var results = bounded.RootElement.GetProperty("results");
         Assert.Equal(["b", "c"], results.GetProperty("responses").EnumerateObject().Select(p => p.Name));
         Assert.Equal(3, results.GetProperty("responses").GetProperty("b").GetInt32());
         Assert.Equal(62, results.GetProperty("distinctResponses").GetInt32());
-        Assert.True(results.GetProperty("truncated").GetBoolean());
+        Assert.Equal("2", results.GetProperty("nextCursor").GetString());
         Assert.Equal(65, results.GetProperty("totalResponses").GetInt32());
 
-        // Unbounded (poll_results): every answer, in the order first given, no truncation fields.
-        using var all = JsonDocument.Parse(Protocol.PollCodec.BuildPollResults(snapshot));
+        // Room for all: every answer, most frequent first, then by answer; no next page.
+        using var all = JsonDocument.Parse(Protocol.PollCodec.BuildPollResults(snapshot, top: 500));
         var full = all.RootElement.GetProperty("results");
         Assert.Equal(62, full.GetProperty("responses").EnumerateObject().Count());
-        Assert.Equal("a0", full.GetProperty("responses").EnumerateObject().First().Name);
-        Assert.False(full.TryGetProperty("truncated", out _));
+        Assert.Equal(["b", "c", "a0", "a1", "a10"], full.GetProperty("responses").EnumerateObject().Take(5).Select(p => p.Name));
+        Assert.Equal(JsonValueKind.Null, full.GetProperty("nextCursor").ValueKind);
     }
 }

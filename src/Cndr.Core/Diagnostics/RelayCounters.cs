@@ -10,7 +10,7 @@ namespace Cndr.Core.Diagnostics;
 public sealed class RelayCounters
 {
     private const int Roles = 4;            // indexed by (int)ClientRole
-    private const int Commands = 11;        // indexed by (int)RelayCommand
+    private const int Commands = 12;        // indexed by (int)RelayCommand
     private static readonly int s_errors = Enum.GetValues<ErrorCode>().Max(c => (int)c) + 1;   // indexed by (int)ErrorCode
 
     private readonly long[] _connected = new long[Roles];

@@ -217,19 +217,28 @@ internal static class HandshakeCodec
         w.WriteBoolean("reconnected"u8, false);
         WriteRawOrNull(w, "gameState"u8, r.GameState);
         w.WriteNumber("gameStateRev"u8, r.GameStateRev);
-        w.WriteStartArray("clients"u8);
+        ClientListCodec.WriteClients(w, r.Clients);
+        w.WriteNumber("playerCount"u8, r.PlayerCount);
+        w.WriteNumber("audienceCount"u8, r.AudienceCount);
+
+        // Every player is listed; audience members beyond the limit are paged with list_clients {role:"audience", cursor}.
+        var listedAudience = 0;
         foreach (var c in r.Clients)
         {
-            w.WriteStartObject();
-            w.WriteString("clientId"u8, c.ClientId);
-            w.WriteString("role"u8, RelayEvents.RoleName(c.Role));
-            WriteRawOrNull(w, "meta"u8, c.Meta.IsEmpty ? RelayEvents.EmptyObject : c.Meta);
-            w.WriteBoolean("connected"u8, c.Connected);
-            w.WriteNumber("joinedAt"u8, c.JoinedAtMs);
-            w.WriteEndObject();
+            listedAudience += c.Role == ClientRole.Audience ? 1 : 0;
         }
 
-        w.WriteEndArray();
+        var complete = listedAudience >= r.AudienceCount;
+        w.WriteBoolean("clientsComplete"u8, complete);
+        if (!complete && r.AudienceCursor is { } cursor)
+        {
+            w.WriteString("audienceCursor"u8, cursor);
+        }
+        else
+        {
+            w.WriteNull("audienceCursor"u8);
+        }
+
         w.WriteEndObject();
         w.Flush();
         return s.WrittenSpan.ToArray();

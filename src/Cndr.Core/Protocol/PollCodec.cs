@@ -384,12 +384,16 @@ internal static class PollCodec
         return RelayJson.EndEvent(m);
     }
 
+    /// <summary>Free-text answers one <c>poll_results</c> lists when nobody says otherwise (POLL_RESULTS_TOP's default).</summary>
+    public const int DefaultResultsTop = 100;
+
     /// <summary>
-    /// Aggregates a poll's answers into <c>{pollId,type,question,active,results}</c>. A free-text poll with more than
-    /// <paramref name="maxAnswers"/> distinct answers lists only the most frequent ones (ties: first given first) and adds
-    /// <c>results.distinctResponses</c> and <c>results.truncated: true</c>; totals always count every answer.
+    /// Aggregates a poll's answers into <c>{pollId,type,question,active,results}</c>. Choice polls list every option. A
+    /// free-text poll lists one page of distinct answers, most frequent first (ties by answer, ordinal): at most
+    /// <paramref name="top"/> of them from rank <paramref name="offset"/>, with <c>totalResponses</c>, <c>distinctResponses</c>
+    /// and <c>nextCursor</c> (the rank where the next page starts, as text; null after the last page) (PROTOCOL §8.23).
     /// </summary>
-    public static byte[] BuildPollResults(PollSnapshot snapshot, int maxAnswers = int.MaxValue)
+    public static byte[] BuildPollResults(PollSnapshot snapshot, int top = DefaultResultsTop, int offset = 0)
     {
         var poll = snapshot.Poll;
         var s = new ArrayBufferWriter<byte>(256);
@@ -401,37 +405,32 @@ internal static class PollCodec
         if (poll.Type == PollType.FreeText)
         {
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-            var order = new List<string>();
             foreach (var v in snapshot.Responses)
             {
                 var text = Encoding.UTF8.GetString(v.Span);
-                if (counts.TryGetValue(text, out var c))
-                {
-                    counts[text] = c + 1;
-                }
-                else
-                {
-                    counts[text] = 1;
-                    order.Add(text);
-                }
+                counts[text] = counts.TryGetValue(text, out var c) ? c + 1 : 1;
             }
 
-            var listed = order;
-            if (order.Count > maxAnswers)
-            {
-                // OrderByDescending is stable: equal counts keep the order the answers were first given in.
-                listed = order.OrderByDescending(t => counts[t]).Take(maxAnswers).ToList();
-                w.WriteNumber("distinctResponses"u8, order.Count);
-                w.WriteBoolean("truncated"u8, true);
-            }
-
+            var ranked = counts.ToArray();
+            Array.Sort(ranked, static (a, b) => a.Value != b.Value ? b.Value.CompareTo(a.Value) : string.CompareOrdinal(a.Key, b.Key));
+            var first = Math.Clamp(offset, 0, ranked.Length);
+            var end = first + Math.Min(Math.Max(top, 1), ranked.Length - first);
             w.WriteStartObject("responses"u8);
-            foreach (var text in listed)
+            for (var i = first; i < end; i++)
             {
-                w.WriteNumber(text, counts[text]);
+                w.WriteNumber(ranked[i].Key, ranked[i].Value);
             }
 
             w.WriteEndObject();
+            w.WriteNumber("distinctResponses"u8, ranked.Length);
+            if (end < ranked.Length)
+            {
+                w.WriteString("nextCursor"u8, end.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                w.WriteNull("nextCursor"u8);
+            }
         }
         else
         {

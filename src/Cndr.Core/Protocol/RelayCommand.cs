@@ -14,4 +14,5 @@ internal enum RelayCommand : byte
     PollEnd,
     PollResultsRequest,
     CloseRoom,
+    ListClients,
 }

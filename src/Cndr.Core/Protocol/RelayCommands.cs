@@ -13,6 +13,7 @@ internal static class RelayCommands
         9 when name.SequenceEqual("handshake"u8) => RelayCommand.Handshake,
         10 when name.SequenceEqual("poll_start"u8) => RelayCommand.PollStart,
         10 when name.SequenceEqual("close_room"u8) => RelayCommand.CloseRoom,
+        12 when name.SequenceEqual("list_clients"u8) => RelayCommand.ListClients,
         13 when name.SequenceEqual("poll_response"u8) => RelayCommand.PollResponse,
         14 when name.SequenceEqual("set_game_state"u8) => RelayCommand.SetGameState,
         15 when name.SequenceEqual("message_to_host"u8) => RelayCommand.MessageToHost,
@@ -34,6 +35,7 @@ internal static class RelayCommands
         RelayCommand.PollEnd => "poll_end"u8,
         RelayCommand.PollResultsRequest => "poll_results_request"u8,
         RelayCommand.CloseRoom => "close_room"u8,
+        RelayCommand.ListClients => "list_clients"u8,
         _ => default,
     };
 
@@ -41,7 +43,7 @@ internal static class RelayCommands
     public static bool IsAllowed(RelayCommand command, ClientRole role) => command switch
     {
         RelayCommand.SetGameState or RelayCommand.SetPlayerState or RelayCommand.PollStart or RelayCommand.PollEnd
-            or RelayCommand.PollResultsRequest or RelayCommand.CloseRoom => role == ClientRole.Host,
+            or RelayCommand.PollResultsRequest or RelayCommand.CloseRoom or RelayCommand.ListClients => role == ClientRole.Host,
         RelayCommand.MessageToHost or RelayCommand.Leave => role is ClientRole.Player or ClientRole.Audience,
         RelayCommand.PollResponse => role == ClientRole.Audience,
         _ => false,

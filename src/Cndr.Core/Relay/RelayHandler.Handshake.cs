@@ -219,7 +219,7 @@ public sealed partial class RelayHandler
                         }
 
                         var room = await EnterRoomAsync(request.Code, entered).ConfigureAwait(false);
-                        var r = await _store.ClaimHostAsync(request.Code, connectionId, _nodeId, now).ConfigureAwait(false);
+                        var r = await _store.ClaimHostAsync(request.Code, connectionId, _nodeId, now, _options.HandshakeAudienceLimit).ConfigureAwait(false);
                         if (r.Outcome != JoinOutcome.Joined)
                         {
                             return (Map(r.Outcome), null);

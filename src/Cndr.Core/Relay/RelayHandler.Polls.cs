@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using Cndr.Core.Protocol;
 using Cndr.Core.Store;
@@ -188,8 +189,11 @@ public sealed partial class RelayHandler
 
     private async ValueTask PollResultsAsync(ClientSession session, SocketIOEvent evt, CommandArg arg)
     {
-        var pollId = PollCodec.ReadPollId(arg);
-        if (pollId is null)
+        // {pollId, cursor?, limit?}: a free-text poll's answers come in pages, most frequent first (PROTOCOL §8.23).
+        var page = arg.Kind == ArgKind.Object ? PageRequest.Parse(arg.Json.Span) : null;
+        var offset = 0;
+        if (page?.PollId is not { } pollId
+            || (page.Cursor is { } cursor && !int.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out offset)))
         {
             RelayJson.Fail(session.Connection, evt.AckId, ErrorCode.InvalidPayload, "poll_results_request"u8);
             return;
@@ -202,7 +206,7 @@ public sealed partial class RelayHandler
             return;
         }
 
-        var results = PollCodec.BuildPollResults(snapshot);
+        var results = PollCodec.BuildPollResults(snapshot, page.Limit > 0 ? page.Limit : _options.PollResultsTop, offset);
         RelayJson.SendOnce(session.Connection, RelayJson.Event("poll_results"u8, results));
         if (evt.AckId >= 0)
         {

@@ -272,6 +272,7 @@ public sealed partial class RelayHandler : ISocketIOHandler, IDisposable
                 RelayCommand.PollEnd => PollEndAsync(session, evt, arg),
                 RelayCommand.PollResultsRequest => PollResultsAsync(session, evt, arg),
                 RelayCommand.CloseRoom => CloseRoomCommandAsync(session, evt, arg),
+                RelayCommand.ListClients => ListClientsAsync(session, evt, arg),
                 _ => Fail(session, evt, command, ErrorCode.UnknownCommand),
             };
             await task.ConfigureAwait(false);

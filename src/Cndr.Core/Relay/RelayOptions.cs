@@ -73,6 +73,17 @@ public sealed class RelayOptions
     /// <summary>Interval of <see cref="ClientLogLinesPerInterval"/>; each ends with one "N suppressed" line per kind that had more (default 10000).</summary>
     public int ClientLogIntervalMs { get; set; } = 10_000;
 
+    // ---- Bounded replies (PROTOCOL §8.23) ----
+
+    /// <summary>Largest <c>limit</c> of one <c>list_clients</c> or free-text <c>poll_results</c> page.</summary>
+    public const int MaxPageLimit = 500;
+
+    /// <summary><c>HANDSHAKE_AUDIENCE_LIMIT</c>: audience members the host's <c>handshake_response</c> lists (default 100; the rest by <c>list_clients</c>).</summary>
+    public int HandshakeAudienceLimit { get; set; } = 100;
+
+    /// <summary><c>POLL_RESULTS_TOP</c>: free-text answers one <c>poll_results</c> / <c>poll_tally</c> lists, most frequent first (default 100; the rest by paging).</summary>
+    public int PollResultsTop { get; set; } = 100;
+
     /// <summary>Checks <c>auth.token</c> sign-ins (JWT_SECRET / JWT_PUBLIC_KEY); null = tokens are refused with INVALID_TOKEN.</summary>
     public Rooms.IJoinTokenValidator? TokenValidator { get; set; }
 
@@ -100,7 +111,7 @@ public sealed class RelayOptions
         }
 
         if (RateLimitMessages < 1 || RateLimitWindowMs < 1 || ToHostQueueLimit < 1 || ToHostDrainBatch < 1 || ToHostDrainBytes < 1 || ToHostDrainWaitMs < 1 || ToHostDrainRetryMs < 1 || MaxMetaBytes < 2 || MaxFreeTextChars < 1
-            || AudienceMessageBudget < 0 || AudienceMessageWindowMs < 1)
+            || AudienceMessageBudget < 0 || AudienceMessageWindowMs < 1 || HandshakeAudienceLimit < 0 || PollResultsTop is < 1 or > MaxPageLimit)
         {
             throw new ArgumentOutOfRangeException(nameof(RateLimitMessages), "limits must be positive");
         }

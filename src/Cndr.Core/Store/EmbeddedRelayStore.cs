@@ -211,7 +211,7 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
     }
 
     /// <inheritdoc />
-    public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs)
+    public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs, int audienceLimit = int.MaxValue)
     {
         if (!TryGet(code, out var room))
         {
@@ -233,13 +233,18 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
             room.HostNodeId = nodeId;
             room.HostJoinedAt = nowMs;
             room.LastActivity = nowMs;
-            var clients = new List<ClientInfo>(room.Members.Count);
+            var clients = new List<ClientInfo>(Math.Min(room.Members.Count, room.PlayerCount + Math.Max(audienceLimit, 0)));
+            var audience = new List<ClientInfo>();
             foreach (var (id, m) in room.Members)
             {
-                clients.Add(new ClientInfo(id, m.Role, m.Meta, m.Role == ClientRole.Audience || m.ConnectionId is not null, m.JoinedAt));
+                (m.Role == ClientRole.Player ? clients : audience).Add(Info(id, m));
             }
 
-            clients.Sort(static (a, b) => a.JoinedAtMs.CompareTo(b.JoinedAtMs));
+            // Every held seat, then the oldest audience members up to the limit; all of them in join order.
+            audience.Sort(static (a, b) => ClientCursor.Compare(a.JoinedAtMs, a.ClientId, b.JoinedAtMs, b.ClientId));
+            var listed = Math.Min(audience.Count, Math.Max(audienceLimit, 0));
+            clients.AddRange(audience.Take(listed));
+            clients.Sort(static (a, b) => ClientCursor.Compare(a.JoinedAtMs, a.ClientId, b.JoinedAtMs, b.ClientId));
             return new(new HostClaimResult
             {
                 Outcome = JoinOutcome.Joined,
@@ -249,6 +254,9 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
                 GameState = room.CopyGameState(),
                 GameStateRev = room.GameStateRev,
                 Clients = clients,
+                PlayerCount = room.PlayerCount,
+                AudienceCount = room.AudienceCount,
+                AudienceCursor = listed < audience.Count && listed > 0 ? ClientCursor.Format(audience[listed - 1].JoinedAtMs, audience[listed - 1].ClientId) : null,
             });
         }
     }

@@ -19,6 +19,21 @@ public sealed class HostClaimResult
 
     public long GameStateRev { get; init; }
 
-    /// <summary>Held seats (connected or not) and audience members, oldest join first.</summary>
+    /// <summary>
+    /// Every held seat (connected or not) and at most the claim's <c>audienceLimit</c> audience members, in join order
+    /// (<see cref="ClientCursor"/>).
+    /// </summary>
     public IReadOnlyList<ClientInfo> Clients { get; init; } = [];
+
+    /// <summary>Held seats in the room.</summary>
+    public long PlayerCount { get; init; }
+
+    /// <summary>Audience members in the room (listed or not).</summary>
+    public long AudienceCount { get; init; }
+
+    /// <summary>
+    /// When <see cref="Clients"/> stopped at the audience limit and more audience members exist: the cursor of the last
+    /// one listed, for <see cref="IRelayStore.ListClientsAsync"/> with the audience role. Null when every member is listed.
+    /// </summary>
+    public string? AudienceCursor { get; init; }
 }

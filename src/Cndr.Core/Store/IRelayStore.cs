@@ -119,10 +119,21 @@ public interface IRelayStore
     /// <summary>
     /// Makes <paramref name="connectionId"/> the room's host (atomic): sets <c>hostClientId</c>/<c>hostNodeId</c>,
     /// adds the connection to <c>room:clients</c> (removing the previous host's entry) and returns the previous
-    /// host connection, if any, together with the snapshot the host's handshake response needs (game state, clients).
-    /// The host key has already been checked by the caller.
+    /// host connection, if any, together with the snapshot the host's handshake response needs (game state, every held
+    /// seat, at most <paramref name="audienceLimit"/> audience members in join order, the counts and the cursor of the
+    /// rest). The host key has already been checked by the caller.
     /// </summary>
-    ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs);
+    ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs, int audienceLimit = int.MaxValue);
+
+    /// <summary>
+    /// One page of the room's members in join order (<see cref="ClientCursor"/>), the host excluded: those of
+    /// <paramref name="role"/> (null = players and audience) after <paramref name="cursor"/> (null = from the start). A page
+    /// ends after <paramref name="limit"/> members, once their <c>meta</c> reaches <paramref name="maxBytes"/> (at least one
+    /// member), or after a bounded number of members examined (a page may then be short, even empty, with a next cursor).
+    /// When <paramref name="hostConnectionId"/> is given it must still be the room's host (checked in the same atomic step),
+    /// else <see cref="ClientPageOutcome.NotHost"/>. Read-only; one round trip.
+    /// </summary>
+    ValueTask<ClientPageResult> ListClientsAsync(RoomCode code, ClientRole? role, string? cursor, int limit, int maxBytes, string? hostConnectionId = null);
 
     /// <summary>
     /// Clears the host fields only if the room's host is still <paramref name="connectionId"/> (atomic compare-and-clear);

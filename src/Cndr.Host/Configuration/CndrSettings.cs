@@ -97,6 +97,10 @@ internal sealed class CndrSettings
     public int WebhookBackoffMs { get; set; } = 500;
     public int WebhookTimeoutMs { get; set; } = 5000;
 
+    // ---- Bounded replies (issue 10 item 1) ----
+    public int HandshakeAudienceLimit { get; set; } = 100;
+    public int PollResultsTop { get; set; } = 100;
+
     /// <summary>True when no Redis is configured: the node runs on the embedded in-process store.</summary>
     public bool UsesEmbeddedStore => string.IsNullOrEmpty(RedisHost) && string.IsNullOrEmpty(RedisEndpoints);
 
@@ -189,6 +193,10 @@ internal sealed class CndrSettings
         Int("WEBHOOK_MAX_ATTEMPTS", "POST attempts per event before it counts as failed", s => s.WebhookMaxAttempts, (s, v) => s.WebhookMaxAttempts = v, 1, 20),
         Int("WEBHOOK_BACKOFF_MS", "wait before the first retry; doubled for each further one", s => s.WebhookBackoffMs, (s, v) => s.WebhookBackoffMs = v, 1, int.MaxValue),
         Int("WEBHOOK_TIMEOUT_MS", "timeout of one POST", s => s.WebhookTimeoutMs, (s, v) => s.WebhookTimeoutMs = v, 10, int.MaxValue),
+
+        // Bounded replies (issue 10 item 1).
+        Int("HANDSHAKE_AUDIENCE_LIMIT", "audience members the host's handshake_response lists (every player is listed); the rest by list_clients", s => s.HandshakeAudienceLimit, (s, v) => s.HandshakeAudienceLimit = v, 0, 100_000),
+        Int("POLL_RESULTS_TOP", "free-text answers one poll_results / poll_tally lists, most frequent first; the rest by paging", s => s.PollResultsTop, (s, v) => s.PollResultsTop = v, 1, 500),
     ];
 
     private static SettingDefinition Int(string name, string help, Func<CndrSettings, int> get, Action<CndrSettings, int> set, int min, int max) =>

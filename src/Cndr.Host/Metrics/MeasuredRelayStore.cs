@@ -94,10 +94,17 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
         return Measure(_inner.GetRoomStatesAsync(code, playerIds), start);
     }
 
-    public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs)
+    public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs, int audienceLimit = int.MaxValue)
     {
         var start = Stopwatch.GetTimestamp();
-        return Measure(_inner.ClaimHostAsync(code, connectionId, nodeId, nowMs), start);
+        return Measure(_inner.ClaimHostAsync(code, connectionId, nodeId, nowMs, audienceLimit), start);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ClientPageResult> ListClientsAsync(RoomCode code, ClientRole? role, string? cursor, int limit, int maxBytes, string? hostConnectionId = null)
+    {
+        var start = Stopwatch.GetTimestamp();
+        return Measure(_inner.ListClientsAsync(code, role, cursor, limit, maxBytes, hostConnectionId), start);
     }
 
     public ValueTask<ConnectionEndOutcome> ReleaseHostAsync(RoomCode code, string connectionId, long nowMs)

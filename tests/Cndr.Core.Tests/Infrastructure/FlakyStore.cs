@@ -28,7 +28,8 @@ public sealed class FlakyStore(IRelayStore inner) : IRelayStore
     public ValueTask<IReadOnlyList<PollDefinition>> ListPollsAsync(RoomCode code) { Check(); return inner.ListPollsAsync(code); }
     public ValueTask<GameStateSnapshot?> GetGameStateAsync(RoomCode code) { Check(); return inner.GetGameStateAsync(code); }
     public ValueTask<RoomStates?> GetRoomStatesAsync(RoomCode code, IReadOnlyList<string> playerIds) { Check(); return inner.GetRoomStatesAsync(code, playerIds); }
-    public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs) { Check(); return inner.ClaimHostAsync(code, connectionId, nodeId, nowMs); }
+    public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs, int audienceLimit = int.MaxValue) { Check(); return inner.ClaimHostAsync(code, connectionId, nodeId, nowMs, audienceLimit); }
+    public ValueTask<ClientPageResult> ListClientsAsync(RoomCode code, ClientRole? role, string? cursor, int limit, int maxBytes, string? hostConnectionId = null) { Check(); return inner.ListClientsAsync(code, role, cursor, limit, maxBytes, hostConnectionId); }
     public ValueTask<ConnectionEndOutcome> ReleaseHostAsync(RoomCode code, string connectionId, long nowMs) { Check(); return inner.ReleaseHostAsync(code, connectionId, nowMs); }
     public ValueTask<SeatJoinResult> JoinPlayerAsync(RoomCode code, NewSeat seat) { Check(); return inner.JoinPlayerAsync(code, seat); }
     public ValueTask<SeatJoinResult> ReclaimSeatAsync(RoomCode code, SeatReclaim reclaim) { Check(); return inner.ReclaimSeatAsync(code, reclaim); }

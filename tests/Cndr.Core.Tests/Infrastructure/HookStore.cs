@@ -31,7 +31,8 @@ public sealed class HookStore(IRelayStore inner) : IRelayStore
     public ValueTask<IReadOnlyList<PollDefinition>> ListPollsAsync(RoomCode code) { return inner.ListPollsAsync(code); }
     public ValueTask<GameStateSnapshot?> GetGameStateAsync(RoomCode code) { return inner.GetGameStateAsync(code); }
     public ValueTask<RoomStates?> GetRoomStatesAsync(RoomCode code, IReadOnlyList<string> playerIds) { return inner.GetRoomStatesAsync(code, playerIds); }
-    public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs) { return Hook(inner.ClaimHostAsync(code, connectionId, nodeId, nowMs), "ClaimHost"); }
+    public ValueTask<HostClaimResult> ClaimHostAsync(RoomCode code, string connectionId, string nodeId, long nowMs, int audienceLimit = int.MaxValue) { return Hook(inner.ClaimHostAsync(code, connectionId, nodeId, nowMs, audienceLimit), "ClaimHost"); }
+    public ValueTask<ClientPageResult> ListClientsAsync(RoomCode code, ClientRole? role, string? cursor, int limit, int maxBytes, string? hostConnectionId = null) { return inner.ListClientsAsync(code, role, cursor, limit, maxBytes, hostConnectionId); }
     public ValueTask<ConnectionEndOutcome> ReleaseHostAsync(RoomCode code, string connectionId, long nowMs) { return inner.ReleaseHostAsync(code, connectionId, nowMs); }
     public ValueTask<SeatJoinResult> JoinPlayerAsync(RoomCode code, NewSeat seat) { return Hook(inner.JoinPlayerAsync(code, seat), "JoinPlayer"); }
     public ValueTask<SeatJoinResult> ReclaimSeatAsync(RoomCode code, SeatReclaim reclaim) { return Hook(inner.ReclaimSeatAsync(code, reclaim), "ReclaimSeat"); }
