@@ -165,6 +165,91 @@ public abstract class StoreContractTests
     }
 
     [Fact]
+    public async Task HostClaimListsEveryPlayerAndAtMostTheAudienceLimit()
+    {
+        var code = await RoomAsync();
+        var players = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            players.Add(Uuid());
+            await SeatAsync(code, players[^1], "c" + i, now: 5000 + (i * 10));
+        }
+
+        // Audience members join before, between and after the players, several in the same millisecond.
+        for (var i = 0; i < 10; i++)
+        {
+            await Store.JoinAudienceAsync(code, new AudienceJoin("a" + i.ToString("D2"), "n", B("""{"i":""" + i + "}"), 4995 + (i / 2 * 5)));
+        }
+
+        var r = await Store.ClaimHostAsync(code, "h", "n", 9000, audienceLimit: 4);
+        Assert.Equal((3L, 10L), (r.PlayerCount, r.AudienceCount));
+        Assert.Equal(players, r.Clients.Where(c => c.Role == ClientRole.Player).Select(c => c.ClientId));
+        Assert.Equal(["a00", "a01", "a02", "a03"], r.Clients.Where(c => c.Role == ClientRole.Audience).Select(c => c.ClientId));
+        Assert.Equal(r.Clients.OrderBy(c => c.JoinedAtMs).ThenBy(c => c.ClientId, StringComparer.Ordinal).Select(c => c.ClientId), r.Clients.Select(c => c.ClientId));
+        Assert.NotNull(r.AudienceCursor);
+
+        // The rest of the audience, from the claim's cursor, in pages of 4: every member once, in join order.
+        var rest = new List<string>();
+        var cursor = r.AudienceCursor;
+        var pages = 0;
+        do
+        {
+            var page = await Store.ListClientsAsync(code, ClientRole.Audience, cursor, 4, 1 << 20, "h");
+            Assert.Equal(ClientPageOutcome.Ok, page.Outcome);
+            Assert.InRange(page.Page!.Clients.Count, 1, 4);
+            Assert.All(page.Page.Clients, c => Assert.Equal(ClientRole.Audience, c.Role));
+            rest.AddRange(page.Page.Clients.Select(c => c.ClientId));
+            cursor = page.Page.NextCursor;
+            pages++;
+        }
+        while (cursor is not null && pages < 10);
+        Assert.Equal(Enumerable.Range(4, 6).Select(i => "a" + i.ToString("D2")), rest);
+
+        // Everything fits: no cursor.
+        var all = await Store.ClaimHostAsync(code, "h", "n", 9001, audienceLimit: 10);
+        Assert.Equal(13, all.Clients.Count);
+        Assert.Null(all.AudienceCursor);
+    }
+
+    [Fact]
+    public async Task ListClientsPagesByRoleAndBytesAndChecksTheHost()
+    {
+        var code = await RoomAsync();
+        var p1 = Uuid();
+        await SeatAsync(code, p1, "c1", meta: """{"n":"A"}""", now: 100);
+        await Store.JoinAudienceAsync(code, new AudienceJoin("a1", "n", B("""{"big":"xxxxxxxxxx"}"""), 200));
+        await Store.JoinAudienceAsync(code, new AudienceJoin("a2", "n", B("""{"big":"yyyyyyyyyy"}"""), 300));
+        var p2 = Uuid();
+        await SeatAsync(code, p2, "c2", now: 400);
+        await Store.DisconnectPlayerAsync(code, p2, "c2", 450);
+        await Store.ClaimHostAsync(code, "h", "n", 500);
+
+        var everyone = (await Store.ListClientsAsync(code, null, null, 100, 1 << 20, "h")).Page!;
+        Assert.Equal([p1, "a1", "a2", p2], everyone.Clients.Select(c => c.ClientId));
+        Assert.Null(everyone.NextCursor);
+        Assert.Equal((2L, 2L), (everyone.PlayerCount, everyone.AudienceCount));
+        Assert.Equal("""{"n":"A"}""", S(everyone.Clients[0].Meta));
+        Assert.False(everyone.Clients[3].Connected);
+
+        var players = (await Store.ListClientsAsync(code, ClientRole.Player, null, 100, 1 << 20)).Page!;
+        Assert.Equal([p1, p2], players.Clients.Select(c => c.ClientId));
+
+        // The byte budget ends a page once reached, with at least one member in it.
+        var first = (await Store.ListClientsAsync(code, ClientRole.Audience, null, 100, 5)).Page!;
+        Assert.Equal(["a1"], first.Clients.Select(c => c.ClientId));
+        var second = (await Store.ListClientsAsync(code, ClientRole.Audience, first.NextCursor, 100, 5)).Page!;
+        Assert.Equal(["a2"], second.Clients.Select(c => c.ClientId));
+
+        // A cursor whose member left resumes after its position.
+        await Store.RemoveAudienceAsync(code, "a1", 600);
+        var after = (await Store.ListClientsAsync(code, null, first.NextCursor, 100, 1 << 20)).Page!;
+        Assert.Equal(["a2", p2], after.Clients.Select(c => c.ClientId));
+
+        Assert.Equal(ClientPageOutcome.NotHost, (await Store.ListClientsAsync(code, null, null, 10, 1000, "old-host")).Outcome);
+        Assert.Equal(ClientPageOutcome.RoomNotFound, (await Store.ListClientsAsync(NewCode(), null, null, 10, 1000)).Outcome);
+    }
+
+    [Fact]
     public async Task ReclaimChecksTheTokenHashAndHandsOverTheSeat()
     {
         var code = await RoomAsync(maxPlayers: 1);

@@ -233,7 +233,7 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
             room.HostNodeId = nodeId;
             room.HostJoinedAt = nowMs;
             room.LastActivity = nowMs;
-            var clients = new List<ClientInfo>(Math.Min(room.Members.Count, room.PlayerCount + Math.Max(audienceLimit, 0)));
+            var clients = new List<ClientInfo>(room.PlayerCount);
             var audience = new List<ClientInfo>();
             foreach (var (id, m) in room.Members)
             {
