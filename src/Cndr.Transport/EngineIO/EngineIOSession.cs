@@ -114,7 +114,7 @@ public sealed partial class EngineIOSession : ITimerTarget
     /// <summary>
     /// Queues a pre-encoded packet (the session takes its own reference). Returns false when the session is
     /// closed; a session whose queue passes <see cref="EngineIOOptions.MaxOutboundBytes"/> is dropped. The limit is
-    /// for a backlog: a single packet larger than the limit is accepted when nothing else is queued.
+    /// for a backlog: a single packet larger than the limit is accepted while what waits ahead of it is within the limit.
     /// </summary>
     public bool Send(OutboundMessage message)
     {
@@ -147,10 +147,13 @@ public sealed partial class EngineIOSession : ITimerTarget
                 return false;
             }
 
-            // The limit bounds a backlog: one entry larger than it is still taken into an empty queue.
+            // The limit bounds a backlog, not a message: an entry larger than the limit by itself is still taken while
+            // what waits ahead of it is within the limit (e.g. a large reply right behind a small packet the peer has not
+            // fetched yet); an entry that makes a backlog pass the limit, or any entry behind such a backlog, is not.
             var before = _queuedBytes;
+            var limit = _server.Options.MaxOutboundBytes;
             _queuedBytes += entry.Bytes;
-            if (_queuedBytes > _server.Options.MaxOutboundBytes && before > 0)
+            if (_queuedBytes > limit && before > 0 && (entry.Bytes <= limit || before > limit))
             {
                 goto overLimit;
             }
