@@ -390,10 +390,11 @@ internal static class PollCodec
     /// <summary>
     /// Aggregates a poll's answers into <c>{pollId,type,question,active,results}</c>. Choice polls list every option. A
     /// free-text poll lists one page of distinct answers, most frequent first (ties by answer, ordinal): at most
-    /// <paramref name="top"/> of them from rank <paramref name="offset"/>, with <c>totalResponses</c>, <c>distinctResponses</c>
-    /// and <c>nextCursor</c> (the rank where the next page starts, as text; null after the last page) (PROTOCOL §8.23).
+    /// <paramref name="top"/> of them from rank <paramref name="offset"/>, ending early once the answers reach
+    /// <paramref name="maxBytes"/> (at least one), with <c>totalResponses</c>, <c>distinctResponses</c> and <c>nextCursor</c>
+    /// (the rank where the next page starts, as text; null after the last page) (PROTOCOL §8.23).
     /// </summary>
-    public static byte[] BuildPollResults(PollSnapshot snapshot, int top = DefaultResultsTop, int offset = 0)
+    public static byte[] BuildPollResults(PollSnapshot snapshot, int top = DefaultResultsTop, int offset = 0, int maxBytes = int.MaxValue)
     {
         var poll = snapshot.Poll;
         var s = new ArrayBufferWriter<byte>(256);
@@ -414,11 +415,13 @@ internal static class PollCodec
             var ranked = counts.ToArray();
             Array.Sort(ranked, static (a, b) => a.Value != b.Value ? b.Value.CompareTo(a.Value) : string.CompareOrdinal(a.Key, b.Key));
             var first = Math.Clamp(offset, 0, ranked.Length);
-            var end = first + Math.Min(Math.Max(top, 1), ranked.Length - first);
+            var last = first + Math.Min(Math.Max(top, 1), ranked.Length - first);
+            var end = first;
             w.WriteStartObject("responses"u8);
-            for (var i = first; i < end; i++)
+            for (long bytes = 0; end < last && (end == first || bytes < maxBytes); end++)
             {
-                w.WriteNumber(ranked[i].Key, ranked[i].Value);
+                w.WriteNumber(ranked[end].Key, ranked[end].Value);
+                bytes += Encoding.UTF8.GetByteCount(ranked[end].Key) + 16;
             }
 
             w.WriteEndObject();

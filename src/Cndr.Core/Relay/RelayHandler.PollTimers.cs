@@ -42,7 +42,7 @@ public sealed partial class RelayHandler
                     var final = await _store.GetPollResponsesAsync(entry.Code, entry.PollId).ConfigureAwait(false);
                     if (final is not null)
                     {
-                        RelayJson.SendOnce(host.Connection, RelayJson.Event("poll_results"u8, PollCodec.BuildPollResults(final, _options.PollResultsTop)));
+                        RelayJson.SendOnce(host.Connection, RelayJson.Event("poll_results"u8, PollCodec.BuildPollResults(final, _options.PollResultsTop, maxBytes: PollResultsBytes)));
                     }
                 }
 
@@ -56,7 +56,7 @@ public sealed partial class RelayHandler
             }
 
             // Coalesced: at most one poll_tally per tick, and none when nothing changed since the last one.
-            var tally = PollCodec.BuildPollResults(snapshot, _options.PollResultsTop);
+            var tally = PollCodec.BuildPollResults(snapshot, _options.PollResultsTop, maxBytes: PollResultsBytes);
             if (entry.LastTally is null || !tally.AsSpan().SequenceEqual(entry.LastTally))
             {
                 entry.LastTally = tally;

@@ -187,6 +187,12 @@ public sealed partial class RelayHandler
 
     // ---- #11/#12 poll_results_request → poll_results ----
 
+    /// <summary>
+    /// Answer bytes after which a free-text results page ends: an eighth of the outbound budget, so the event and its
+    /// ack together stay within the quarter the to-host drain also keeps to.
+    /// </summary>
+    private int PollResultsBytes => Math.Max(1, _options.ToHostDrainBytes / 2);
+
     private async ValueTask PollResultsAsync(ClientSession session, SocketIOEvent evt, CommandArg arg)
     {
         // {pollId, cursor?, limit?}: a free-text poll's answers come in pages, most frequent first (PROTOCOL §8.23).
@@ -206,7 +212,7 @@ public sealed partial class RelayHandler
             return;
         }
 
-        var results = PollCodec.BuildPollResults(snapshot, page.Limit > 0 ? page.Limit : _options.PollResultsTop, offset);
+        var results = PollCodec.BuildPollResults(snapshot, page.Limit > 0 ? page.Limit : _options.PollResultsTop, offset, PollResultsBytes);
         RelayJson.SendOnce(session.Connection, RelayJson.Event("poll_results"u8, results));
         if (evt.AckId >= 0)
         {
