@@ -101,8 +101,19 @@ export interface HandshakeSuccess<GameState = Json, PlayerState = Json> {
   playerStateRev?: number;
   /** Audience only: the active polls. */
   polls?: PollInfo[];
-  /** Host only: seats held and audience members. */
+  /**
+   * Host only: every held seat and at most HANDSHAKE_AUDIENCE_LIMIT (default 100) audience members, in join order.
+   * The rest with `list_clients` (PROTOCOL §8.23).
+   */
   clients?: ClientInfo[];
+  /** Host only: held seats in the room. */
+  playerCount?: number;
+  /** Host only: audience members in the room (listed in `clients` or not). */
+  audienceCount?: number;
+  /** Host only: true when `clients` holds every member. */
+  clientsComplete?: boolean;
+  /** Host only: when not complete, `list_clients({ role: "audience", cursor: audienceCursor })` continues the audience. */
+  audienceCursor?: string | null;
   /** Players and audience. */
   hostConnected?: boolean;
 }
@@ -168,10 +179,18 @@ export interface PollStart {
 /** Choice polls: `{ option_0: n, …, totalResponses: n }`. */
 export type ChoiceResults = { totalResponses: number } & { [option: `option_${number}`]: number };
 
-/** Free-text polls: answer → count. */
+/**
+ * Free-text polls: one page of answer → count, most frequent first (at most POLL_RESULTS_TOP, default 100). Key order
+ * in a JS object is not reliable for numeric-looking answers: sort by count. `nextCursor` asks for the next page with
+ * `poll_results_request({ pollId, cursor })` (PROTOCOL §8.23).
+ */
 export interface FreeTextResults {
   responses: { [answer: string]: number };
+  /** Respondents (one answer each). */
   totalResponses: number;
+  /** Distinct answers, listed on this page or not. */
+  distinctResponses: number;
+  nextCursor: string | null;
 }
 
 export type PollTally = ChoiceResults | FreeTextResults;
@@ -182,6 +201,33 @@ export interface PollResults {
   question: string;
   active: boolean;
   results: PollTally;
+}
+
+/** `poll_results_request`: a free-text poll's later pages by `cursor` (from `nextCursor`), `limit` 1–500. */
+export interface PollResultsRequest {
+  pollId: string;
+  cursor?: string | null;
+  limit?: number;
+}
+
+// ---- members (PROTOCOL §8.23) ----
+
+/** `list_clients` (host only): one page of members in join order; players, audience or both. */
+export interface ListClientsRequest {
+  role?: "player" | "audience" | null;
+  /** From `nextCursor` or the handshake's `audienceCursor`; absent = from the start. */
+  cursor?: string | null;
+  /** Members per page, 1–500 (default 100); a page also ends at a quarter of the outbound budget in meta bytes. */
+  limit?: number;
+}
+
+/** One `list_clients` page (the ack, or the `client_list` event when no ack was asked for). */
+export interface ClientList {
+  clients: ClientInfo[];
+  /** Null after the last page; a page may be short (even empty) with a cursor: keep going until null. */
+  nextCursor: string | null;
+  playerCount: number;
+  audienceCount: number;
 }
 
 /** single_choice: "option_<i>"; multiple_choice: distinct "option_<i>"s; free_text: text. */
@@ -221,6 +267,8 @@ export interface ServerToClientEvents<GameState = Json, PlayerState = Json, Mess
   poll_results: (results: PollResults) => void;
   /** Live tallies of a poll started with liveResults (counts so far, at most every 250 ms). */
   poll_tally: (tally: PollResults) => void;
+  /** A `list_clients` page, when the command was sent without an ack. */
+  client_list: (page: ClientList) => void;
   // to players and audience
   host_connected: (empty: Empty) => void;
   host_disconnected: (empty: Empty) => void;
@@ -247,7 +295,8 @@ export interface ClientToServerEvents<GameState = Json, PlayerState = Json, Mess
   set_player_state: (payload: { clientId: string; state: PlayerState }, ack: (result: Ack<{ rev: number }>) => void) => void;
   poll_start: (payload: PollStart, ack: (result: Ack) => void) => void;
   poll_end: (payload: { pollId: string }, ack: (result: Ack) => void) => void;
-  poll_results_request: (payload: { pollId: string }, ack: (result: Ack<PollResults>) => void) => void;
+  poll_results_request: (payload: PollResultsRequest, ack: (result: Ack<PollResults>) => void) => void;
+  list_clients: (payload: ListClientsRequest, ack: (result: Ack<ClientList>) => void) => void;
   close_room: (payload: Empty, ack: (result: Ack) => void) => void;
   // players and audience
   message_to_host: (payload: { message: Message }, ack: (result: Ack) => void) => void;

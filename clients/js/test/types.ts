@@ -2,7 +2,7 @@
 // `@ts-expect-error` line is a payload the definitions must refuse: if one is accepted, tsc fails.
 import { io, type Socket } from "socket.io-client";
 import {
-  joinRoom, memoryStorage, type Ack, type ClientToServerEvents, type PollResults, type ServerToClientEvents,
+  joinRoom, memoryStorage, type Ack, type ClientList, type ClientToServerEvents, type PollResults, type ServerToClientEvents,
 } from "../src/index.js";
 
 type Board = { round: number; cells: (string | null)[] };
@@ -16,6 +16,9 @@ export async function host(url: string, roomCode: string, hostKey: string): Prom
   socket.on("handshake_response", (r) => {
     if (r.status === "success") {
       const held: number = r.clients?.length ?? 0;
+      const audience: number = r.audienceCount ?? 0;
+      const more: string | null | undefined = r.clientsComplete ? null : r.audienceCursor;
+      void [audience, more];
       const rev: number = r.gameStateRev;
       void [held, rev];
     } else {
@@ -45,6 +48,24 @@ export async function host(url: string, roomCode: string, hostKey: string): Prom
   await socket.emitWithAck("poll_start", { pollId: "p3", type: "free_text", question: "?", durationMs: "30s" });
   const results = await socket.emitWithAck("poll_results_request", { pollId: "p1" });
   if (results.status === "ok") void results.results.totalResponses;
+  // Free-text results come in pages: the next one by cursor.
+  const words = await socket.emitWithAck("poll_results_request", { pollId: "p3", cursor: "100", limit: 50 });
+  if (words.status === "ok" && "responses" in words.results) {
+    const next: string | null = words.results.nextCursor;
+    const distinct: number = words.results.distinctResponses;
+    void [next, distinct];
+  }
+  // The host's members beyond its handshake, a page at a time.
+  let cursor: string | null = null;
+  do {
+    const page: Ack<ClientList> = await socket.emitWithAck("list_clients", { role: "audience", cursor, limit: 200 });
+    if (page.status !== "ok") break;
+    for (const c of page.clients) void c.meta;
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  socket.on("client_list", (page) => void page.audienceCount);
+  // @ts-expect-error list_clients lists players or audience, not hosts
+  await socket.emitWithAck("list_clients", { role: "host" });
   await socket.emitWithAck("close_room", {});
 
   // @ts-expect-error game state must be the room's GameState type
