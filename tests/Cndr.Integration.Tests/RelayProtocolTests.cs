@@ -227,7 +227,7 @@ public sealed class RelayProtocolTests(EmbeddedNodeFixture fixture) : IClassFixt
         AssertJsonEqual("""{"option_0":1,"option_1":2,"option_2":0,"totalResponses":3}""", multi!["results"]);
 
         var text = await _js.EmitAsync("host", "poll_results_request", new { pollId = "text" });
-        AssertJsonEqual("""{"responses":{"blue":2,"red":1},"totalResponses":3}""", text!["results"]);
+        AssertJsonEqual("""{"responses":{"blue":2,"red":1},"distinctResponses":2,"nextCursor":null,"totalResponses":3}""", text!["results"]);
     }
 
     [Fact]
