@@ -90,6 +90,7 @@ public sealed class RelayRecoveryRedisTests : IAsyncLifetime
             await _js.AudienceAsync("gone", doomedUrl, code);
             var db = _admin.GetDatabase();
             Assert.Equal("2", (string?)await db.HashGetAsync($"room:state:{code}", "audienceCount"));
+            Assert.Equal([code], (await db.SetMembersAsync("nodes:rooms:node-doomed")).Select(v => (string)v!));
 
             doomed.Kill(); // SIGKILL: no drain, no deregistration
 
@@ -100,6 +101,7 @@ public sealed class RelayRecoveryRedisTests : IAsyncLifetime
             Assert.Equal("2", (string?)await db.HashGetAsync($"room:state:{code}", "playerCount")); // seats kept
             Assert.Equal("", (string?)await db.HashGetAsync($"room:client:{code}:{Str(q, "clientId")}", "socketId"));
             Assert.Null(await db.SortedSetScoreAsync("nodes:registry", "node-doomed"));
+            Assert.False(await db.KeyExistsAsync("nodes:rooms:node-doomed"));
 
             // A new player sees no host; a new host sees the dead node's player as disconnected and its audience gone.
             Assert.False((await _js.PlayerAsync("late", primary.Url, code))["hostConnected"]!.GetValue<bool>());

@@ -459,4 +459,28 @@ public sealed class RedisRelayStoreRedisTests(RedisTestServer redis) : IClassFix
 
     private static PollDefinition Poll(string id, PollType type = PollType.SingleChoice, string question = "Q?", string[]? options = null) =>
         new(id, type, question, options ?? ["Yes", "No"], true, 0);
+
+    [Fact]
+    public async Task A_dead_nodes_release_visits_the_rooms_of_its_nodes_rooms_set_only_and_the_set_goes_with_the_node()
+    {
+        var node = "node-" + Guid.NewGuid().ToString("N");
+        var (listed, unlisted) = (RedisTestServer.NewCode(), RedisTestServer.NewCode());
+        foreach (var code in new[] { listed, unlisted })
+        {
+            await _store.CreateRoomAsync(code, Config(), Now);
+            await _store.ClaimHostAsync(code, "host-" + code, node, Now);
+        }
+
+        var set = "nodes:rooms:" + node;
+        Assert.Equal(new[] { listed.ToString(), unlisted.ToString() }.Order(), (await redis.Db.SetMembersAsync(set)).Select(v => (string)v!).Order());
+
+        // A room missing from the set is not visited (no SCAN of every room): its host stays.
+        await redis.Db.SetRemoveAsync(set, unlisted.ToString());
+        var released = await _store.ReleaseNodeAsync(node, Now);
+        Assert.Equal([(listed, "host-" + listed)], released.Select(r => (r.Code, r.HostConnectionId)));
+        Assert.Equal("host-" + unlisted, (string?)await redis.Db.HashGetAsync($"room:state:{unlisted}", "hostClientId"));
+
+        await new RedisNodeRegistry(redis.Connection.Multiplexer).RemoveAsync(node);
+        Assert.False(await redis.Db.KeyExistsAsync(set));
+    }
 }

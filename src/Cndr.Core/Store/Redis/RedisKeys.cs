@@ -93,6 +93,13 @@ internal sealed class RedisKeys
     /// <summary><c>nodes:status</c>: hash nodeId → the node's live status (JSON from the Host, for the admin API and monitor).</summary>
     public RedisKey NodeStatus { get; }
 
+    /// <summary>
+    /// <c>nodes:rooms:&lt;nodeId&gt;</c>: set of the room codes a node joined members into (added with each join, before its
+    /// script; never removed on leave, so a superset). The primary releases a dead node's claims in these rooms only, and
+    /// deletes the set with the node.
+    /// </summary>
+    public RedisKey NodeRooms(string nodeId) => NodeKey("rooms:" + nodeId);
+
     /// <summary>SCAN pattern of every room (each room has a config hash; room:state may be missing for rooms written by external tools).</summary>
     public string ConfigScanPattern { get; }
 

@@ -71,7 +71,8 @@ internal sealed class RedisNodeRegistry(IConnectionMultiplexer redis, RedisKeys?
             await Task.WhenAll(
                 db.SortedSetRemoveAsync(_keys.NodeRegistry, nodeId),
                 db.HashDeleteAsync(_keys.NodeHeartbeat, nodeId),
-                db.HashDeleteAsync(_keys.NodeStatus, nodeId)).ConfigureAwait(false);
+                db.HashDeleteAsync(_keys.NodeStatus, nodeId),
+                db.KeyDeleteAsync(_keys.NodeRooms(nodeId))).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsOutage(ex))
         {

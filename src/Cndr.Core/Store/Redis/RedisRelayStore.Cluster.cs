@@ -6,15 +6,16 @@ public sealed partial class RedisRelayStore
 {
     /// <inheritdoc />
     /// <remarks>
-    /// SCAN of the rooms, then per batch of rooms their member ids (pipelined) and one <c>ReleaseNode</c> script per room
-    /// declaring those members' keys (pipelined). Rare (a node died): not a hot path.
+    /// The node's rooms (<c>nodes:rooms:&lt;nodeId&gt;</c>, not a SCAN of every room), then per batch of rooms their member ids
+    /// (pipelined) and one <c>ReleaseNode</c> script per room declaring those members' keys (pipelined); the set is deleted
+    /// with the node (<see cref="RedisNodeRegistry.RemoveAsync"/>). Rare (a node died): not a hot path.
     /// </remarks>
     public async ValueTask<IReadOnlyList<NodeRelease>> ReleaseNodeAsync(string nodeId, long nowMs)
     {
         _ = nowMs; // Not activity: lastActivity stays.
         try
         {
-            var codes = await ScanRoomCodesAsync();
+            var codes = await NodeRoomCodesAsync(nodeId);
             var released = new List<NodeRelease>();
             var tasks = new Task<RedisResult>[Math.Min(codes.Count, ListBatchSize)];
             for (var start = 0; start < codes.Count; start += ListBatchSize)
@@ -122,5 +123,21 @@ public sealed partial class RedisRelayStore
         {
             throw Unavailable(ex, nameof(TryClaimRoomLostAsync));
         }
+    }
+
+    private async Task<List<RoomCode>> NodeRoomCodesAsync(string nodeId)
+    {
+        var members = await _db.SetMembersAsync(_keys.NodeRooms(nodeId));
+        var codes = new List<RoomCode>(members.Length);
+        foreach (var m in members)
+        {
+            var s = (string?)m;
+            if (s is not null && RoomCode.TryParse(s.AsSpan(), s.Length, out var code))
+            {
+                codes.Add(code);
+            }
+        }
+
+        return codes;
     }
 }

@@ -16,6 +16,7 @@ public sealed partial class RedisRelayStore
         Task<RedisValue>[] roles;
         try
         {
+            NoteNodeRoom(nodeId, keys);
             r = Items(await EvalAsync(RedisScripts.ClaimHost, [keys.Config, keys.State, keys.Clients, keys.GameState],
                 [connectionId, nodeId, nowMs]));
             if ((JoinOutcome)Int(r[0]) != JoinOutcome.Joined)
@@ -227,6 +228,7 @@ public sealed partial class RedisRelayStore
         RedisResult[] r;
         try
         {
+            NoteNodeRoom(seat.NodeId, keys);
             r = Items(await EvalAsync(RedisScripts.JoinPlayer,
                 [keys.Config, keys.State, keys.Clients, keys.Client(seat.ClientId), keys.GameState],
                 [seat.ClientId, Convert.ToHexStringLower(seat.SeatTokenHash.Span), seat.ConnectionId, seat.NodeId, seat.Meta, seat.NowMs]));
@@ -265,6 +267,7 @@ public sealed partial class RedisRelayStore
         RedisResult[] r;
         try
         {
+            NoteNodeRoom(reclaim.NodeId, keys);
             r = Items(await EvalAsync(RedisScripts.ReclaimSeat,
                 [keys.Config, keys.State, keys.Client(reclaim.ClientId), keys.GameState, keys.PlayerState(reclaim.ClientId)],
                 [reclaim.SeatTokenHash.IsEmpty ? RedisValue.EmptyString : Convert.ToHexStringLower(reclaim.SeatTokenHash.Span),
@@ -328,6 +331,7 @@ public sealed partial class RedisRelayStore
         RedisResult[] r;
         try
         {
+            NoteNodeRoom(join.NodeId, keys);
             r = Items(await EvalAsync(RedisScripts.JoinAudience,
                 [keys.Config, keys.State, keys.Clients, keys.Client(join.ConnectionId), keys.GameState, keys.Polls],
                 [join.ConnectionId, join.NodeId, join.Meta, join.NowMs]));
@@ -392,5 +396,22 @@ public sealed partial class RedisRelayStore
         {
             throw Unavailable(ex, nameof(RemoveAudienceAsync));
         }
+    }
+
+    /// <summary>
+    /// Adds the room to <c>nodes:rooms:&lt;nodeId&gt;</c> (fire and forget, pipelined ahead of the join's script on the same
+    /// connection, so a member never exists without it), which lets the dead-node cleanup visit that node's rooms only.
+    /// A separate command, not part of the join script: the set is not in the room's keys.
+    /// </summary>
+    private void NoteNodeRoom(string nodeId, RoomKeys keys)
+    {
+        var key = _nodeRoomsKey;
+        if (key?.Item1 != nodeId)
+        {
+            key = Tuple.Create(nodeId, _keys.NodeRooms(nodeId));
+            _nodeRoomsKey = key;
+        }
+
+        _db.SetAddAsync(key.Item2, keys.Code, CommandFlags.FireAndForget);
     }
 }

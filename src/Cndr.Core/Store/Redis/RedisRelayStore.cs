@@ -39,6 +39,9 @@ public sealed partial class RedisRelayStore : IRelayStore
     // The same notice from no node (empty id), published by a drain's last acknowledgement: this node's own bus must not skip it.
     private static readonly byte[] s_drainNotice = RoomBusCodec.Encode([], new RoomBusMessage(RoomBusKind.ToHostQueued, RoomRecipients.Host, null, default));
 
+    // The node whose nodes:rooms set joins add to, and that key (one node per store in practice; replaced as a whole).
+    private Tuple<string, RedisKey>? _nodeRoomsKey;
+
     /// <summary>
     /// A store over the process's shared connection (the connection stays owned by the caller). With
     /// <paramref name="busNodeId"/> (the node's <see cref="RedisRoomBus"/> id) the enqueue to a host also notifies the
