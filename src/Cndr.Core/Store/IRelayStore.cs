@@ -130,8 +130,8 @@ public interface IRelayStore
     /// <paramref name="role"/> (null = players and audience) after <paramref name="cursor"/> (null = from the start). A page
     /// ends after <paramref name="limit"/> members, once their <c>meta</c> reaches <paramref name="maxBytes"/> (at least one
     /// member), or after a bounded number of members examined (a page may then be short, even empty, with a next cursor).
-    /// When <paramref name="hostConnectionId"/> is given it must still be the room's host (checked in the same atomic step),
-    /// else <see cref="ClientPageOutcome.NotHost"/>. Read-only; one round trip.
+    /// When <paramref name="hostConnectionId"/> is given it must still be the room's host (read with the page), else
+    /// <see cref="ClientPageOutcome.NotHost"/>. Read-only (Redis: a few pipelined reads per batch of members).
     /// </summary>
     ValueTask<ClientPageResult> ListClientsAsync(RoomCode code, ClientRole? role, string? cursor, int limit, int maxBytes, string? hostConnectionId = null);
 
