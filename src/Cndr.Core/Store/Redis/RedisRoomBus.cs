@@ -269,10 +269,24 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
 
     private async Task RetryLaterAsync(RoomSubscription sub)
     {
-        await Task.Delay(250).ConfigureAwait(false);
-        if (IsCurrent(sub) && sub.NeedsRetry)
+        // One pending retry per failed subscription (not per connection), backing off while Redis is down; it ends when
+        // the subscription is stopped, replaced or started by someone else.
+        var delayMs = 250;
+        while (true)
         {
-            await sub.StartAsync().ConfigureAwait(false);
+            await Task.Delay(delayMs).ConfigureAwait(false);
+            if (!IsCurrent(sub) || !sub.NeedsRetry)
+            {
+                return;
+            }
+
+            if (_connection.IsConnected)
+            {
+                await sub.StartAsync().ConfigureAwait(false);
+                return;
+            }
+
+            delayMs = Math.Min(delayMs * 2, 2000);
         }
     }
 
@@ -394,11 +408,9 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
                 }
 
                 // The reconnect may already have happened while this SUBSCRIBE was in flight (OnRestored then saw it
-                // as starting and skipped it): retry on our own while the connection is up.
-                if (bus._connection.IsConnected)
-                {
-                    _ = bus.RetryLaterAsync(this);
-                }
+                // as starting and skipped it), or happen before the connection reports itself up: retry on our own
+                // until the connection is up (OnRestored may retry first; StartAsync runs one attempt at a time).
+                _ = bus.RetryLaterAsync(this);
 
                 return;
             }
