@@ -3,23 +3,10 @@
 // the player is gone (from the page and from the admin API) and that the phone page was disconnected.
 //   node tests/browser/monitor.mjs MONITOR_URL PLAYER_URL TOKEN ROOMCODE SCREENSHOT.png
 // Uses the system browser (CHROMIUM, default /usr/bin/chromium); exits 0 when everything happened.
-import puppeteer from "puppeteer-core";
+import { WAIT, startBrowser } from "./headless.mjs";
 
 const [monitorUrl, playerUrl, token, roomCode, screenshot] = process.argv.slice(2);
-const WAIT = { timeout: 20_000 };
-setTimeout(() => { console.error("monitor: timed out"); process.exit(1); }, 120_000).unref();
-
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-    "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows"],
-});
-const problems = [];
-const check = (ok, text) => {
-  if (!ok) throw new Error("check failed: " + text);
-  console.log("-", text);
-};
+const { browser, problems, check } = await startBrowser("monitor");
 
 try {
   const monitor = await browser.newPage();

@@ -3,24 +3,10 @@
 // what every page shows, and saves one picture of all four pages.
 //   node tests/browser/play-round.mjs URL ROOMCODE HOSTKEY SCREENSHOT.png
 // Uses the system browser (CHROMIUM, default /usr/bin/chromium); exits 0 when the round played as it should.
-import puppeteer from "puppeteer-core";
+import { WAIT, startBrowser } from "./headless.mjs";
 
 const [url, roomCode, hostKey, screenshot] = process.argv.slice(2);
-const WAIT = { timeout: 20_000 };
-setTimeout(() => { console.error("play-round: timed out"); process.exit(1); }, 120_000).unref();
-
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  // Four pages in one browser: none of them may be throttled as a background tab.
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-    "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows"],
-});
-const problems = [];
-const check = (ok, text) => {
-  if (!ok) throw new Error("check failed: " + text);
-  console.log("-", text);
-};
+const { browser, problems, check } = await startBrowser("play-round");
 
 async function open(path, viewport, label) {
   const page = await browser.newPage();
