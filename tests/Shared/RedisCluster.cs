@@ -152,6 +152,59 @@ public sealed class RedisCluster : IRedisDeployment
         return _servers.Single(s => s.Port == endpoint.Port);
     }
 
+    /// <summary>
+    /// Moves hash slot <paramref name="slot"/> from master <paramref name="from"/> to master <paramref name="to"/> the way
+    /// <c>redis-cli --cluster reshard</c> does: <c>CLUSTER SETSLOT IMPORTING</c> on the target, <c>MIGRATING</c> on the source,
+    /// <c>MIGRATE ... KEYS</c> a few keys at a time (pausing <paramref name="pauseBetweenBatches"/> between batches, so that
+    /// clients meet the slot half moved: ASK and TRYAGAIN), then <c>CLUSTER SETSLOT NODE</c> on the target, the source and
+    /// every other master. Returns the number of keys moved.
+    /// </summary>
+    public async Task<int> MigrateSlotAsync(int slot, RedisServer from, RedisServer to, TimeSpan pauseBetweenBatches, int batch = 2)
+    {
+        var s = slot.ToString(CultureInfo.InvariantCulture);
+        var fromId = await CliAsync(from.Port, "cluster", "myid");
+        var toId = await CliAsync(to.Port, "cluster", "myid");
+        Expect("OK", await CliAsync(to.Port, "cluster", "setslot", s, "importing", fromId));
+        Expect("OK", await CliAsync(from.Port, "cluster", "setslot", s, "migrating", toId));
+        var moved = 0;
+        while (true)
+        {
+            var keys = (await CliAsync(from.Port, "cluster", "getkeysinslot", s, batch.ToString(CultureInfo.InvariantCulture)))
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (keys.Length == 0)
+            {
+                break;
+            }
+
+            string[] migrate = ["migrate", to.Host, to.Port.ToString(CultureInfo.InvariantCulture), "", "0", "5000", "keys", .. keys];
+            Expect("OK", await CliAsync(from.Port, migrate));
+            moved += keys.Length;
+            await Task.Delay(pauseBetweenBatches);
+        }
+
+        // The target first, then the source (which then sends its shard-channel subscribers SUNSUBSCRIBE), then the rest.
+        Expect("OK", await CliAsync(to.Port, "cluster", "setslot", s, "node", toId));
+        Expect("OK", await CliAsync(from.Port, "cluster", "setslot", s, "node", toId));
+        foreach (var other in _servers.Take(MasterCount).Where(m => m != from && m != to && m.IsRunning))
+        {
+            Expect("OK", await CliAsync(other.Port, "cluster", "setslot", s, "node", toId));
+        }
+
+        return moved;
+
+        static void Expect(string expected, string actual)
+        {
+            if (actual != expected)
+            {
+                throw new InvalidOperationException($"redis-cli answered '{actual}', expected '{expected}'");
+            }
+        }
+    }
+
+    /// <summary>The hash slot of <paramref name="key"/> (CLUSTER KEYSLOT).</summary>
+    public async Task<int> SlotOfAsync(string key) =>
+        int.Parse(await CliAsync(Port, "cluster", "keyslot", key), CultureInfo.InvariantCulture);
+
     /// <inheritdoc />
     public async Task<List<string>> KeysAsync(string pattern)
     {
