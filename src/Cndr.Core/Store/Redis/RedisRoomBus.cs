@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -15,15 +14,17 @@ namespace Cndr.Core.Store.Redis;
 /// traffic never delays store replies and vice versa, without a second multiplexer (one reconnect policy, one set of
 /// sockets). The multiplexer re-issues every registered subscription after a reconnect; subscriptions whose SUBSCRIBE failed
 /// while Redis was down are retried when the subscription connection is restored.</para>
-/// <para><b>Threads.</b> Each room subscription is an ordered <see cref="ChannelMessageQueue"/> (the library appends messages in
-/// arrival order on its reader thread); its handler only copies the reference into this node's one bounded channel and returns.
-/// A single consumer loop decodes and calls <see cref="IRoomBusListener.OnBusMessage"/>, so no relay work runs on a Redis
-/// thread and a room's messages keep their order. When the channel is full, new messages are dropped and counted
-/// (best-effort delivery, PROTOCOL §7).</para>
+/// <para><b>Threads.</b> Each room subscription is an ordered <see cref="ChannelMessageQueue"/>: the library appends messages in
+/// arrival order on its reader thread, and the queue's own loop (one thread-pool work item at a time per room) decodes each
+/// and calls <see cref="IRoomBusListener.OnBusMessage"/>. So no relay work runs on a Redis thread, a room's messages keep
+/// their order, and a message takes one thread hand-off from the Redis reader to the sends. (The library's handler form,
+/// <c>Subscribe(channel, Action)</c>, queues every message as its own thread-pool work item: no order, so not used.) The
+/// library's queue is unbounded: when a room's backlog reaches the capacity, its messages are dropped and counted until it
+/// is back under, and the listener is told of the gap once a backlog is empty (best-effort delivery, PROTOCOL §7).</para>
 /// </remarks>
 public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
 {
-    /// <summary>Default capacity of the incoming-message channel.</summary>
+    /// <summary>Default backlog of one room's incoming messages beyond which they are dropped.</summary>
     public const int DefaultQueueCapacity = 8192;
 
     private static readonly long s_logIntervalTicks = Stopwatch.Frequency * 5;
@@ -33,10 +34,9 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
     private readonly RedisKeys _keys;
     private readonly ILogger _logger;
     private readonly byte[] _nodeIdUtf8;
-    private readonly Channel<Incoming> _incoming;
+    private readonly int _backlogLimit;
     private readonly Dictionary<RoomCode, RoomSubscription> _subscriptions = [];
     private readonly Lock _gate = new();
-    private readonly Task _consumer;
     private IRoomBusListener? _listener;
     private long _dropped;
     private long _publishFailures;
@@ -58,21 +58,14 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
         _subscriber = connection.Subscriber;
         _keys = connection.Keys;
         _logger = connection.Logger;
-        _incoming = Channel.CreateBounded<Incoming>(new BoundedChannelOptions(queueCapacity)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait, // with TryWrite: a full channel refuses, and we count the drop
-            AllowSynchronousContinuations = false,  // the consumer never runs on the writer's (Redis) thread
-        });
+        _backlogLimit = queueCapacity;
         _connection.Restored += OnRestored;
-        _consumer = Task.Run(ConsumeAsync);
     }
 
     /// <inheritdoc />
     public string NodeId { get; }
 
-    /// <summary>Incoming messages dropped because the node's channel was full.</summary>
+    /// <summary>Incoming messages dropped because their room's backlog was full.</summary>
     public long DroppedCount => Interlocked.Read(ref _dropped);
 
     /// <summary>Publications that could not be handed to Redis (disconnected).</summary>
@@ -150,45 +143,35 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
         }
     }
 
-    private void Enqueue(RoomCode room, in ChannelMessage message)
+    private void Receive(RoomCode room, ChannelMessageQueue queue, in ChannelMessage message)
     {
-        // Runs on the library's queue loop: only hand the payload over (the library gave us its own array). This node's
-        // own publications come back from Redis on every update of every room it holds: they stop here, without a
-        // hand-off to the consumer (a thread wake-up per update otherwise).
+        // Runs on the room queue's loop (the library gave us its own array). This node's own publications come back from
+        // Redis on every update of every room it holds: they stop here.
         var payload = (ReadOnlyMemory<byte>)message.Message;
-        if (RoomBusCodec.IsFrom(payload.Span, _nodeIdUtf8))
+        if (!RoomBusCodec.IsFrom(payload.Span, _nodeIdUtf8))
         {
-            return;
+            if (queue.TryGetCount(out var backlog) && backlog >= _backlogLimit)
+            {
+                Volatile.Write(ref _gap, 1);
+                Interlocked.Increment(ref _dropped);
+                LogThrottled(LogLevel.Warning, "Room bus backlog full: dropped {Count} incoming messages so far", "drop", Interlocked.Read(ref _dropped));
+            }
+            else
+            {
+                Dispatch(room, payload);
+            }
         }
 
-        if (!_incoming.Writer.TryWrite(new Incoming(room, payload)))
+        // A drop is reported once a backlog has been worked off (the resync then reads what is current).
+        if (Volatile.Read(ref _gap) == 1 && (!queue.TryGetCount(out var left) || left == 0) && Interlocked.Exchange(ref _gap, 0) == 1)
         {
-            Volatile.Write(ref _gap, 1); // the consumer reports it once it has caught up
-            Interlocked.Increment(ref _dropped);
-            LogThrottled(LogLevel.Warning, "Room bus channel full: dropped {Count} incoming messages so far", "drop", Interlocked.Read(ref _dropped));
+            ReportGap();
         }
     }
 
-    private async Task ConsumeAsync()
+    private void Dispatch(RoomCode room, ReadOnlyMemory<byte> payload)
     {
-        var reader = _incoming.Reader;
-        while (await reader.WaitToReadAsync())
-        {
-            while (reader.TryRead(out var item))
-            {
-                Dispatch(item);
-            }
-
-            if (Interlocked.Exchange(ref _gap, 0) == 1)
-            {
-                ReportGap();
-            }
-        }
-    }
-
-    private void Dispatch(in Incoming item)
-    {
-        if (!RoomBusCodec.TryDecode(item.Payload, out _, out var message))
+        if (!RoomBusCodec.TryDecode(payload, out _, out var message))
         {
             Interlocked.Increment(ref _malformed);
             LogThrottled(LogLevel.Warning, "Ignored a malformed room bus message ({Reason}); {Count} so far", "envelope", Interlocked.Read(ref _malformed));
@@ -197,7 +180,7 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
 
         try
         {
-            _listener?.OnBusMessage(item.Room, message);
+            _listener?.OnBusMessage(room, message);
         }
         catch (Exception ex)
         {
@@ -310,15 +293,15 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
         }
     }
 
-    /// <summary>Unsubscribes every room and stops the consumer (the connection stays open: it is owned by the caller).</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Unsubscribes every room (the connection stays open: it is owned by the caller).</summary>
+    public ValueTask DisposeAsync()
     {
         RoomSubscription[] subs;
         lock (_gate)
         {
             if (_disposed)
             {
-                return;
+                return ValueTask.CompletedTask;
             }
 
             _disposed = true;
@@ -332,13 +315,10 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
             sub.Stop();
         }
 
-        _incoming.Writer.TryComplete();
-        await _consumer;
+        return ValueTask.CompletedTask;
     }
 
-    private readonly record struct Incoming(RoomCode Room, ReadOnlyMemory<byte> Payload);
-
-    /// <summary>One room's subscription: SUBSCRIBE → ordered queue → the bus's channel; stop → UNSUBSCRIBE of this queue only.</summary>
+    /// <summary>One room's subscription: SUBSCRIBE → ordered queue → the listener; stop → UNSUBSCRIBE of this queue only.</summary>
     private sealed class RoomSubscription(RedisRoomBus bus, RoomCode room)
     {
         private readonly Lock _lock = new();
@@ -429,7 +409,7 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
                 return;
             }
 
-            queue.OnMessage(m => bus.Enqueue(room, m));
+            queue.OnMessage(m => bus.Receive(room, queue, m));
         }
 
         public void Stop()
