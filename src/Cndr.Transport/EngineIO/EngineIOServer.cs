@@ -328,6 +328,7 @@ public sealed class EngineIOServer : IHttpHandler
             // The HTTP loop stays suspended under this call for the whole WebSocket session: give back the request's
             // pooled head and header buffers now, so an idle WebSocket holds none (~1.5 KB each).
             context.Request.ReleaseBuffers();
+            context.Connection.DirectSender?.ReadInline();
             await RunSessionLoopAsync(session, channel).ConfigureAwait(false);
         }
         finally

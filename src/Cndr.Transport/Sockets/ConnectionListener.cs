@@ -179,7 +179,7 @@ public sealed class ConnectionListener : IAsyncDisposable
             {
                 var pipe = new SocketPipe(client, _options.ReceiveOptions, _options.SendOptions);
                 owner = pipe;
-                connection = new TransportConnection(pipe, remote, static c => ((Socket)c.Socket!).Dispose()) { Socket = client, DirectSender = pipe };
+                connection = new TransportConnection(pipe, remote, static c => c.DirectSender!.Dispose()) { Socket = client, DirectSender = pipe };
             }
             else
             {

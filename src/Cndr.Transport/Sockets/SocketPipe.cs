@@ -12,7 +12,8 @@ namespace Cndr.Transport.Sockets;
 /// <item>Receive: one loop that waits for readability with a zero-byte receive (no buffer held while idle)
 /// only after a read came back short; otherwise it reads again at once — no zero-byte read while data is
 /// waiting, no FIONREAD probe. Each <c>recv</c> goes into a per-thread buffer and is copied into the input pipe
-/// (the protocol parses it in place there); completions run inline on the socket engine's thread.</item>
+/// (the protocol parses it in place there). Readability comes from the transport's own epoll thread
+/// (<see cref="ReadinessLoop"/>), which runs the read, parse and dispatch itself: no thread-pool hop per message.</item>
 /// <item>Send: no send loop and no send pipe while idle. A flush of the output sends what was written with one
 /// plain non-blocking <c>send()</c> on the flushing thread; only what the kernel refuses goes into a backlog pipe
 /// (created on first need) drained asynchronously while it is non-empty. <see cref="Send"/> lets the session pump write a shared encoded frame
@@ -36,7 +37,12 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     private readonly PipeOptions _sendOptions;
     private readonly Writer _output;
     private Pipe? _backlog;
-    private readonly ReadableAwaitable _readable = new();
+
+    // Readability comes from the transport's own epoll thread (ReadinessLoop), or else from the runtime's engine.
+    private readonly ReadinessLoop? _loop;
+    private readonly ReadableSignal? _signal;
+    private readonly long _token;
+    private ReadableAwaitable? _readable;
     private long _flushed;
     private long _sent;
     private int _draining;
@@ -50,6 +56,16 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
         _input = new Pipe(receiveOptions);
         _sendOptions = sendOptions;
         _output = new Writer(this);
+        if (ReadinessLoop.Enabled && ReadinessLoop.Next() is { } loop)
+        {
+            var signal = new ReadableSignal();
+            if (loop.Register(socket, signal, out _token))
+            {
+                _loop = loop;
+                _signal = signal;
+            }
+        }
+
         _ = ReceiveLoopAsync();
     }
 
@@ -57,6 +73,18 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     internal static bool Enabled { get; set; } = OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("CNDR_SOCKET_PIPE") != "psu";
 
     public PipeReader Input => _input.Reader;
+
+    /// <summary>
+    /// The connection is established (a WebSocket after its handshake): from now on its reads, parses and dispatches
+    /// run on the readiness loop's thread (<see cref="ReadableSignal.Inline"/>).
+    /// </summary>
+    public void ReadInline()
+    {
+        if (_signal is { } signal)
+        {
+            signal.Inline = true;
+        }
+    }
 
     public PipeWriter Output => _output;
 
@@ -104,6 +132,12 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
 
     public void Dispose()
     {
+        if (_loop is { } loop)
+        {
+            loop.Unregister(_token);
+            _signal!.Abort();
+        }
+
         try
         {
             _socket.Dispose();
@@ -126,8 +160,10 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
             {
                 if (waitFirst)
                 {
-                    // Readable (data or EOF) without holding a buffer; completes inline on the engine's thread.
-                    var status = await _readable.WaitAsync(_socket);
+                    // Readable (data or EOF) without holding a buffer; resumes inline on the epoll (or engine's) thread.
+                    var status = _signal is { } signal
+                        ? await signal
+                        : await (_readable ??= new ReadableAwaitable()).WaitAsync(_socket);
                     if (status != SocketError.Success)
                     {
                         error = status is SocketError.OperationAborted or SocketError.ConnectionAborted or SocketError.Interrupted
