@@ -17,9 +17,10 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly ILogger _logger;
 
-    private RedisConnection(ConnectionMultiplexer multiplexer, ILogger logger, RedisKeys keys)
+    private RedisConnection(ConnectionMultiplexer multiplexer, ILogger logger, RedisKeys keys, RedisFastConnection? fast)
     {
         _multiplexer = multiplexer;
+        Fast = fast;
         _logger = logger;
         Keys = keys;
         _multiplexer.ConnectionFailed += OnConnectionFailed;
@@ -36,6 +37,9 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
     public bool IsConnected => _multiplexer.IsConnected;
 
     internal ILogger Logger => _logger;
+
+    /// <summary>The script-call connection of <see cref="RedisStoreOptions.FastPath"/>, or null (everything on the multiplexer).</summary>
+    internal RedisFastConnection? Fast { get; }
 
     /// <summary>The key schema of this connection (standalone or cluster, with the key prefix).</summary>
     internal RedisKeys Keys { get; }
@@ -71,7 +75,15 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
             throw new StoreUnavailableException($"Redis at {options} is a Redis Cluster: set REDIS_CLUSTER=true (the cluster key schema).");
         }
 
-        var connection = new RedisConnection(multiplexer, logger, keys);
+        RedisFastConnection? fast = null;
+        if (RedisFastConnection.Supports(options))
+        {
+            // Waits for its first attempt only (bounded by the connect timeout); until it is up, calls use the multiplexer.
+            fast = new RedisFastConnection(options, logger);
+            await fast.StartAsync();
+        }
+
+        var connection = new RedisConnection(multiplexer, logger, keys, fast);
         if (multiplexer.IsConnected)
         {
             await connection.LoadScriptsAsync();
@@ -272,6 +284,7 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
     {
         _multiplexer.ConnectionFailed -= OnConnectionFailed;
         _multiplexer.ConnectionRestored -= OnConnectionRestored;
+        Fast?.Dispose();
         await _multiplexer.DisposeAsync();
     }
 
@@ -280,6 +293,7 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
     {
         _multiplexer.ConnectionFailed -= OnConnectionFailed;
         _multiplexer.ConnectionRestored -= OnConnectionRestored;
+        Fast?.Dispose();
         _multiplexer.Dispose();
     }
 

@@ -43,7 +43,7 @@ public sealed partial class RedisRelayStore
                         args[1 + j] = ids[j];
                     }
 
-                    tasks[i] = EvalAsync(RedisScripts.ReleaseNode, declared, args);
+                    tasks[i] = EvalAsync(RedisScripts.ReleaseNode, declared, args).AsTask();
                 }
 
                 for (var i = 0; i < n; i++)

@@ -57,8 +57,7 @@ public sealed partial class RedisRelayStore
         {
             var keys = _keys.For(code);
 
-            // Fire-and-forget; the text overload lets the library pick EVALSHA once the script is known on the connection.
-            _db.ScriptEvaluateAsync(RedisScripts.Touch.Text, keys.ConfigAndState, [nowMs], CommandFlags.FireAndForget);
+            EvalInBackground(RedisScripts.Touch, keys.ConfigAndState, [nowMs]);
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {
@@ -156,7 +155,7 @@ public sealed partial class RedisRelayStore
         {
             // Fire-and-forget on the same connection as the drain's reads, so the next read sees it applied.
             var keys = _keys.For(code);
-            _db.ScriptEvaluateAsync(RedisScripts.AckToHostNotify.Text, keys.EnqueueNotifyKeys, [hostConnectionId, count, s_drainNotice, _keys.PublishCommand], CommandFlags.FireAndForget);
+            EvalInBackground(RedisScripts.AckToHostNotify, keys.EnqueueNotifyKeys, [hostConnectionId, count, s_drainNotice, _keys.PublishCommand]);
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {

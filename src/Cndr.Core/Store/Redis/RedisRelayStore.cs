@@ -23,6 +23,7 @@ public sealed partial class RedisRelayStore : IRelayStore
 
     private readonly RedisConnection _connection;
     private readonly IDatabase _db;
+    private readonly RedisFastConnection? _fast;
     private readonly RedisKeys _keys;
     private readonly ILogger _logger;
     private long _lastFailureLog;
@@ -52,6 +53,7 @@ public sealed partial class RedisRelayStore : IRelayStore
         ArgumentNullException.ThrowIfNull(connection);
         _connection = connection;
         _db = connection.Database;
+        _fast = connection.Fast;
         _keys = connection.Keys;
         _logger = connection.Logger;
         if (busNodeId is not null)
@@ -70,13 +72,35 @@ public sealed partial class RedisRelayStore : IRelayStore
     public long FailureCount => Interlocked.Read(ref _failures);
 
     /// <summary>EVALSHA calls that met NOSCRIPT and were re-sent with the script text.</summary>
-    public long NoScriptFallbackCount => Interlocked.Read(ref _noScriptFallbacks);
+    public long NoScriptFallbackCount => Interlocked.Read(ref _noScriptFallbacks) + (_fast?.NoScriptRetryCount ?? 0);
 
-    /// <summary>EVALSHA of <paramref name="script"/>; on NOSCRIPT (server restarted or SCRIPT FLUSH) the text is sent once (EVAL).</summary>
-    private Task<RedisResult> EvalAsync(RedisScript script, RedisKey[] keys, RedisValue[] args)
+    /// <summary>
+    /// EVALSHA of <paramref name="script"/>; on NOSCRIPT (server restarted or SCRIPT FLUSH) the text is sent once (EVAL). On the
+    /// fast connection when it is up (the code after <c>await</c> then runs on its reader thread), else on the multiplexer.
+    /// </summary>
+    private ValueTask<RedisResult> EvalAsync(RedisScript script, RedisKey[] keys, RedisValue[] args)
     {
+        if (_fast is { } fast && fast.TryEval(script, keys, args, out var fastTask))
+        {
+            return fastTask;
+        }
+
         var task = _db.ScriptEvaluateAsync(script.Hash, keys, args);
-        return task.IsCompletedSuccessfully ? task : AwaitWithFallback(task, script, keys, args);
+        return new(task.IsCompletedSuccessfully ? task : AwaitWithFallback(task, script, keys, args));
+    }
+
+    /// <summary>
+    /// A script whose reply nobody awaits, kept in order with the other calls of the same connection: on the fast connection
+    /// when it is up, else fire-and-forget on the multiplexer (the text overload lets it pick EVALSHA once the script is known).
+    /// </summary>
+    private void EvalInBackground(RedisScript script, RedisKey[] keys, RedisValue[] args)
+    {
+        if (_fast is { } fast && fast.TrySend(script, keys, args))
+        {
+            return;
+        }
+
+        _db.ScriptEvaluateAsync(script.Text, keys, args, CommandFlags.FireAndForget);
     }
 
     private async Task<RedisResult> AwaitWithFallback(Task<RedisResult> task, RedisScript script, RedisKey[] keys, RedisValue[] args)

@@ -50,6 +50,12 @@ public sealed class RedisStoreOptions
     /// <summary>Put in front of every key and channel, for several environments on one Redis ('' = none, the design's names).</summary>
     public string KeyPrefix { get; set; } = "";
 
+    /// <summary>
+    /// Script calls on <see cref="RedisFastConnection"/> (a reply continues on its reader thread, no thread-pool hop) when the
+    /// server is one standalone Redis without TLS or Sentinel; false: every command on StackExchange.Redis.
+    /// </summary>
+    public bool FastPath { get; set; } = true;
+
     /// <summary>CLIENT SETNAME of the node's connections.</summary>
     public string ClientName { get; set; } = "cndr";
 

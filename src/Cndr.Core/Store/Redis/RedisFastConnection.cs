@@ -1,0 +1,603 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Cndr.Core.Store.Redis;
+
+/// <summary>
+/// A minimal pipelined RESP2 connection to a standalone Redis for the store's script calls (EVALSHA), beside the
+/// StackExchange.Redis multiplexer. Its point is the reply path: one dedicated reader thread receives, parses replies FIFO and
+/// completes each call's <see cref="RedisFastOperation"/> inline, so the code after <c>await store.SetGameStateAsync</c>
+/// (the deliveries) runs on that thread with no hop through the thread pool. Writes are combined: the calling thread
+/// appends its command under the lock and, unless another thread is already sending, sends the buffer itself with a
+/// non-blocking send; commands appended meanwhile go out in that thread's next send; a short write leaves the rest to one
+/// asynchronous send.
+/// </summary>
+/// <remarks>
+/// Bounded: at most <see cref="MaxInFlight"/> calls await replies; beyond that a call fails at once as store-unavailable.
+/// While disconnected, <see cref="TryEval"/> answers false and the store uses StackExchange.Redis. A dropped socket fails
+/// every pending call (store-unavailable) and the reader thread reconnects with backoff; a reply older than the operation
+/// timeout fails every pending call and resets the connection (the reader thread checks the oldest call while it waits).
+/// NOSCRIPT (server restart, SCRIPT FLUSH) re-sends the call once as EVAL with the script text, which also loads it.
+/// </remarks>
+internal sealed partial class RedisFastConnection : IDisposable
+{
+    /// <summary>Calls awaiting a reply, at most.</summary>
+    public const int MaxInFlight = 16_384;
+
+    private const int PollMicroseconds = 100_000;
+    private const int MinBackoffMs = 250;
+    private const int MaxBackoffMs = 5000;
+    private const int ReceiveBufferSize = 64 * 1024;
+
+    private readonly RedisStoreOptions _options;
+    private readonly ILogger _logger;
+    private readonly long _timeoutTicks;
+    private readonly object _lock = new();
+    private readonly Queue<RedisFastOperation> _pending = new();
+    private readonly Thread _reader;
+    private readonly ManualResetEventSlim _stopping = new(false);
+    private readonly TaskCompletionSource<bool> _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Guarded by _lock: the live socket (null while disconnected), its generation (bumped on every connect and drop, so a
+    // flusher of an old socket stops), the buffer being appended to, the one being sent, and whether a flusher is running.
+    private Socket? _socket;
+    private int _generation;
+    private RespWriter _writer = new();
+    private RespWriter _sending = new();
+    private bool _flushing;
+
+    private volatile bool _disposed;
+    private long _noScriptRetries;
+    private long _reconnects;
+
+    public RedisFastConnection(RedisStoreOptions options, ILogger logger)
+    {
+        _options = options;
+        _logger = logger;
+        _timeoutTicks = Stopwatch.Frequency * Math.Max(1, options.OperationTimeoutMs) / 1000;
+        _reader = new Thread(Run) { IsBackground = true, Name = "cndr-redis-reader" };
+    }
+
+    /// <summary>Whether <paramref name="options"/> allow the fast path: asked for, one standalone server, no TLS, no Sentinel, no cluster.</summary>
+    public static bool Supports(RedisStoreOptions options) =>
+        options.FastPath && !options.UseTls && !options.Cluster && string.IsNullOrEmpty(options.SentinelServiceName)
+        && (string.IsNullOrWhiteSpace(options.Endpoints) || !options.Endpoints.Contains(','));
+
+    /// <summary>The CLIENT SETNAME of this connection (the multiplexer's name with a suffix).</summary>
+    public string ClientName => _options.ClientName + "-fast";
+
+    public bool IsConnected
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _socket is not null;
+            }
+        }
+    }
+
+    /// <summary>Calls re-sent as EVAL after NOSCRIPT.</summary>
+    public long NoScriptRetryCount => Interlocked.Read(ref _noScriptRetries);
+
+    /// <summary>Connections made after the first (drops and timeouts recovered).</summary>
+    public long ReconnectCount => Interlocked.Read(ref _reconnects);
+
+    /// <summary>Starts the reader thread; the task ends after the first connection attempt (true: connected).</summary>
+    public Task<bool> StartAsync()
+    {
+        _reader.Start();
+        return _firstAttempt.Task;
+    }
+
+    /// <summary>
+    /// EVALSHA of <paramref name="script"/> on this connection; false while it is disconnected (the caller uses
+    /// StackExchange.Redis). The returned task must be awaited exactly once.
+    /// </summary>
+    public bool TryEval(RedisScript script, RedisKey[] keys, RedisValue[] args, out ValueTask<RedisResult> task)
+    {
+        var op = RedisFastOperation.Rent(script, keys, args, fireAndForget: false);
+        switch (TryEnqueue(op))
+        {
+            case EnqueueResult.Queued:
+                task = op.Task;
+                return true;
+            case EnqueueResult.Overloaded:
+                task = op.Task;
+                op.Fail(ConnectionError(ConnectionFailureType.UnableToConnect, $"More than {MaxInFlight} Redis calls in flight."));
+                return true;
+            default:
+                op.Discard();
+                task = default;
+                return false;
+        }
+    }
+
+    /// <summary>EVALSHA whose reply is dropped, ordered with every other call of this connection; false while disconnected.</summary>
+    public bool TrySend(RedisScript script, RedisKey[] keys, RedisValue[] args)
+    {
+        var op = RedisFastOperation.Rent(script, keys, args, fireAndForget: true);
+        var outcome = TryEnqueue(op);
+        if (outcome != EnqueueResult.Queued)
+        {
+            op.Discard();
+        }
+
+        return outcome != EnqueueResult.Disconnected;
+    }
+
+    private enum EnqueueResult
+    {
+        Queued,
+        Disconnected,
+        Overloaded,
+    }
+
+    private EnqueueResult TryEnqueue(RedisFastOperation op)
+    {
+        int generation;
+        lock (_lock)
+        {
+            if (_socket is null)
+            {
+                return EnqueueResult.Disconnected;
+            }
+
+            if (_pending.Count >= MaxInFlight)
+            {
+                return EnqueueResult.Overloaded;
+            }
+
+            _writer.WriteEval(op.Script, op.SentAsText, op.Keys, op.Args);
+            op.QueuedAt = Stopwatch.GetTimestamp();
+            _pending.Enqueue(op);
+            if (_flushing)
+            {
+                // The running flusher sends this command with its next batch.
+                return EnqueueResult.Queued;
+            }
+
+            _flushing = true;
+            generation = _generation;
+        }
+
+        Flush(generation);
+        return EnqueueResult.Queued;
+    }
+
+    /// <summary>Sends what was appended, batch after batch, until nothing is left; hands a short write to <see cref="FlushRestAsync"/>.</summary>
+    private void Flush(int generation)
+    {
+        while (true)
+        {
+            Socket socket;
+            RespWriter batch;
+            lock (_lock)
+            {
+                if (_generation != generation || _socket is null)
+                {
+                    return; // dropped meanwhile: the drop reset the buffers and the flag
+                }
+
+                if (_writer.Length == 0)
+                {
+                    _flushing = false;
+                    return;
+                }
+
+                batch = _writer;
+                _writer = _sending;
+                _sending = batch;
+                socket = _socket;
+            }
+
+            var bytes = batch.Written;
+            var sent = 0;
+            while (sent < bytes.Length)
+            {
+                var n = socket.Send(bytes.Span[sent..], SocketFlags.None, out var error);
+                if (error == SocketError.Success)
+                {
+                    sent += n;
+                }
+                else if (error == SocketError.WouldBlock)
+                {
+                    _ = FlushRestAsync(generation, socket, batch, sent);
+                    return;
+                }
+                else
+                {
+                    Fault(socket);
+                    return;
+                }
+            }
+
+            batch.Reset();
+        }
+    }
+
+    private async Task FlushRestAsync(int generation, Socket socket, RespWriter batch, int sent)
+    {
+        try
+        {
+            var bytes = batch.Written;
+            while (sent < bytes.Length)
+            {
+                sent += await socket.SendAsync(bytes[sent..], SocketFlags.None).ConfigureAwait(false);
+            }
+
+            batch.Reset();
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            Fault(socket);
+            return;
+        }
+
+        Flush(generation);
+    }
+
+    // Makes the reader thread see the end of the socket (it then fails the pending calls and reconnects).
+    private static void Fault(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+    }
+
+    // ---- the reader thread: connect, read and complete, reconnect ----
+
+    private void Run()
+    {
+        var backoff = MinBackoffMs;
+        var connectedBefore = false;
+        var failureLogged = false;
+        while (!_disposed)
+        {
+            Socket socket;
+            try
+            {
+                socket = Connect();
+            }
+            catch (Exception ex) when (ex is SocketException or IOException or TimeoutException or RedisException or ObjectDisposedException)
+            {
+                _firstAttempt.TrySetResult(false);
+                if (!failureLogged)
+                {
+                    failureLogged = true;
+                    Log.ConnectFailed(_logger, "redis_fast_connect_failed", _options.Host, _options.Port, ex.GetType().Name, ex is RedisServerException ? ex.Message : "");
+                }
+
+                _stopping.Wait(backoff);
+                backoff = Math.Min(backoff * 2, MaxBackoffMs);
+                continue;
+            }
+
+            backoff = MinBackoffMs;
+            failureLogged = false;
+            if (connectedBefore)
+            {
+                Interlocked.Increment(ref _reconnects);
+                Log.Reconnected(_logger, "redis_fast_reconnected");
+            }
+
+            connectedBefore = true;
+            lock (_lock)
+            {
+                _socket = socket;
+                _generation++;
+            }
+
+            _firstAttempt.TrySetResult(true);
+            var error = ReadReplies(socket);
+            Drop(socket, error);
+        }
+    }
+
+    private Socket Connect()
+    {
+        var (host, port) = string.IsNullOrWhiteSpace(_options.Endpoints)
+            ? (_options.Host, _options.Port)
+            : RedisConnection.ParseEndPoint(_options.Endpoints.Trim(), 6379);
+        var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host)[0];
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            var connect = socket.ConnectAsync(address, port);
+            if (!connect.Wait(_options.ConnectTimeoutMs))
+            {
+                throw new TimeoutException($"Connecting to Redis took more than {_options.ConnectTimeoutMs} ms.");
+            }
+
+            connect.GetAwaiter().GetResult();
+            socket.ReceiveTimeout = _options.ConnectTimeoutMs;
+            socket.SendTimeout = _options.ConnectTimeoutMs;
+            Handshake(socket);
+            socket.Blocking = false;
+            return socket;
+        }
+        catch (AggregateException ex) when (ex.InnerException is SocketException inner)
+        {
+            socket.Dispose();
+            throw inner;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    // AUTH (when a password is set) and CLIENT SETNAME, sent together, both replies checked (blocking, with the connect timeout).
+    private void Handshake(Socket socket)
+    {
+        var writer = new RespWriter(256);
+        var commands = 1;
+        if (_options.Password is { } password)
+        {
+            if (_options.User is { } user)
+            {
+                writer.WriteCommand("AUTH", user, password);
+            }
+            else
+            {
+                writer.WriteCommand("AUTH", password);
+            }
+
+            commands++;
+        }
+
+        writer.WriteCommand("CLIENT", "SETNAME", ClientName);
+        socket.Send(writer.Written.Span);
+        var buffer = new byte[4096];
+        var end = 0;
+        var start = 0;
+        while (commands > 0)
+        {
+            var status = RespReplyParser.TryScan(buffer.AsSpan(start, end - start), out var length);
+            if (status == OperationStatus.Done)
+            {
+                var reply = RespReplyParser.Parse(buffer.AsSpan(start, length));
+                start += length;
+                commands--;
+                if (reply.Resp2Type == ResultType.Error)
+                {
+                    throw ServerError(reply.ToString() ?? "ERR");
+                }
+
+                continue;
+            }
+
+            if (status == OperationStatus.InvalidData || end == buffer.Length)
+            {
+                throw ConnectionError(ConnectionFailureType.ProtocolFailure, "Unexpected handshake reply from Redis.");
+            }
+
+            var n = socket.Receive(buffer, end, buffer.Length - end, SocketFlags.None);
+            if (n == 0)
+            {
+                throw ConnectionError(ConnectionFailureType.SocketClosed, "Redis closed the connection during the handshake.");
+            }
+
+            end += n;
+        }
+    }
+
+    /// <summary>Receives and completes replies until the socket ends, breaks the protocol, or the oldest call times out.</summary>
+    private Exception ReadReplies(Socket socket)
+    {
+        var buffer = new byte[ReceiveBufferSize];
+        var start = 0;
+        var end = 0;
+        while (true)
+        {
+            while (start < end)
+            {
+                var status = RespReplyParser.TryScan(buffer.AsSpan(start, end - start), out var length);
+                if (status == OperationStatus.NeedMoreData)
+                {
+                    break;
+                }
+
+                if (status == OperationStatus.InvalidData)
+                {
+                    return ConnectionError(ConnectionFailureType.ProtocolFailure, "Redis sent a reply that is not RESP2.");
+                }
+
+                var reply = RespReplyParser.Parse(buffer.AsSpan(start, length));
+                start += length;
+                if (!Complete(reply))
+                {
+                    return ConnectionError(ConnectionFailureType.ProtocolFailure, "Redis sent a reply no call was waiting for.");
+                }
+            }
+
+            if (start == end)
+            {
+                start = end = 0;
+            }
+            else if (end == buffer.Length)
+            {
+                // A reply larger than what is left: move it to the front, and grow when it fills the whole buffer.
+                if (start == 0)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
+                else
+                {
+                    buffer.AsSpan(start, end - start).CopyTo(buffer);
+                    end -= start;
+                    start = 0;
+                }
+            }
+
+            var n = socket.Receive(buffer, end, buffer.Length - end, SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock)
+            {
+                if (buffer.Length > ReceiveBufferSize && start == end)
+                {
+                    buffer = new byte[ReceiveBufferSize]; // let a one-off big reply's buffer go
+                    start = end = 0;
+                }
+
+                while (!Poll(socket))
+                {
+                    if (_disposed)
+                    {
+                        return new ObjectDisposedException(nameof(RedisFastConnection));
+                    }
+
+                    if (OldestIsLate())
+                    {
+                        return new TimeoutException($"No reply from Redis within {_options.OperationTimeoutMs} ms.");
+                    }
+                }
+
+                continue;
+            }
+
+            if (error != SocketError.Success || n == 0)
+            {
+                return ConnectionError(ConnectionFailureType.SocketClosed, $"The fast Redis connection ended ({error}).");
+            }
+
+            end += n;
+        }
+    }
+
+    private static bool Poll(Socket socket)
+    {
+        try
+        {
+            return socket.Poll(PollMicroseconds, SelectMode.SelectRead);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return true; // the next receive reports it
+        }
+    }
+
+    private bool OldestIsLate()
+    {
+        lock (_lock)
+        {
+            return _pending.TryPeek(out var oldest) && Stopwatch.GetTimestamp() - oldest.QueuedAt > _timeoutTicks;
+        }
+    }
+
+    // The reply of the oldest pending call: NOSCRIPT re-sends it as EVAL; otherwise its awaiting code runs here, inline.
+    private bool Complete(RedisResult reply)
+    {
+        RedisFastOperation? op;
+        lock (_lock)
+        {
+            if (!_pending.TryDequeue(out op))
+            {
+                return false;
+            }
+        }
+
+        if (reply.Resp2Type == ResultType.Error)
+        {
+            var message = reply.ToString() ?? "ERR";
+            if (!op.SentAsText && message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                op.SentAsText = true;
+                Interlocked.Increment(ref _noScriptRetries);
+                if (TryEnqueue(op) == EnqueueResult.Queued)
+                {
+                    return true;
+                }
+            }
+
+            op.Fail(ServerError(message));
+            return true;
+        }
+
+        op.Succeed(reply);
+        return true;
+    }
+
+    private void Drop(Socket socket, Exception error)
+    {
+        RedisFastOperation[] failed;
+        lock (_lock)
+        {
+            _socket = null;
+            _generation++;
+            _flushing = false;
+
+            // Fresh buffers: a flusher of the old socket may still hold the old ones.
+            _writer = new RespWriter();
+            _sending = new RespWriter();
+            failed = [.. _pending];
+            _pending.Clear();
+        }
+
+        socket.Dispose();
+        if (!_disposed)
+        {
+            Log.Dropped(_logger, "redis_fast_dropped", error.GetType().Name, failed.Length);
+        }
+
+        var failure = error as TimeoutException
+            ?? (Exception)ConnectionError(ConnectionFailureType.SocketFailure, "The fast Redis connection was lost.", error);
+        foreach (var op in failed)
+        {
+            op.Fail(failure);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _stopping.Set();
+        Socket? socket;
+        lock (_lock)
+        {
+            socket = _socket;
+        }
+
+        if (socket is not null)
+        {
+            Fault(socket);
+        }
+
+        if (_reader.IsAlive && Thread.CurrentThread != _reader)
+        {
+            _reader.Join(TimeSpan.FromSeconds(2));
+        }
+    }
+
+    private static RedisConnectionException ConnectionError(ConnectionFailureType type, string message, Exception? inner = null) =>
+        new(type, CommandFlags.None, message, inner, CommandStatus.Unknown);
+
+    /// <summary>An error reply as StackExchange.Redis raises it (the message is the reply, e.g. <c>NOSCRIPT ...</c>).</summary>
+    internal static RedisServerException ServerError(string message) => new(RedisErrorKind.UnknownError, CommandFlags.None, message);
+
+    private static partial class Log
+    {
+        [LoggerMessage(210, LogLevel.Warning, "{event}: cannot reach Redis at {host}:{port} ({errorType}) {error}; retrying, store calls use the multiplexer meanwhile")]
+        public static partial void ConnectFailed(ILogger logger, string @event, string host, int port, string errorType, string error);
+
+        [LoggerMessage(211, LogLevel.Information, "{event}: fast Redis connection restored")]
+        public static partial void Reconnected(ILogger logger, string @event);
+
+        [LoggerMessage(212, LogLevel.Warning, "{event}: fast Redis connection lost ({errorType}), {pending} pending calls failed; reconnecting")]
+        public static partial void Dropped(ILogger logger, string @event, string errorType, int pending);
+    }
+}
