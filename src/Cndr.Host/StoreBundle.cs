@@ -47,6 +47,7 @@ internal sealed class StoreBundle : IAsyncDisposable
                 SentinelServiceName = string.IsNullOrEmpty(settings.RedisSentinelService) ? null : settings.RedisSentinelService,
                 Cluster = settings.RedisCluster,
                 KeyPrefix = settings.RedisKeyPrefix ?? "",
+                FastPath = settings.RedisFastPath,
                 User = string.IsNullOrEmpty(settings.RedisUser) ? null : settings.RedisUser,
                 Password = string.IsNullOrEmpty(settings.RedisPassword) ? null : settings.RedisPassword,
                 UseTls = settings.RedisTls,

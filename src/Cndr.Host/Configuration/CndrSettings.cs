@@ -28,6 +28,9 @@ internal sealed class CndrSettings
     public string? RedisSentinelService { get; set; }
     public string RedisKeyPrefix { get; set; } = "";
 
+    // ---- Redis fast path: script calls on cndr's own RESP connection (issue 11) ----
+    public bool RedisFastPath { get; set; } = true;
+
     public string LogLevel { get; set; } = "info";
     public bool LogJson { get; set; } = true;
 
@@ -125,6 +128,9 @@ internal sealed class CndrSettings
         Text("REDIS_ENDPOINTS", "several Redis endpoints host:port,host:port (cluster seeds, primary and replicas, or Sentinels); replaces REDIS_HOST/REDIS_PORT", s => s.RedisEndpoints, (s, v) => s.RedisEndpoints = v, v => RedisStoreOptions.ValidateEndpoints(v)),
         Text("REDIS_SENTINEL_SERVICE", "Sentinel service name: REDIS_ENDPOINTS (or REDIS_HOST, default port 26379) are Sentinels that name the primary", s => s.RedisSentinelService, (s, v) => s.RedisSentinelService = v),
         Text("REDIS_KEY_PREFIX", "put in front of every Redis key and channel (several environments on one Redis); empty = the design's names", s => s.RedisKeyPrefix, (s, v) => s.RedisKeyPrefix = v, v => RedisStoreOptions.ValidateKeyPrefix(v)),
+
+        // Redis fast path (issue 11).
+        Bool("REDIS_FAST_PATH", "store script calls on cndr's own pipelined RESP connection, whose reader thread continues each reply's work (no thread-pool hop); standalone Redis without TLS/Sentinel only; false = everything on StackExchange.Redis", s => s.RedisFastPath, (s, v) => s.RedisFastPath = v),
 
         Text("LOG_LEVEL", "trace | debug | info | warn | error | none", s => s.LogLevel, (s, v) => s.LogLevel = v, ValidateLogLevel),
         Bool("LOG_JSON", "JSON log lines (false = plain text)", s => s.LogJson, (s, v) => s.LogJson = v),
