@@ -9,7 +9,8 @@ namespace Cndr.Core.Tests.Redis;
 /// A real redis-server for one test class, the store's shared connection to it, and a separate admin connection the
 /// tests use to look at (and tamper with) the raw keys.
 /// </summary>
-public sealed class RedisTestServer : IAsyncLifetime
+/// <remarks>Not sealed: <see cref="RedisTestServerWithoutFastPath"/> runs the same suites with <see cref="RedisStoreOptions.FastPath"/> off.</remarks>
+public class RedisTestServer : IAsyncLifetime
 {
     public RedisServer Server { get; private set; } = null!;
 
@@ -21,7 +22,10 @@ public sealed class RedisTestServer : IAsyncLifetime
 
     public IServer AdminServer => Admin.GetServer(Server.Host, Server.Port);
 
-    public RedisStoreOptions Options => new() { Host = Server.Host, Port = Server.Port, ConnectTimeoutMs = 2000, OperationTimeoutMs = 3000 };
+    public RedisStoreOptions Options => new() { Host = Server.Host, Port = Server.Port, ConnectTimeoutMs = 2000, OperationTimeoutMs = 3000, FastPath = FastPath };
+
+    /// <summary>Whether the store's script calls use <see cref="RedisFastConnection"/> (the default).</summary>
+    protected virtual bool FastPath => true;
 
     public async Task InitializeAsync()
     {

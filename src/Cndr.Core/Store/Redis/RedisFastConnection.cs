@@ -28,6 +28,9 @@ internal sealed partial class RedisFastConnection : IDisposable
     /// <summary>Calls awaiting a reply, at most.</summary>
     public const int MaxInFlight = 16_384;
 
+    /// <summary>The name of the reader thread (where replies' continuations run).</summary>
+    public const string ReaderThreadName = "cndr-redis-reader";
+
     private const int PollMicroseconds = 100_000;
     private const int MinBackoffMs = 250;
     private const int MaxBackoffMs = 5000;
@@ -59,7 +62,7 @@ internal sealed partial class RedisFastConnection : IDisposable
         _options = options;
         _logger = logger;
         _timeoutTicks = Stopwatch.Frequency * Math.Max(1, options.OperationTimeoutMs) / 1000;
-        _reader = new Thread(Run) { IsBackground = true, Name = "cndr-redis-reader" };
+        _reader = new Thread(Run) { IsBackground = true, Name = ReaderThreadName };
     }
 
     /// <summary>Whether <paramref name="options"/> allow the fast path: asked for, one standalone server, no TLS, no Sentinel, no cluster.</summary>

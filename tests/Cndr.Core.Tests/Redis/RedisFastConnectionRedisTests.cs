@@ -1,0 +1,183 @@
+using System.Text;
+using Cndr.Core.Store;
+using Cndr.Core.Store.Redis;
+using Cndr.Testing;
+using StackExchange.Redis;
+
+namespace Cndr.Core.Tests.Redis;
+
+/// <summary>
+/// The store's own RESP connection (REDIS_FAST_PATH) against its own real redis-server: where a reply's continuation runs,
+/// what a killed connection, a reply that never comes, a flushed script cache and a server restart do to calls.
+/// </summary>
+public sealed class RedisFastConnectionRedisTests
+{
+    private const long Now = 1_700_000_000_000;
+    private static readonly byte[] s_state = Encoding.UTF8.GetBytes("{\"round\":1}");
+
+    private static RedisStoreOptions Options(RedisServer server, bool fastPath = true, int timeoutMs = 3000) =>
+        new() { Host = server.Host, Port = server.Port, ConnectTimeoutMs = 2000, OperationTimeoutMs = timeoutMs, FastPath = fastPath };
+
+    [Fact]
+    public async Task The_code_after_a_store_call_continues_on_the_reader_thread_only_with_the_fast_path()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var fast = await RedisConnection.ConnectAsync(Options(server));
+        await using var plain = await RedisConnection.ConnectAsync(Options(server, fastPath: false));
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        var adminServer = admin.GetServer(server.Host, server.Port);
+        var code = RedisTestServer.NewCode();
+        var fastStore = new RedisRelayStore(fast);
+        await fastStore.CreateRoomAsync(code, new RoomConfig("k", "", 0, 0, 1), Now);
+
+        // No synchronization context inside Task.Run: the continuation runs where the reply was completed.
+        Assert.Equal(RedisFastConnection.ReaderThreadName, await ThreadAfterSetGameStateAsync(fastStore, code, adminServer));
+        Assert.NotEqual(RedisFastConnection.ReaderThreadName, await ThreadAfterSetGameStateAsync(new RedisRelayStore(plain), code, adminServer));
+        Assert.Null(plain.Fast);
+    }
+
+    [Fact]
+    public async Task Script_calls_go_over_the_fast_connection_as_one_EVALSHA_each()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var connection = await RedisConnection.ConnectAsync(Options(server));
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        var store = new RedisRelayStore(connection);
+        var code = RedisTestServer.NewCode();
+        await store.CreateRoomAsync(code, new RoomConfig("k", "", 0, 0, 1), Now);
+        await store.SetGameStateAsync(code, s_state, Now);
+
+        var client = await FastClientAsync(admin, server, connection);
+        Assert.Equal("evalsha", client.LastCommand);
+    }
+
+    [Fact]
+    public async Task Killing_the_fast_connection_fails_its_pending_calls_as_unavailable_and_later_calls_succeed()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var connection = await RedisConnection.ConnectAsync(Options(server));
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        var adminServer = admin.GetServer(server.Host, server.Port);
+        var store = new RedisRelayStore(connection);
+        var code = RedisTestServer.NewCode();
+        await store.CreateRoomAsync(code, new RoomConfig("k", "", 0, 0, 1), Now);
+        var client = await FastClientAsync(admin, server, connection);
+
+        // Scripts wait while writes are paused: the calls stay pending until the connection is killed.
+        await adminServer.ExecuteAsync("CLIENT", "PAUSE", "20000", "WRITE");
+        try
+        {
+            var pending = Enumerable.Range(0, 5).Select(i => store.SetGameStateAsync(code, s_state, Now + i).AsTask()).ToList();
+            await adminServer.ExecuteAsync("CLIENT", "KILL", "ID", client.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var call in pending)
+            {
+                await Assert.ThrowsAsync<StoreUnavailableException>(() => call);
+            }
+        }
+        finally
+        {
+            await adminServer.ExecuteAsync("CLIENT", "UNPAUSE");
+        }
+
+        // Later calls succeed (on the multiplexer until the fast connection is back, then on it again).
+        Assert.Equal(StateWriteOutcome.Written, (await store.SetGameStateAsync(code, s_state, Now)).Outcome);
+        await WaitUntilAsync(() => connection.Fast!.IsConnected && connection.Fast.ReconnectCount >= 1);
+        Assert.Equal(RedisFastConnection.ReaderThreadName, await ThreadAfterSetGameStateAsync(store, code, adminServer));
+    }
+
+    [Fact]
+    public async Task A_reply_that_never_comes_fails_the_call_after_the_operation_timeout_and_resets_the_connection()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var connection = await RedisConnection.ConnectAsync(Options(server, timeoutMs: 500));
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        var adminServer = admin.GetServer(server.Host, server.Port);
+        var store = new RedisRelayStore(connection);
+        var code = RedisTestServer.NewCode();
+        await store.CreateRoomAsync(code, new RoomConfig("k", "", 0, 0, 1), Now);
+
+        await adminServer.ExecuteAsync("CLIENT", "PAUSE", "20000", "WRITE");
+        StoreUnavailableException failure;
+        try
+        {
+            failure = await Assert.ThrowsAsync<StoreUnavailableException>(() => store.SetGameStateAsync(code, s_state, Now).AsTask());
+        }
+        finally
+        {
+            await adminServer.ExecuteAsync("CLIENT", "UNPAUSE");
+        }
+
+        Assert.IsType<TimeoutException>(failure.InnerException);
+        await WaitUntilAsync(() => connection.Fast!.IsConnected && connection.Fast.ReconnectCount >= 1);
+        Assert.Equal(StateWriteOutcome.Written, (await store.SetGameStateAsync(code, s_state, Now)).Outcome);
+    }
+
+    [Fact]
+    public async Task After_SCRIPT_FLUSH_calls_succeed_by_sending_the_script_text_once()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var connection = await RedisConnection.ConnectAsync(Options(server));
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        var store = new RedisRelayStore(connection);
+        var code = RedisTestServer.NewCode();
+        await store.CreateRoomAsync(code, new RoomConfig("k", "", 0, 0, 1), Now);
+        Assert.Equal(1, (await store.SetGameStateAsync(code, s_state, Now)).Rev);
+        var before = connection.Fast!.NoScriptRetryCount;
+
+        await admin.GetServer(server.Host, server.Port).ScriptFlushAsync();
+
+        Assert.Equal(2, (await store.SetGameStateAsync(code, s_state, Now)).Rev);
+        Assert.Equal(3, (await store.SetGameStateAsync(code, s_state, Now)).Rev);
+        Assert.Equal(before + 1, connection.Fast.NoScriptRetryCount);
+        store.TouchActivity(code, Now + 5_000); // fire-and-forget: its NOSCRIPT is retried too, before the next call's retry
+        Assert.Empty(await store.PeekToHostAsync(code, 10, int.MaxValue));
+        Assert.Equal(Now + 5_000, (long)await admin.GetDatabase().HashGetAsync($"room:state:{code}", "lastActivity"));
+    }
+
+    [Fact]
+    public async Task After_a_server_restart_the_fast_connection_comes_back_and_carries_the_calls_again()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var connection = await RedisConnection.ConnectAsync(Options(server));
+        var store = new RedisRelayStore(connection);
+        var code = RedisTestServer.NewCode();
+
+        server.Kill();
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.SetGameStateAsync(code, s_state, Now).AsTask());
+        await server.RestartAsync();
+
+        await WaitUntilAsync(() => connection.Fast!.IsConnected);
+        Assert.Equal(CreateRoomOutcome.Created, await store.CreateRoomAsync(code, new RoomConfig("k", "", 0, 0, 1), Now));
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        Assert.Equal(RedisFastConnection.ReaderThreadName, await ThreadAfterSetGameStateAsync(store, code, admin.GetServer(server.Host, server.Port)));
+    }
+
+    // Writes are paused for a moment first, so the reply surely comes after the caller awaits (a reply that is already there
+    // when the caller looks continues synchronously on the caller's thread, which is no hop either).
+    private static async Task<string> ThreadAfterSetGameStateAsync(RedisRelayStore store, RoomCode code, IServer admin)
+    {
+        await admin.ExecuteAsync("CLIENT", "PAUSE", "200", "WRITE");
+        return await Task.Run(async () =>
+        {
+            var result = await store.SetGameStateAsync(code, s_state, Now);
+            Assert.Equal(StateWriteOutcome.Written, result.Outcome);
+            return Thread.CurrentThread.Name ?? "";
+        });
+    }
+
+    private static async Task<StackExchange.Redis.ClientInfo> FastClientAsync(ConnectionMultiplexer admin, RedisServer server, RedisConnection connection)
+    {
+        var clients = await admin.GetServer(server.Host, server.Port).ClientListAsync();
+        return Assert.Single(clients, c => c.Name == connection.Fast!.ClientName);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 20 s");
+            await Task.Delay(50);
+        }
+    }
+}
