@@ -401,6 +401,7 @@ internal sealed partial class RedisFastConnection : IDisposable
         var buffer = new byte[ReceiveBufferSize];
         var start = 0;
         var end = 0;
+        var mayHaveMore = false;
         while (true)
         {
             while (start < end)
@@ -443,8 +444,7 @@ internal sealed partial class RedisFastConnection : IDisposable
                 }
             }
 
-            var n = socket.Receive(buffer, end, buffer.Length - end, SocketFlags.None, out var error);
-            if (error == SocketError.WouldBlock)
+            if (!mayHaveMore)
             {
                 if (buffer.Length > ReceiveBufferSize && start == end)
                 {
@@ -452,6 +452,7 @@ internal sealed partial class RedisFastConnection : IDisposable
                     start = end = 0;
                 }
 
+                // Wait for data; a short receive before means the socket was drained, so no receive is tried in vain first.
                 while (!Poll(socket))
                 {
                     if (_disposed)
@@ -464,7 +465,13 @@ internal sealed partial class RedisFastConnection : IDisposable
                         return new TimeoutException($"No reply from Redis within {_options.OperationTimeoutMs} ms.");
                     }
                 }
+            }
 
+            var space = buffer.Length - end;
+            var n = socket.Receive(buffer, end, space, SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock)
+            {
+                mayHaveMore = false;
                 continue;
             }
 
@@ -473,6 +480,7 @@ internal sealed partial class RedisFastConnection : IDisposable
                 return ConnectionError(ConnectionFailureType.SocketClosed, $"The fast Redis connection ended ({error}).");
             }
 
+            mayHaveMore = n == space;
             end += n;
         }
     }
