@@ -179,7 +179,7 @@ internal sealed partial class RoomDelivery(IRelayStore store, IRoomBus bus, Loca
                     }
 
                 case RoomBusKind.ToHostQueued:
-                    toHost.RequestDrain(room);
+                    toHost.OnQueued(room, message.Rev, message.Packet);
                     break;
 
                 case RoomBusKind.RoomClosed:

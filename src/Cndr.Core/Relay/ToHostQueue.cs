@@ -18,9 +18,14 @@ internal sealed class ToHostQueue(LocalRoom room)
     private bool _draining;
     private bool _drainRequested;
     private int _pendingEnqueues;
+    private long _nextSeq; // the store's number of the first entry this node has not written to the current host; 0: unknown
 
     /// <summary>The local host changed (set, removed, room closed): queue until a drain has emptied the store queue. Caller holds the Gate.</summary>
-    public void HostChanged() => _queueMode = true;
+    public void HostChanged()
+    {
+        _queueMode = true;
+        _nextSeq = 0;
+    }
 
     /// <summary>
     /// The local host when a message may be sent to it directly; otherwise null and the caller must enqueue it in the
@@ -76,6 +81,41 @@ internal sealed class ToHostQueue(LocalRoom room)
 
             _draining = true;
             return true;
+        }
+    }
+
+    /// <summary>
+    /// The store's notification carried entry <paramref name="seq"/> (pushed into an empty queue): when it is the next entry
+    /// for this node's host and no drain is running, returns the host and starts a drain whose first pass is writing that
+    /// entry (end it with <see cref="EndPass"/>); otherwise null (the caller asks for a drain as for any notification).
+    /// </summary>
+    /// <remarks>
+    /// Why the entry is then the queue's oldest and unwritten: the queue was empty when it was pushed, so every entry numbered
+    /// below it had left the queue; this node has written every entry below <see cref="_nextSeq"/> to the current host and
+    /// none from it on (set only from what a drain of this host read and wrote); a notification that arrives after a drain
+    /// already read and wrote its entry carries a number below <see cref="_nextSeq"/> and is only a drain request.
+    /// </remarks>
+    public ClientSession? TryBeginNotifiedWrite(long seq)
+    {
+        lock (room.Gate)
+        {
+            if (seq <= 0 || seq != _nextSeq || _draining || room.Host is null || room.Dead)
+            {
+                return null;
+            }
+
+            _draining = true;
+            _drainRequested = false;
+            return room.Host;
+        }
+    }
+
+    /// <summary>Entries from <paramref name="firstSeq"/> (0 or less: unnumbered) on, <paramref name="count"/> of them, were written to the host.</summary>
+    public void Written(long firstSeq, int count)
+    {
+        lock (room.Gate)
+        {
+            _nextSeq = firstSeq > 0 ? firstSeq + count : 0;
         }
     }
 

@@ -635,7 +635,7 @@ public sealed partial class EmbeddedRelayStore : IRelayStore
 
     /// <inheritdoc />
     /// <remarks>Done at once: one process, where every enqueue asks the local drain itself.</remarks>
-    public void AckToHostInBackground(RoomCode code, string hostConnectionId, int count)
+    public void AckToHostInBackground(RoomCode code, string hostConnectionId, int count, long upToSeq = 0)
     {
         if (TryGet(code, out var room))
         {

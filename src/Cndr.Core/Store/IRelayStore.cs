@@ -239,9 +239,11 @@ public interface IRelayStore
     /// <see cref="EnqueueNotifies"/>): <see cref="AckToHostAsync"/>, then, if entries remain (pushed after that read:
     /// their enqueue found the queue non-empty and notified nobody), the same notification as an enqueue into an empty
     /// queue, so the host's node drains again. Best effort; must not throw (an acknowledgement lost leaves the entries
-    /// queued: delivered again, never lost).
+    /// queued: delivered again, never lost). With <paramref name="upToSeq"/> (the sequence number of the last entry written,
+    /// <see cref="ToHostBatch.FirstSeq"/>; 0: unknown), it removes just the entries numbered up to it that are still queued,
+    /// instead of <paramref name="count"/> oldest: an acknowledgement that arrives twice or late removes nothing unwritten.
     /// </summary>
-    void AckToHostInBackground(RoomCode code, string hostConnectionId, int count);
+    void AckToHostInBackground(RoomCode code, string hostConnectionId, int count, long upToSeq = 0);
 
     /// <summary>
     /// True when <see cref="EnqueueToHostAsync"/> itself tells the other nodes, in the same atomic step, that the room's

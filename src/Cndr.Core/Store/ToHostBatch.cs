@@ -8,4 +8,8 @@ namespace Cndr.Core.Store;
 /// <param name="Removed">Entries removed by the acknowledgement.</param>
 /// <param name="Entries">The oldest entries after it (nothing removed); empty when the queue is empty.</param>
 /// <param name="More">The queue holds entries beyond <paramref name="Entries"/>.</param>
-public readonly record struct ToHostBatch(int Removed, IReadOnlyList<ReadOnlyMemory<byte>> Entries, bool More);
+/// <param name="FirstSeq">
+/// The room's sequence number of the first entry of <paramref name="Entries"/> (entries are numbered 1, 2, … as they are
+/// pushed); 0 or less when the store does not number them.
+/// </param>
+public readonly record struct ToHostBatch(int Removed, IReadOnlyList<ReadOnlyMemory<byte>> Entries, bool More, long FirstSeq = 0);

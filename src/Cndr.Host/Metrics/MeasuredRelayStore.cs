@@ -187,7 +187,7 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
 
     public bool EnqueueNotifies => _inner.EnqueueNotifies;
 
-    public void AckToHostInBackground(RoomCode code, string hostConnectionId, int count) => _inner.AckToHostInBackground(code, hostConnectionId, count);
+    public void AckToHostInBackground(RoomCode code, string hostConnectionId, int count, long upToSeq = 0) => _inner.AckToHostInBackground(code, hostConnectionId, count, upToSeq);
 
     public ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs, string? hostConnectionId = null)
     {

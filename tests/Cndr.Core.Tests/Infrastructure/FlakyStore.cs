@@ -45,7 +45,7 @@ public sealed class FlakyStore(IRelayStore inner) : IRelayStore
     public ValueTask<int> AckToHostAsync(RoomCode code, string hostConnectionId, int count) { Check(); return inner.AckToHostAsync(code, hostConnectionId, count); }
     public ValueTask<ToHostBatch> AckAndPeekToHostAsync(RoomCode code, string hostConnectionId, int ackCount, int maxCount, int maxBytes) { Check(); return inner.AckAndPeekToHostAsync(code, hostConnectionId, ackCount, maxCount, maxBytes); }
     public bool EnqueueNotifies => inner.EnqueueNotifies;
-    public void AckToHostInBackground(RoomCode code, string hostConnectionId, int count) { inner.AckToHostInBackground(code, hostConnectionId, count); }
+    public void AckToHostInBackground(RoomCode code, string hostConnectionId, int count, long upToSeq = 0) { inner.AckToHostInBackground(code, hostConnectionId, count, upToSeq); }
     public ValueTask<PollStartOutcome> StartPollAsync(RoomCode code, PollDefinition poll, long nowMs, string? hostConnectionId = null) { Check(); return inner.StartPollAsync(code, poll, nowMs, hostConnectionId); }
     public ValueTask<PollOutcome> EndPollAsync(RoomCode code, string pollId, long nowMs, string? hostConnectionId = null) { Check(); return inner.EndPollAsync(code, pollId, nowMs, hostConnectionId); }
     public ValueTask<PollDefinition?> GetPollAsync(RoomCode code, string pollId) { Check(); return inner.GetPollAsync(code, pollId); }

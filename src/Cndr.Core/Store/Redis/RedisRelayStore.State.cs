@@ -140,11 +140,11 @@ public sealed partial class RedisRelayStore
             throw Unavailable(ex, nameof(AckAndPeekToHostAsync));
         }
 
-        return values.Length < 2 ? new ToHostBatch(0, [], false) : new ToHostBatch(Int(values[0]), Entries(values, 2), Int(values[1]) == 1);
+        return values.Length < 3 ? new ToHostBatch(0, [], false) : new ToHostBatch(Int(values[0]), Entries(values, 3), Int(values[1]) == 1, (long)values[2]);
     }
 
     /// <inheritdoc />
-    public void AckToHostInBackground(RoomCode code, string hostConnectionId, int count)
+    public void AckToHostInBackground(RoomCode code, string hostConnectionId, int count, long upToSeq = 0)
     {
         if (_toHostQueued is null || count <= 0)
         {
@@ -155,7 +155,7 @@ public sealed partial class RedisRelayStore
         {
             // Fire-and-forget on the same connection as the drain's reads, so the next read sees it applied.
             var keys = _keys.For(code);
-            EvalInBackground(RedisScripts.AckToHostNotify, keys.EnqueueNotifyKeys, [hostConnectionId, count, s_drainNotice, _keys.PublishCommand]);
+            EvalInBackground(RedisScripts.AckToHostNotify, keys.EnqueueNotifyKeys, [hostConnectionId, count, s_drainNotice, _keys.PublishCommand, upToSeq]);
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {

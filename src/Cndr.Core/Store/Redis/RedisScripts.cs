@@ -255,17 +255,24 @@ internal static class RedisScripts
 
     /// <summary>
     /// Bounded LPUSH. KEYS config state queue [updates]; ARGV entry maxLength now [notification publishCommand] → EnqueueOutcome.
+    /// Every entry pushed gets the next sequence number of the room (state field <c>toHostSeq</c>: the number of entries ever
+    /// pushed), so the oldest queued entry's number is <c>toHostSeq - LLEN + 1</c> (pushes at the head, removals at the tail).
     /// With the channel and the notification (the bus's ToHostQueued), the entry that makes the queue non-empty also publishes
-    /// the notification (PUBLISH, or SPUBLISH in the cluster schema, where the channel hashes to the room's slot): enqueue and
-    /// notify are one command. Entries pushed behind it need none: the host's node drains until it reads the queue empty, and a
-    /// push after that read finds the queue empty and notifies again.
+    /// the notification (PUBLISH, or SPUBLISH in the cluster schema, where the channel hashes to the room's slot) carrying the
+    /// entry itself and its number as the envelope's rev: enqueue and notify are one command, and the host's node can write it
+    /// without reading the queue (ToHostDelivery). Entries pushed behind it need none: the host's node drains until it reads the
+    /// queue empty, and a push after that read finds the queue empty and notifies again.
     /// </summary>
     public static readonly RedisScript Enqueue = new(nameof(Enqueue), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
         if redis.call('LLEN', KEYS[3]) >= tonumber(ARGV[2]) then return 1 end
         local n = redis.call('LPUSH', KEYS[3], ARGV[1])
         redis.call('HSET', KEYS[2], 'lastActivity', ARGV[3])
-        if n == 1 and KEYS[4] then redis.call(ARGV[5], KEYS[4], ARGV[4]) end
+        local seq = redis.call('HINCRBY', KEYS[2], 'toHostSeq', 1)
+        if n == 1 and KEYS[4] then
+          local note = ARGV[4]
+          redis.call(ARGV[5], KEYS[4], string.sub(note, 1, 3) .. struct.pack('>i8', seq) .. string.sub(note, 12) .. ARGV[1])
+        end
         return 0
         """);
 
@@ -302,32 +309,45 @@ internal static class RedisScripts
         """);
 
     /// <summary>
-    /// One drain step. KEYS config state queue; ARGV hostConnectionId ackCount maxCount maxBytes → {removed, more, entries...}:
-    /// AckToHost of ackCount entries (none when 0), then, unless that connection is no longer the room's host (then
-    /// {0, 0}), PeekToHost; more is 1 when the queue holds entries beyond those returned.
+    /// One drain step. KEYS config state queue; ARGV hostConnectionId ackCount maxCount maxBytes → {removed, more, firstSeq,
+    /// entries...}: AckToHost of ackCount entries (none when 0), then, unless that connection is no longer the room's host (then
+    /// {0, 0}), PeekToHost; more is 1 when the queue holds entries beyond those returned; firstSeq is the sequence number of
+    /// the first entry returned (Enqueue).
     /// </summary>
     public static readonly RedisScript AckAndPeekToHost = new(nameof(AckAndPeekToHost), """
         local ack = tonumber(ARGV[2])
-        local out = {0, 0}
+        local out = {0, 0, 0}
         if ack > 0 then
-          if redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[1] then return out end
+          if redis.call('HGET', KEYS[2], 'hostClientId') ~= ARGV[1] then return {0, 0} end
           local popped = redis.call('RPOP', KEYS[3], ack)
           if popped then out[1] = #popped end
         end
 
         """ + PeekInto(3, 4) + "\n" + """
-        if redis.call('LLEN', KEYS[3]) > #out - 2 then out[2] = 1 end
+        local len = redis.call('LLEN', KEYS[3])
+        if len > #out - 3 then out[2] = 1 end
+        out[3] = (tonumber(redis.call('HGET', KEYS[2], 'toHostSeq')) or 0) - len + 1
         return out
         """);
 
     /// <summary>
     /// The last acknowledgement of a drain, sent without waiting for it. KEYS config state queue updates; ARGV
-    /// hostConnectionId count notification publishCommand: AckToHost, then, when entries remain (pushed after the drain's last
-    /// read: their enqueue found the queue non-empty and notified nobody), publishes the notification (as Enqueue) so the host's
-    /// node drains again.
+    /// hostConnectionId count notification publishCommand upToSeq: removes the oldest entries numbered up to upToSeq (those
+    /// written to the host; none that is already gone, so a repeated or late acknowledgement removes nothing else) while that
+    /// connection is the room's host, then, when entries remain (pushed after the drain's last read: their enqueue found the
+    /// queue non-empty and notified nobody), publishes the notification (as Enqueue, without an entry) so the host's node drains
+    /// again. Without upToSeq (0): the count oldest entries.
     /// </summary>
     public static readonly RedisScript AckToHostNotify = new(nameof(AckToHostNotify), """
-        if redis.call('HGET', KEYS[2], 'hostClientId') == ARGV[1] then redis.call('RPOP', KEYS[3], tonumber(ARGV[2])) end
+        if redis.call('HGET', KEYS[2], 'hostClientId') == ARGV[1] then
+          local n = tonumber(ARGV[2])
+          local upTo = tonumber(ARGV[5]) or 0
+          if upTo > 0 then
+            local len = redis.call('LLEN', KEYS[3])
+            n = math.min(len, upTo - ((tonumber(redis.call('HGET', KEYS[2], 'toHostSeq')) or 0) - len + 1) + 1)
+          end
+          if n > 0 then redis.call('RPOP', KEYS[3], n) end
+        end
         if redis.call('LLEN', KEYS[3]) > 0 then redis.call(ARGV[4], KEYS[4], ARGV[3]) end
         return 0
         """);
