@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
@@ -168,9 +169,10 @@ public sealed class RedisRoomBusRedisTests
             Assert.Equal(EnqueueOutcome.Queued, await store.EnqueueToHostAsync(room, Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"), 10, 10 + i));
         }
 
-        // A marker published after the enqueues arrives after every notification they made (one channel, one order).
+        // A marker published after the enqueues arrives after every notification they made (one channel, one order). The
+        // notification carries the entry that made the queue non-empty.
         a.Bus.Publish(room, Deliver("marker-1"));
-        Assert.Equal((room, RoomBusKind.ToHostQueued, RoomRecipients.Host, (string?)null, ""), await b.NextAsync());
+        Assert.Equal((room, RoomBusKind.ToHostQueued, RoomRecipients.Host, (string?)null, "{\"n\":0}"), await b.NextAsync());
         Assert.Equal("marker-1", (await b.NextAsync()).Packet);
 
         // Drained (acknowledged) to empty: the next message notifies again. A full queue notifies nothing.
@@ -219,6 +221,50 @@ public sealed class RedisRoomBusRedisTests
         Assert.Equal("marker", (await a.NextAsync()).Packet);
     }
 
+    [Fact]
+    public async Task A_notified_entry_carries_its_number_and_an_acknowledgement_by_number_removes_nothing_else_even_twice()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var a = await Node.StartAsync(server, "node-a");
+        await using var b = await Node.StartAsync(server, "node-b");
+        var hostSide = new RedisRelayStore(a.Connection, "node-a");
+        var senderSide = new RedisRelayStore(b.Connection, "node-b");
+        var room = RedisTestServer.NewCode();
+        await hostSide.CreateRoomAsync(room, new RoomConfig("k", "", 0, 0, 1), 1);
+        await hostSide.ClaimHostAsync(room, "host-1", "node-a", 2);
+        await a.Bus.Subscribe(room);
+        await WaitUntilAsync(() => a.Bus.IsSubscribed(room));
+
+        // Entries are numbered 1, 2, … as pushed; the one into the empty queue comes with its number (the envelope's rev).
+        await senderSide.EnqueueToHostAsync(room, Encoding.UTF8.GetBytes("{\"n\":0}"), 10, 10);
+        await senderSide.EnqueueToHostAsync(room, Encoding.UTF8.GetBytes("{\"n\":1}"), 10, 11);
+        Assert.Equal("{\"n\":0}", (await a.NextAsync()).Packet);
+        Assert.Equal(1, a.RevOf["{\"n\":0}"]);
+        var read = await hostSide.AckAndPeekToHostAsync(room, "host-1", 0, 10, int.MaxValue);
+        Assert.Equal(1, read.FirstSeq);
+        Assert.Equal(2, read.Entries.Count);
+
+        // Acknowledged by number 1 twice (a repeated or late acknowledgement): entry 2, never written, stays; each time,
+        // entries remaining, the host's node is told to drain (a notice without an entry).
+        hostSide.AckToHostInBackground(room, "host-1", 1, 1);
+        hostSide.AckToHostInBackground(room, "host-1", 1, 1);
+        Assert.Equal((room, RoomBusKind.ToHostQueued, RoomRecipients.Host, (string?)null, ""), await a.NextAsync());
+        Assert.Equal((room, RoomBusKind.ToHostQueued, RoomRecipients.Host, (string?)null, ""), await a.NextAsync());
+        read = await hostSide.AckAndPeekToHostAsync(room, "host-1", 0, 10, int.MaxValue);
+        Assert.Equal(2, read.FirstSeq);
+        Assert.Equal(["{\"n\":1}"], read.Entries.Select(e => Encoding.UTF8.GetString(e.Span)));
+
+        // A former host's acknowledgement removes nothing; the host's empties the queue, and the next entry notifies with number 3.
+        hostSide.AckToHostInBackground(room, "host-0", 1, 2);
+        Assert.Equal((room, RoomBusKind.ToHostQueued, RoomRecipients.Host, (string?)null, ""), await a.NextAsync());
+        hostSide.AckToHostInBackground(room, "host-1", 1, 2);
+        Assert.Empty(await hostSide.PeekToHostAsync(room, 10, int.MaxValue)); // same connection: after the acknowledgement
+        await senderSide.EnqueueToHostAsync(room, Encoding.UTF8.GetBytes("{\"n\":2}"), 10, 12);
+        Assert.Equal("{\"n\":2}", (await a.NextAsync()).Packet);
+        Assert.Equal(3, a.RevOf["{\"n\":2}"]);
+        Assert.Equal(3, (await hostSide.AckAndPeekToHostAsync(room, "host-1", 0, 10, int.MaxValue)).FirstSeq);
+    }
+
     private static async Task<long> NumSubAsync(Node node, RoomCode room)
     {
         var r = await node.Connection.Multiplexer.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", $"room:updates:{room}");
@@ -261,8 +307,15 @@ public sealed class RedisRoomBusRedisTests
             return new Node(connection, new RedisRoomBus(connection, nodeId));
         }
 
-        public void OnBusMessage(RoomCode room, in RoomBusMessage message) =>
-            _received.Writer.TryWrite((room, message.Kind, message.Recipients, message.Target, Encoding.UTF8.GetString(message.Packet.Span)));
+        /// <summary>The rev of each packet received (by its text).</summary>
+        public ConcurrentDictionary<string, long> RevOf { get; } = new();
+
+        public void OnBusMessage(RoomCode room, in RoomBusMessage message)
+        {
+            var packet = Encoding.UTF8.GetString(message.Packet.Span);
+            RevOf[packet] = message.Rev;
+            _received.Writer.TryWrite((room, message.Kind, message.Recipients, message.Target, packet));
+        }
 
         public async Task<(RoomCode Room, RoomBusKind Kind, RoomRecipients Recipients, string? Target, string Packet)> NextAsync()
         {
