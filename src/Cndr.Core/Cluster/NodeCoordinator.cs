@@ -102,23 +102,32 @@ public sealed partial class NodeCoordinator : IAsyncDisposable
             }
 
             now = Now();
-            if (nudged || now >= nextBeat)
+            try
             {
-                await BeatAsync().ConfigureAwait(false);
-                await RefreshPrimaryAsync().ConfigureAwait(false);
-                nextBeat = now + _options.HeartbeatIntervalMs;
-            }
+                if (nudged || now >= nextBeat)
+                {
+                    nextBeat = now + _options.HeartbeatIntervalMs;
+                    await BeatAsync().ConfigureAwait(false);
+                    await RefreshPrimaryAsync().ConfigureAwait(false);
+                }
 
-            if (nudged || now >= nextRoomCheck)
-            {
-                await CheckLocalRoomsAsync().ConfigureAwait(false);
-                nextRoomCheck = now + _options.RoomCheckIntervalMs;
-            }
+                if (nudged || now >= nextRoomCheck)
+                {
+                    nextRoomCheck = now + _options.RoomCheckIntervalMs;
+                    await CheckLocalRoomsAsync().ConfigureAwait(false);
+                }
 
-            if (now >= nextCleanup)
+                if (now >= nextCleanup)
+                {
+                    nextCleanup = now + _options.CleanupIntervalMs;
+                    await RunMaintenanceOnceAsync().ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                await RunMaintenanceOnceAsync().ConfigureAwait(false);
-                nextCleanup = now + _options.CleanupIntervalMs;
+                // The loop is the node's registration: an unforeseen error ends this round, never the loop (the next
+                // round beats again), or the node would stay unregistered for good.
+                Log.LoopFailed(_logger, ex, NodeId);
             }
         }
     }
@@ -348,5 +357,8 @@ public sealed partial class NodeCoordinator : IAsyncDisposable
 
         [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "{event} room {roomCode}: gone from the store while served here, closed")]
         public static partial void RoomLost(ILogger logger, string @event, string roomCode);
+
+        [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "node {nodeId}: a coordinator round failed; the next round goes on")]
+        public static partial void LoopFailed(ILogger logger, Exception exception, string nodeId);
     }
 }

@@ -158,6 +158,22 @@ public sealed class NodeCoordinatorRedisTests : IAsyncLifetime
         Assert.Empty(closer.Closed);
     }
 
+    [Fact]
+    public async Task A_round_that_fails_unexpectedly_does_not_end_the_loop()
+    {
+        var registry = new FlakyRegistry(new RedisNodeRegistry(_mux));
+        await using var a = new NodeCoordinator("node-a", registry, new EmbeddedRelayStore(), new RecordingCloser(), Fast());
+        await a.StartAsync();
+        Assert.True(a.IsRegistered);
+
+        // Errors the registry does not classify as an outage (before: CLUSTERDOWN from a restarting cluster) escape a round.
+        Interlocked.Exchange(ref registry.FailuresLeft, 3);
+        await WaitUntilAsync(() => Volatile.Read(ref registry.FailuresLeft) == 0);
+        var after = Volatile.Read(ref registry.Beats);
+        await WaitUntilAsync(() => Volatile.Read(ref registry.Beats) > after + 2); // the loop still beats
+        Assert.True(a.IsRegistered);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, int timeoutMs = 5_000)
     {
         var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
@@ -176,6 +192,34 @@ public sealed class NodeCoordinatorRedisTests : IAsyncLifetime
             Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>A registry whose next <see cref="FailuresLeft"/> heartbeats throw an error that is not an outage.</summary>
+    private sealed class FlakyRegistry(INodeRegistry inner) : INodeRegistry
+    {
+        public int FailuresLeft;
+        public int Beats;
+
+        public ValueTask RegisterAsync(string nodeId, long nowMs) => inner.RegisterAsync(nodeId, nowMs);
+
+        public ValueTask HeartbeatAsync(string nodeId, long nowMs)
+        {
+            if (Volatile.Read(ref FailuresLeft) > 0 && Interlocked.Decrement(ref FailuresLeft) >= 0)
+            {
+                throw new InvalidOperationException("not an outage");
+            }
+
+            Interlocked.Increment(ref Beats);
+            return inner.HeartbeatAsync(nodeId, nowMs);
+        }
+
+        public ValueTask<IReadOnlyList<NodeEntry>> ListAsync() => inner.ListAsync();
+
+        public ValueTask RemoveAsync(string nodeId) => inner.RemoveAsync(nodeId);
+
+        public ValueTask PublishStatusAsync(string nodeId, ReadOnlyMemory<byte> status) => inner.PublishStatusAsync(nodeId, status);
+
+        public ValueTask<IReadOnlyDictionary<string, ReadOnlyMemory<byte>>> ListStatusAsync() => inner.ListStatusAsync();
     }
 
     private sealed class RecordingCloser : IRoomCloser

@@ -105,5 +105,9 @@ internal sealed class RedisNodeRegistry(IConnectionMultiplexer redis, RedisKeys?
         }
     }
 
-    private static bool IsOutage(Exception ex) => ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException;
+    // CLUSTERDOWN and the like are outages too: a cluster whose servers all restarted answers them until it is whole again,
+    // and they must not escape to the coordinator's loop (before, one ended it and the node never registered again).
+    private static bool IsOutage(Exception ex) =>
+        ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException
+        || (ex is RedisServerException server && RedisRelayStore.IsOutageError(server.Message));
 }

@@ -153,7 +153,12 @@ public sealed partial class RedisRelayStore : IRelayStore
         return new StoreUnavailableException($"The Redis store is unavailable ({operation}).", ex);
     }
 
-    private static bool IsOutageError(string message) =>
+    /// <summary>
+    /// A server error that means "not now" rather than a bad command: the server is loading, busy, read-only, out of memory
+    /// or not authenticated yet, or its cluster is down or migrating (a whole cluster restarting answers CLUSTERDOWN until
+    /// its masters see each other again).
+    /// </summary>
+    internal static bool IsOutageError(string message) =>
         message.StartsWith("LOADING", StringComparison.Ordinal) || message.StartsWith("BUSY", StringComparison.Ordinal)
         || message.StartsWith("MASTERDOWN", StringComparison.Ordinal) || message.StartsWith("READONLY", StringComparison.Ordinal)
         || message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal) || message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
