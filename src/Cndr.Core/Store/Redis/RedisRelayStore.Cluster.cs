@@ -1,9 +1,48 @@
+using System.Collections.Concurrent;
 using StackExchange.Redis;
 
 namespace Cndr.Core.Store.Redis;
 
 public sealed partial class RedisRelayStore
 {
+    /// <summary>Cluster mode: the background to-host acknowledgement of each room still in flight.</summary>
+    private readonly ConcurrentDictionary<RoomCode, Task> _clusterAcks = new();
+
+    /// <summary>
+    /// <see cref="AckToHostInBackground"/> in a cluster. Standalone, a fire-and-forget ack is applied before the drain's next
+    /// read because both go down one connection in order. In a cluster that order does not hold while the room's slot moves:
+    /// a command may be redirected (<c>MOVED</c>/<c>ASK</c>, re-sent behind later ones) or refused (<c>TRYAGAIN</c>, and a
+    /// fire-and-forget one is never retried), so the next read could hand the host its entries again. Here the ack is a
+    /// tracked script call (retried on TRYAGAIN), and the room's next read waits for it.
+    /// </summary>
+    private void AckInCluster(RoomCode code, string hostConnectionId, int count)
+    {
+        var ack = AckToHostTrackedAsync(code, hostConnectionId, count);
+        _clusterAcks[code] = ack;
+        _ = ack.ContinueWith(static (t, state) =>
+        {
+            var (acks, room) = ((ConcurrentDictionary<RoomCode, Task>, RoomCode))state!;
+            acks.TryRemove(new KeyValuePair<RoomCode, Task>(room, t));
+        }, (_clusterAcks, code), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task AckToHostTrackedAsync(RoomCode code, string hostConnectionId, int count)
+    {
+        try
+        {
+            await EvalAsync(RedisScripts.AckToHostNotify, _keys.For(code).EnqueueNotifyKeys, [hostConnectionId, count, s_drainNotice, _keys.PublishCommand]);
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            // As a lost fire-and-forget ack: the entries stay and are written again (at least once).
+            Interlocked.Increment(ref _failures);
+        }
+    }
+
+    /// <summary>Waits for <paramref name="code"/>'s acknowledgement still in flight, if any (never throws).</summary>
+    private ValueTask AwaitClusterAckAsync(RoomCode code) =>
+        _clusterAcks.TryGetValue(code, out var ack) && !ack.IsCompleted ? new(ack) : default;
+
     /// <inheritdoc />
     /// <remarks>
     /// The node's rooms (<c>nodes:rooms:&lt;nodeId&gt;</c>, not a SCAN of every room), then per batch of rooms their member ids

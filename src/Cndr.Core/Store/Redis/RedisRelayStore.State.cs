@@ -133,6 +133,11 @@ public sealed partial class RedisRelayStore
         RedisResult[] values;
         try
         {
+            if (_keys.IsCluster)
+            {
+                await AwaitClusterAckAsync(code);
+            }
+
             values = Items(await EvalAsync(RedisScripts.AckAndPeekToHost, keys.EnqueueKeys, [hostConnectionId, Math.Max(0, ackCount), Math.Max(0, maxCount), maxBytes]));
         }
         catch (Exception ex) when (IsStoreFailure(ex))
@@ -148,6 +153,12 @@ public sealed partial class RedisRelayStore
     {
         if (_toHostQueued is null || count <= 0)
         {
+            return;
+        }
+
+        if (_keys.IsCluster)
+        {
+            AckInCluster(code, hostConnectionId, count);
             return;
         }
 

@@ -22,7 +22,7 @@ namespace Cndr.Core.Store.Redis;
 /// library's queue is unbounded: when a room's backlog reaches the capacity, its messages are dropped and counted until it
 /// is back under, and the listener is told of the gap once a backlog is empty (best-effort delivery, PROTOCOL §7).</para>
 /// </remarks>
-public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
+public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
 {
     /// <summary>Default backlog of one room's incoming messages beyond which they are dropped.</summary>
     public const int DefaultQueueCapacity = 8192;
@@ -60,6 +60,10 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
         _logger = connection.Logger;
         _backlogLimit = queueCapacity;
         _connection.Restored += OnRestored;
+        if (_keys.IsCluster)
+        {
+            _connection.Multiplexer.HashSlotMoved += OnHashSlotMoved;
+        }
     }
 
     /// <inheritdoc />
@@ -310,6 +314,7 @@ public sealed class RedisRoomBus : IRoomBus, IAsyncDisposable
         }
 
         _connection.Restored -= OnRestored;
+        _connection.Multiplexer.HashSlotMoved -= OnHashSlotMoved;
         foreach (var sub in subs)
         {
             sub.Stop();
