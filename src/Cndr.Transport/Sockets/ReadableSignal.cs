@@ -51,21 +51,25 @@ internal sealed class ReadableSignal : ICriticalNotifyCompletion
         }
     }
 
-    /// <summary>From the readiness loop: resumes the waiter (inline unless closing or not yet established), or latches.</summary>
-    public void Set(bool closing)
+    /// <summary>
+    /// From the readiness loop: resumes the waiter inline (established, not closing) and returns null, or returns
+    /// the waiter for the loop to hand to the thread pool with the other deferred ones of its wake-up, or latches.
+    /// </summary>
+    public Action? Set(bool closing)
     {
         var continuation = Interlocked.Exchange(ref _continuation, s_set);
-        if (continuation is not null && !ReferenceEquals(continuation, s_set))
+        if (continuation is null || ReferenceEquals(continuation, s_set))
         {
-            if (_inline && !closing)
-            {
-                continuation();
-            }
-            else
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(static c => ((Action)c!).Invoke(), continuation, preferLocal: false);
-            }
+            return null;
         }
+
+        if (_inline && !closing)
+        {
+            continuation();
+            return null;
+        }
+
+        return continuation;
     }
 
     /// <summary>The pipe is gone: a waiter resumes on the thread pool and sees OperationAborted.</summary>

@@ -47,6 +47,12 @@ internal sealed class ReadinessLoop
         && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64
         && Environment.GetEnvironmentVariable("CNDR_SOCKET_EPOLL") != "0";
 
+    /// <summary>CNDR_SOCKET_EPOLL=inline: every read resumes on the loop's thread from the first byte (A/B runs).</summary>
+    internal static bool InlineFromStart { get; } = Environment.GetEnvironmentVariable("CNDR_SOCKET_EPOLL") == "inline";
+
+    /// <summary>CNDR_SOCKET_EPOLL=pool: every read resumes on the thread pool (A/B runs).</summary>
+    internal static bool NeverInline { get; } = Environment.GetEnvironmentVariable("CNDR_SOCKET_EPOLL") == "pool";
+
     // struct epoll_event is packed on x86-64 (12 bytes, data at offset 4); 16 bytes with data at offset 8 elsewhere.
     private static int EventSize => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
 
@@ -145,6 +151,7 @@ internal sealed class ReadinessLoop
                 return; // the epoll descriptor is gone: nothing left to watch
             }
 
+            DeferredReads? deferred = null;
             for (var i = 0; i < n; i++)
             {
                 var ev = events + (i * size);
@@ -153,12 +160,44 @@ internal sealed class ReadinessLoop
                 {
                     try
                     {
-                        signal.Set(closing: (Unsafe.ReadUnaligned<uint>(ev) & (EpollRdHup | EpollHup | EpollErr)) != 0);
+                        if (signal.Set(closing: (Unsafe.ReadUnaligned<uint>(ev) & (EpollRdHup | EpollHup | EpollErr)) != 0) is { } continuation)
+                        {
+                            (deferred ??= new DeferredReads(n - i)).Add(continuation);
+                        }
                     }
                     catch (Exception)
                     {
                         // A connection's fault (its continuations run here) never stops the other sockets' reads.
                     }
+                }
+            }
+
+            if (deferred is not null)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(deferred, preferLocal: false);
+            }
+        }
+    }
+
+    /// <summary>The reads of one wake-up that resume on the thread pool: one work item (one wake) for all of them.</summary>
+    private sealed class DeferredReads(int capacity) : IThreadPoolWorkItem
+    {
+        private readonly Action[] _continuations = new Action[capacity];
+        private int _count;
+
+        public void Add(Action continuation) => _continuations[_count++] = continuation;
+
+        public void Execute()
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                try
+                {
+                    _continuations[i]();
+                }
+                catch (Exception)
+                {
+                    // as above: one connection's fault never skips the others
                 }
             }
         }
