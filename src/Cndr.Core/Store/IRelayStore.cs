@@ -22,7 +22,7 @@ namespace Cndr.Core.Store;
 /// <para><b>Key schema</b> (docs/ARCHITECTURE.md §5 has every field):</para>
 /// <code>
 /// room:config:&lt;code&gt;                   hash  password hostKey maxPlayers maxAudience createdAt
-/// room:state:&lt;code&gt;                    hash  hostNodeId hostClientId lastActivity gameStateRev playerCount audienceCount
+/// room:state:&lt;code&gt;                    hash  hostNodeId hostClientId lastActivity gameStateRev playerCount audienceCount toHostSeq
 /// room:clients:&lt;code&gt;                  zset  clientId (players), connection id (host, audience) → joinedAt ms
 /// room:client:&lt;code&gt;:&lt;id&gt;              hash  role meta connectedNodeId socketId joinedAt [seatTokenHash playerStateRev] (players and audience)
 /// room:gamestate:&lt;code&gt;                 string
