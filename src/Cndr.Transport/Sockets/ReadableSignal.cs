@@ -38,7 +38,13 @@ internal sealed class ReadableSignal : ICriticalNotifyCompletion
     {
         // Full fence between the reset and the read of _aborted: an Abort racing with the reset is never missed.
         Interlocked.Exchange(ref _continuation, null);
-        return _aborted ? SocketError.OperationAborted : SocketError.Success;
+        if (_aborted)
+        {
+            Volatile.Write(ref _continuation, s_set); // sticky: every later wait ends at once
+            return SocketError.OperationAborted;
+        }
+
+        return SocketError.Success;
     }
 
     public void OnCompleted(Action continuation) => UnsafeOnCompleted(continuation);
