@@ -301,7 +301,19 @@ internal sealed partial class RedisFastConnection : IDisposable
             }
 
             _firstAttempt.TrySetResult(true);
-            var error = ReadReplies(socket);
+            Exception error;
+            try
+            {
+                error = ReadReplies(socket);
+            }
+            catch (Exception ex)
+            {
+                // A continuation that ran inline and threw (async methods never do): the connection's state is still
+                // consistent (the call was dequeued first); drop and reconnect rather than lose the reader thread.
+                Log.ReaderFailed(_logger, "redis_fast_reader_failed", ex);
+                error = ex;
+            }
+
             Drop(socket, error);
         }
     }
@@ -607,6 +619,9 @@ internal sealed partial class RedisFastConnection : IDisposable
 
         [LoggerMessage(211, LogLevel.Information, "{event}: fast Redis connection restored")]
         public static partial void Reconnected(ILogger logger, string @event);
+
+        [LoggerMessage(213, LogLevel.Error, "{event}: unexpected error on the fast Redis connection's reader thread")]
+        public static partial void ReaderFailed(ILogger logger, string @event, Exception exception);
 
         [LoggerMessage(212, LogLevel.Warning, "{event}: fast Redis connection lost ({errorType}), {pending} pending calls failed; reconnecting")]
         public static partial void Dropped(ILogger logger, string @event, string errorType, int pending);
