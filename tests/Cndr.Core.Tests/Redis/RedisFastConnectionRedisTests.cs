@@ -52,6 +52,40 @@ public sealed class RedisFastConnectionRedisTests
     }
 
     [Fact]
+    public async Task A_room_bus_publication_goes_over_the_fast_connection_and_reaches_other_subscribers_in_order()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var connection = await RedisConnection.ConnectAsync(Options(server));
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        await using var bus = new RedisRoomBus(connection, "node-a");
+        var code = RedisTestServer.NewCode();
+        var received = new List<long>();
+        var all = new TaskCompletionSource();
+        var queue = await admin.GetSubscriber().SubscribeAsync(connection.Keys.For(code).Updates);
+        queue.OnMessage(m =>
+        {
+            Assert.True(RoomBusCodec.TryDecode((ReadOnlyMemory<byte>)m.Message, out _, out var message));
+            lock (received)
+            {
+                received.Add(message.Rev);
+                if (received.Count == 50)
+                {
+                    all.TrySetResult();
+                }
+            }
+        });
+
+        for (var rev = 1; rev <= 50; rev++)
+        {
+            bus.Publish(code, new RoomBusMessage(RoomBusKind.Deliver, RoomRecipients.Players, null, s_state, rev));
+        }
+
+        await all.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(Enumerable.Range(1, 50).Select(r => (long)r), received);
+        Assert.Equal("publish", (await FastClientAsync(admin, server, connection)).LastCommand);
+    }
+
+    [Fact]
     public async Task Killing_the_fast_connection_fails_its_pending_calls_as_unavailable_and_later_calls_succeed()
     {
         await using var server = await RedisServer.StartAsync();

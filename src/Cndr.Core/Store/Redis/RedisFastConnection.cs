@@ -133,6 +133,22 @@ internal sealed partial class RedisFastConnection : IDisposable
         return outcome != EnqueueResult.Disconnected;
     }
 
+    /// <summary>
+    /// Fire-and-forget PUBLISH (the room bus), in order with this connection's script calls (a state write and its
+    /// publication leave in the order they were made); false while disconnected.
+    /// </summary>
+    public bool TryPublish(byte[] channel, RedisValue message)
+    {
+        var op = RedisFastOperation.RentPublish(channel, message);
+        var outcome = TryEnqueue(op);
+        if (outcome != EnqueueResult.Queued)
+        {
+            op.Discard();
+        }
+
+        return outcome != EnqueueResult.Disconnected;
+    }
+
     private enum EnqueueResult
     {
         Queued,
@@ -155,7 +171,15 @@ internal sealed partial class RedisFastConnection : IDisposable
                 return EnqueueResult.Overloaded;
             }
 
-            _writer.WriteEval(op.Script, op.SentAsText, op.Keys, op.Args);
+            if (op.Script is { } script)
+            {
+                _writer.WriteEval(script, op.SentAsText, op.Keys, op.Args);
+            }
+            else
+            {
+                _writer.WritePublish(op.Channel, op.Message);
+            }
+
             op.QueuedAt = Stopwatch.GetTimestamp();
             _pending.Enqueue(op);
             if (_flushing)
@@ -271,8 +295,9 @@ internal sealed partial class RedisFastConnection : IDisposable
             {
                 socket = Connect();
             }
-            catch (Exception ex) when (ex is SocketException or IOException or TimeoutException or RedisException or ObjectDisposedException)
+            catch (Exception ex)
             {
+                // Any failure (refused, timeout, AUTH, DNS...): this thread must never end the process; retry with backoff.
                 _firstAttempt.TrySetResult(false);
                 if (!failureLogged)
                 {
@@ -340,7 +365,7 @@ internal sealed partial class RedisFastConnection : IDisposable
             socket.Blocking = false;
             return socket;
         }
-        catch (AggregateException ex) when (ex.InnerException is SocketException inner)
+        catch (AggregateException ex) when (ex.InnerException is { } inner)
         {
             socket.Dispose();
             throw inner;

@@ -22,12 +22,16 @@ internal sealed class RedisFastOperation : IValueTaskSource<RedisResult>
     {
     }
 
-    /// <summary>The script and its arguments, kept for the NOSCRIPT retry (EVAL with the text).</summary>
-    public RedisScript Script { get; private set; } = null!;
+    /// <summary>The script and its arguments, kept for the NOSCRIPT retry (EVAL with the text); null: a PUBLISH of <see cref="Message"/> to <see cref="Channel"/>.</summary>
+    public RedisScript? Script { get; private set; }
 
     public RedisKey[] Keys { get; private set; } = [];
 
     public RedisValue[] Args { get; private set; } = [];
+
+    public byte[] Channel { get; private set; } = [];
+
+    public RedisValue Message { get; private set; }
 
     /// <summary>Nobody awaits the reply: it is dropped (an error only counted).</summary>
     public bool FireAndForget { get; private set; }
@@ -40,7 +44,7 @@ internal sealed class RedisFastOperation : IValueTaskSource<RedisResult>
 
     public short Version => _core.Version;
 
-    public static RedisFastOperation Rent(RedisScript script, RedisKey[] keys, RedisValue[] args, bool fireAndForget)
+    public static RedisFastOperation Rent(RedisScript? script, RedisKey[] keys, RedisValue[] args, bool fireAndForget)
     {
         if (s_pool.TryDequeue(out var op))
         {
@@ -56,6 +60,15 @@ internal sealed class RedisFastOperation : IValueTaskSource<RedisResult>
         op.Args = args;
         op.FireAndForget = fireAndForget;
         op.SentAsText = false;
+        return op;
+    }
+
+    /// <summary>A fire-and-forget PUBLISH.</summary>
+    public static RedisFastOperation RentPublish(byte[] channel, RedisValue message)
+    {
+        var op = Rent(null, [], [], fireAndForget: true);
+        op.Channel = channel;
+        op.Message = message;
         return op;
     }
 
@@ -106,7 +119,9 @@ internal sealed class RedisFastOperation : IValueTaskSource<RedisResult>
 
     private void Return()
     {
-        Script = null!;
+        Script = null;
+        Channel = [];
+        Message = default;
         Keys = [];
         Args = [];
         _core.Reset();

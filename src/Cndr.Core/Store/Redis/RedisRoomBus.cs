@@ -138,7 +138,16 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
         try
         {
             var payload = RoomBusCodec.Encode(_nodeIdUtf8, message);
-            _ = _subscriber.PublishAsync(_keys.For(room).Updates, payload, CommandFlags.FireAndForget);
+            var channel = _keys.For(room).Updates;
+
+            // On the store's fast connection when it is up (standalone only): in order with the state write before it,
+            // and no second socket's writer and reader woken per update; else fire-and-forget on the multiplexer.
+            if (_connection.Fast is { } fast && fast.TryPublish((byte[])channel!, payload))
+            {
+                return;
+            }
+
+            _ = _subscriber.PublishAsync(channel, payload, CommandFlags.FireAndForget);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {

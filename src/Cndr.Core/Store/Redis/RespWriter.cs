@@ -13,6 +13,7 @@ internal sealed class RespWriter
 {
     private static readonly byte[] s_evalSha = "EVALSHA"u8.ToArray();
     private static readonly byte[] s_eval = "EVAL"u8.ToArray();
+    private static readonly byte[] s_publish = "PUBLISH"u8.ToArray();
     private const int MaxLengthDigits = 20;
 
     private byte[] _buffer;
@@ -55,6 +56,15 @@ internal sealed class RespWriter
         {
             WriteBulk(arg);
         }
+    }
+
+    /// <summary><c>PUBLISH channel message</c>.</summary>
+    public void WritePublish(ReadOnlySpan<byte> channel, RedisValue message)
+    {
+        WriteArrayHeader(3);
+        WriteBulk(s_publish);
+        WriteBulk(channel);
+        WriteBulk(message);
     }
 
     /// <summary>A command of plain string arguments (the handshake: AUTH, CLIENT SETNAME).</summary>
