@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 need_apt=()
-command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)   # also the Sentinel of SentinelFailoverRedisTests (redis-server <conf> --sentinel)
 command -v redis-cli >/dev/null 2>&1 || need_apt+=(redis-tools)   # the Redis Cluster fixture (redis-cli --cluster create)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)   # FleetTests (scripts/fleet.sh)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
