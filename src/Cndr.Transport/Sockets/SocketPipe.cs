@@ -13,7 +13,8 @@ namespace Cndr.Transport.Sockets;
 /// only after a read came back short; otherwise it reads again at once — no zero-byte read while data is
 /// waiting, no FIONREAD probe. Each <c>recv</c> goes into a per-thread buffer and is copied into the input pipe
 /// (the protocol parses it in place there). Readability comes from the transport's own epoll thread
-/// (<see cref="ReadinessLoop"/>), which runs the read, parse and dispatch itself: no thread-pool hop per message.</item>
+/// (<see cref="ReadinessLoop"/>), which runs the read, parse and dispatch itself for a busy established WebSocket
+/// (<see cref="ReadInline"/>): no thread-pool hop per message. Other reads resume on the thread pool.</item>
 /// <item>Send: no send loop and no send pipe while idle. A flush of the output sends what was written with one
 /// plain non-blocking <c>send()</c> on the flushing thread; only what the kernel refuses goes into a backlog pipe
 /// (created on first need) drained asynchronously while it is non-empty. <see cref="Send"/> lets the session pump write a shared encoded frame
@@ -29,6 +30,9 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     private const int EIntr = 4;
     private const int ReceiveChunk = 16 * 1024;
 
+    /// <summary>Reads an established connection makes on the thread pool before it goes inline.</summary>
+    private const int InlineAfterReads = 8;
+
     [ThreadStatic]
     private static byte[]? t_receiveBuffer;
 
@@ -43,9 +47,6 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     private readonly ReadableSignal? _signal;
     private readonly long _token;
     private ReadableAwaitable? _readable;
-
-    /// <summary>Reads an established connection makes on the thread pool before it goes inline.</summary>
-    private const int InlineAfterReads = 8;
 
     /// <summary>0: not established (or inline already); otherwise reads left before the switch.</summary>
     private int _readsBeforeInline;
