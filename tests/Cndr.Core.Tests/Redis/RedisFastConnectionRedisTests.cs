@@ -37,6 +37,39 @@ public sealed class RedisFastConnectionRedisTests
     }
 
     [Fact]
+    public async Task A_burst_of_replies_continues_on_the_thread_pool_except_its_last_and_every_call_gets_its_own_reply()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var fast = await RedisConnection.ConnectAsync(Options(server));
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        var adminServer = admin.GetServer(server.Host, server.Port);
+        var store = new RedisRelayStore(fast);
+        var codes = Enumerable.Range(0, 20).Select(_ => RedisTestServer.NewCode()).ToArray();
+        for (var i = 0; i < codes.Length; i++)
+        {
+            await store.CreateRoomAsync(codes[i], new RoomConfig("k", "", 0, 0, 1), Now);
+            for (var n = 0; n < i % 3; n++)
+            {
+                await store.SetGameStateAsync(codes[i], s_state, Now); // room i is at rev i % 3
+            }
+        }
+
+        // Replies held back by the pause arrive together: one burst for the reader.
+        await adminServer.ExecuteAsync("CLIENT", "PAUSE", "300", "WRITE");
+        var results = await Task.WhenAll(codes.Select((code, i) => Task.Run(async () =>
+        {
+            var written = await store.SetGameStateAsync(code, s_state, Now);
+            return (written.Rev, Expected: (long)(i % 3) + 1, Thread: Thread.CurrentThread.Name ?? "");
+        })));
+
+        Assert.All(results, r => Assert.Equal(r.Expected, r.Rev));
+        Assert.Contains(results, r => r.Thread != RedisFastConnection.ReaderThreadName);
+
+        // At a calm rate again, the continuation runs on the reader thread.
+        Assert.Equal(RedisFastConnection.ReaderThreadName, await ThreadAfterSetGameStateAsync(store, codes[0], adminServer));
+    }
+
+    [Fact]
     public async Task Script_calls_go_over_the_fast_connection_as_one_EVALSHA_each()
     {
         await using var server = await RedisServer.StartAsync();

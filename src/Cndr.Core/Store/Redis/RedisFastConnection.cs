@@ -11,7 +11,8 @@ namespace Cndr.Core.Store.Redis;
 /// A minimal pipelined RESP2 connection to a standalone Redis for the store's script calls (EVALSHA), beside the
 /// StackExchange.Redis multiplexer. Its point is the reply path: one dedicated reader thread receives, parses replies FIFO and
 /// completes each call's <see cref="RedisFastOperation"/> inline, so the code after <c>await store.SetGameStateAsync</c>
-/// (the deliveries) runs on that thread with no hop through the thread pool. Writes are combined: the calling thread
+/// (the deliveries) runs on that thread with no hop through the thread pool — at a calm rate; in a burst of replies all but
+/// the last continue on the thread pool, so one thread does not cap the node's throughput. Writes are combined: the calling thread
 /// appends its command under the lock and, unless another thread is already sending, sends the buffer itself with a
 /// non-blocking send; commands appended meanwhile go out in that thread's next send; a short write leaves the rest to one
 /// asynchronous send.
@@ -456,7 +457,13 @@ internal sealed partial class RedisFastConnection : IDisposable
 
                 var reply = RespReplyParser.Parse(buffer.AsSpan(start, length));
                 start += length;
-                if (!Complete(reply))
+
+                // A burst (another whole reply is already here, or the receive filled the buffer): this reply's work goes to
+                // the thread pool, so a burst is worked off on every core, not on this thread alone; the last reply of a
+                // burst, and every reply at a calm rate, continues here without a hop. Order is unaffected: the transport
+                // hands a connection its next packet only after the previous one's work completed.
+                var burst = mayHaveMore || (start < end && RespReplyParser.TryScan(buffer.AsSpan(start, end - start), out _) == OperationStatus.Done);
+                if (!Complete(reply, inline: !burst))
                 {
                     return ConnectionError(ConnectionFailureType.ProtocolFailure, "Redis sent a reply no call was waiting for.");
                 }
@@ -542,8 +549,9 @@ internal sealed partial class RedisFastConnection : IDisposable
         }
     }
 
-    // The reply of the oldest pending call: NOSCRIPT re-sends it as EVAL; otherwise its awaiting code runs here, inline.
-    private bool Complete(RedisResult reply)
+    // The reply of the oldest pending call: NOSCRIPT re-sends it as EVAL; otherwise its awaiting code runs here (inline) or on
+    // the thread pool.
+    private bool Complete(RedisResult reply, bool inline)
     {
         RedisFastOperation? op;
         lock (_lock)
@@ -571,7 +579,15 @@ internal sealed partial class RedisFastConnection : IDisposable
             return true;
         }
 
-        op.Succeed(reply);
+        if (inline)
+        {
+            op.Succeed(reply);
+        }
+        else
+        {
+            op.SucceedOnThreadPool(reply);
+        }
+
         return true;
     }
 

@@ -8,15 +8,17 @@ namespace Cndr.Core.Store.Redis;
 /// One pending script call on a <see cref="RedisFastConnection"/>: a pooled <see cref="IValueTaskSource{TResult}"/> whose
 /// continuation runs inline on the thread that completes it (the connection's reader thread), so the caller's code after
 /// <c>await</c> continues there without a hop through the thread pool. Returned to the pool once its result was taken
-/// (or at completion when nobody awaits it: fire-and-forget).
+/// (or at completion when nobody awaits it: fire-and-forget). In a burst of replies the connection completes all but the
+/// last on the thread pool instead (<see cref="SucceedOnThreadPool"/>): the operation is its own work item.
 /// </summary>
-internal sealed class RedisFastOperation : IValueTaskSource<RedisResult>
+internal sealed class RedisFastOperation : IValueTaskSource<RedisResult>, IThreadPoolWorkItem
 {
     private const int MaxPooled = 1024;
     private static readonly ConcurrentQueue<RedisFastOperation> s_pool = new();
     private static int s_pooled;
 
     private ManualResetValueTaskSourceCore<RedisResult> _core = new() { RunContinuationsAsynchronously = false };
+    private RedisResult? _deferred;
 
     private RedisFastOperation()
     {
@@ -83,6 +85,26 @@ internal sealed class RedisFastOperation : IValueTaskSource<RedisResult>
             return;
         }
 
+        _core.SetResult(result);
+    }
+
+    /// <summary>Completes the call from a thread-pool thread: the awaiting continuation runs there, not on this thread.</summary>
+    public void SucceedOnThreadPool(RedisResult result)
+    {
+        if (FireAndForget)
+        {
+            Return();
+            return;
+        }
+
+        _deferred = result;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        var result = _deferred!;
+        _deferred = null;
         _core.SetResult(result);
     }
 
