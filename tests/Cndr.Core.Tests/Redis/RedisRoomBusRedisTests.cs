@@ -194,13 +194,7 @@ public sealed class RedisRoomBusRedisTests
         await using var server = await RedisServer.StartAsync();
         await using var a = await Node.StartAsync(server, "node-a");
         await using var b = await Node.StartAsync(server, "node-b");
-        var hostSide = new RedisRelayStore(a.Connection, "node-a");
-        var senderSide = new RedisRelayStore(b.Connection, "node-b");
-        var room = RedisTestServer.NewCode();
-        await hostSide.CreateRoomAsync(room, new RoomConfig("k", "", 0, 0, 1), 1);
-        await hostSide.ClaimHostAsync(room, "host-1", "node-a", 2);
-        await a.Bus.Subscribe(room);
-        await WaitUntilAsync(() => a.Bus.IsSubscribed(room));
+        var (hostSide, senderSide, room) = await HostedRoomAsync(a, b);
 
         // The drain on node-a reads the only entry (nothing more); a second one is pushed before its acknowledgement.
         await senderSide.EnqueueToHostAsync(room, Encoding.UTF8.GetBytes("{\"n\":0}"), 10, 10);
@@ -227,13 +221,7 @@ public sealed class RedisRoomBusRedisTests
         await using var server = await RedisServer.StartAsync();
         await using var a = await Node.StartAsync(server, "node-a");
         await using var b = await Node.StartAsync(server, "node-b");
-        var hostSide = new RedisRelayStore(a.Connection, "node-a");
-        var senderSide = new RedisRelayStore(b.Connection, "node-b");
-        var room = RedisTestServer.NewCode();
-        await hostSide.CreateRoomAsync(room, new RoomConfig("k", "", 0, 0, 1), 1);
-        await hostSide.ClaimHostAsync(room, "host-1", "node-a", 2);
-        await a.Bus.Subscribe(room);
-        await WaitUntilAsync(() => a.Bus.IsSubscribed(room));
+        var (hostSide, senderSide, room) = await HostedRoomAsync(a, b);
 
         // Entries are numbered 1, 2, … as pushed; the one into the empty queue comes with its number (the envelope's rev).
         await senderSide.EnqueueToHostAsync(room, Encoding.UTF8.GetBytes("{\"n\":0}"), 10, 10);
@@ -272,6 +260,19 @@ public sealed class RedisRoomBusRedisTests
     }
 
     private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
+
+    // A room whose host ("host-1") is on node a, subscribed there; the stores of both nodes.
+    private static async Task<(RedisRelayStore HostSide, RedisRelayStore SenderSide, RoomCode Room)> HostedRoomAsync(Node a, Node b)
+    {
+        var hostSide = new RedisRelayStore(a.Connection, "node-a");
+        var senderSide = new RedisRelayStore(b.Connection, "node-b");
+        var room = RedisTestServer.NewCode();
+        await hostSide.CreateRoomAsync(room, new RoomConfig("k", "", 0, 0, 1), 1);
+        await hostSide.ClaimHostAsync(room, "host-1", "node-a", 2);
+        await a.Bus.Subscribe(room);
+        await WaitUntilAsync(() => a.Bus.IsSubscribed(room));
+        return (hostSide, senderSide, room);
+    }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
