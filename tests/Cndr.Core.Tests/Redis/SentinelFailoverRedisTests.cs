@@ -1,5 +1,3 @@
-using System.Text;
-using Cndr.Core.Store;
 using Cndr.Core.Store.Redis;
 using Cndr.Testing;
 
@@ -12,8 +10,6 @@ namespace Cndr.Core.Tests.Redis;
 /// </summary>
 public sealed class SentinelFailoverRedisTests
 {
-    private const long Now = 1_700_000_000_000;
-
     [Fact]
     public async Task A_room_resumes_on_the_replica_the_Sentinel_promotes_when_the_primary_is_killed()
     {
@@ -30,31 +26,13 @@ public sealed class SentinelFailoverRedisTests
             OperationTimeoutMs = 3000,
         });
         var store = new RedisRelayStore(connection);
-        var code = RedisTestServer.NewCode();
-        Assert.Equal(CreateRoomOutcome.Created, await store.CreateRoomAsync(code, new RoomConfig("hk", "", 4, 0, 1), Now));
-        await store.ClaimHostAsync(code, "h1", "node-a", Now);
-        for (var i = 1; i <= 5; i++)
-        {
-            Assert.Equal(i, (await store.SetGameStateAsync(code, Encoding.UTF8.GetBytes($"{{\"round\":{i}}}"), Now + i)).Rev);
-        }
+        var code = await FailoverRoom.CreateAtRevFiveAsync(store);
 
         await RedisCluster.WaitForReplicasAsync(primary, TimeSpan.FromSeconds(20));
         primary.Kill();
 
         // Commands fail (UNAVAILABLE) until the Sentinel has promoted the replica and the client has followed it.
-        StateWriteResult? written = null;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (written is null)
-        {
-            try
-            {
-                written = await store.SetGameStateAsync(code, "{\"round\":6}"u8.ToArray(), Now + 6);
-            }
-            catch (StoreUnavailableException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
-        }
+        var written = await FailoverRoom.WriteRoundSixAsync(store, code);
 
         Assert.StartsWith("master", await RedisCluster.CliAsync(replica.Port, "role"), StringComparison.Ordinal);
         var named = DateTime.UtcNow.AddSeconds(20); // the Sentinel names the new primary once it has seen it promoted
@@ -64,11 +42,7 @@ public sealed class SentinelFailoverRedisTests
             await Task.Delay(100);
         }
 
-        Assert.Equal(6, written.Value.Rev);
-        Assert.Equal(new RoomConfig("hk", "", 4, 0, 1), await store.GetRoomConfigAsync(code));
-        var info = await store.GetRoomInfoAsync(code);
-        Assert.True(info!.HostConnected);
-        Assert.Equal(6, info.GameStateRev);
+        await FailoverRoom.AssertWentOnAsync(store, code, written);
         Assert.Equal("{\"round\":6}", await RedisCluster.CliAsync(replica.Port, "get", $"room:gamestate:{code}"));
     }
 }
