@@ -124,6 +124,38 @@ public class MultiNodeRedisTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GameStateReachesANodeThatJoinsTheRoomMidStreamAndLeavesAgain()
+    {
+        // The host's node skips publishing while it alone is subscribed to the room: every node that joins later must still
+        // get the next update at once (its SUBSCRIBE is counted by the state write that follows its join).
+        await StartNodesAsync(2);
+        var (code, key) = await A.CreateRoomAsync();
+        await _js.HostAsync("host", A.Url, code, key);
+        await _js.PlayerAsync("local", A.Url, code);
+        var rev = 0;
+        for (var round = 0; round < 3; round++)
+        {
+            AssertOk(await _js.EmitAsync("host", "set_game_state", new { state = new { round, alone = true } }));
+            Assert.Equal(++rev, Num(await _js.NextAsync("local", "game_state"), "rev"));
+
+            var remote = $"remote{round}";
+            var joined = await _js.PlayerAsync(remote, B.Url, code);
+            Assert.Equal(rev, Num(joined, "gameStateRev"));
+            AssertOk(await _js.EmitAsync("host", "set_game_state", new { state = new { round, alone = false } }));
+            rev++;
+            foreach (var who in new[] { "local", remote })
+            {
+                var gs = await _js.NextAsync(who, "game_state");
+                Assert.Equal(rev, Num(gs, "rev"));
+                Assert.False(gs!["state"]!["alone"]!.GetValue<bool>());
+            }
+
+            // The remote player leaves: node B unsubscribes, and the next round starts with node A alone again.
+            AssertOk(await _js.EmitNoArgsAsync(remote, "leave"));
+        }
+    }
+
+    [Fact]
     public async Task PlayerReclaimsItsSeatOnAnotherNodeAndTheStaleConnectionIsKicked()
     {
         await StartNodesAsync(2);

@@ -34,7 +34,7 @@ public sealed partial class RelayHandler
         }
 
         // The exact bytes received, encoded once for every recipient.
-        _delivery.DeliverGameState(session.Code, session.Room, RelayEvents.State("game_state"u8, raw.Span, r.Rev), r.Rev);
+        _delivery.DeliverGameState(session.Code, session.Room, RelayEvents.State("game_state"u8, raw.Span, r.Rev), r.Rev, r.ChannelSubscribers);
         RelayJson.AckOkRev(session.Connection, evt.AckId, r.Rev);
     }
 

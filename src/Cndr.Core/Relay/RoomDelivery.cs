@@ -35,16 +35,21 @@ internal sealed partial class RoomDelivery(IRelayStore store, IRoomBus bus, Loca
 
     /// <summary>
     /// Sends <paramref name="message"/> (<c>game_state</c> of revision <paramref name="rev"/>) to the local players and
-    /// audience unless they already have a newer one, publishes it once on the bus, and releases it.
+    /// audience unless they already have a newer one, publishes it once on the bus unless no other node can receive it
+    /// (<paramref name="channelSubscribers"/>: see <see cref="IRoomBus.NeedsPublish"/>), and releases it.
     /// </summary>
-    public void DeliverGameState(RoomCode code, LocalRoom? room, OutboundMessage message, long rev)
+    public void DeliverGameState(RoomCode code, LocalRoom? room, OutboundMessage message, long rev, int channelSubscribers)
     {
         if (room is not null)
         {
             SendGameState(room, message, rev);
         }
 
-        bus.Publish(code, new RoomBusMessage(RoomBusKind.Deliver, RoomRecipients.Players | RoomRecipients.Audience, null, message.Payload, rev));
+        if (bus.NeedsPublish(code, channelSubscribers))
+        {
+            bus.Publish(code, new RoomBusMessage(RoomBusKind.Deliver, RoomRecipients.Players | RoomRecipients.Audience, null, message.Payload, rev));
+        }
+
         message.Release();
     }
 

@@ -34,4 +34,13 @@ public interface IRoomBus
     /// Best effort and non-blocking: copies what it keeps, never throws for an unreachable bus (logs instead).
     /// </summary>
     void Publish(RoomCode room, in RoomBusMessage message);
+
+    /// <summary>
+    /// Whether a publication for <paramref name="room"/> can reach another node, given <paramref name="channelSubscribers"/>:
+    /// the number of connections the store counted on the room's channel atomically with the write being published (-1:
+    /// not counted). False only when every counted subscriber is certainly this node's own live subscription: a node that
+    /// subscribes later reads the room's state after its SUBSCRIBE was acknowledged (<see cref="Subscribe"/>), so it sees
+    /// that write anyway.
+    /// </summary>
+    bool NeedsPublish(RoomCode room, int channelSubscribers);
 }

@@ -37,6 +37,9 @@ public sealed class InProcessRoomBus : IRoomBus
     /// <inheritdoc />
     public void Publish(RoomCode room, in RoomBusMessage message) => _hub.Publish(room, message, this);
 
+    /// <inheritdoc />
+    public bool NeedsPublish(RoomCode room, int channelSubscribers) => true; // the hub's publication is a local call
+
     internal void Deliver(RoomCode room, in RoomBusMessage message) => _listener?.OnBusMessage(room, message);
 
     /// <summary>Tells the listener that messages may have been lost (tests of the resync).</summary>

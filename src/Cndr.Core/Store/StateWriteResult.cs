@@ -4,4 +4,9 @@ namespace Cndr.Core.Store;
 /// <param name="Outcome">What happened.</param>
 /// <param name="Rev">The revision now stored (exactly previous + 1) when written.</param>
 /// <param name="PlayerConnectionId">Player state only: the seat's current connection id, or null while the player is disconnected.</param>
-public readonly record struct StateWriteResult(StateWriteOutcome Outcome, long Rev, string? PlayerConnectionId = null);
+/// <param name="ChannelSubscribers">
+/// Game state only: how many connections were subscribed to the room's bus channel when the write was made (counted by the
+/// store in the same atomic step), or -1 when the store does not tell. <see cref="IRoomBus.NeedsPublish"/> uses it to skip a
+/// publication nobody else would receive.
+/// </param>
+public readonly record struct StateWriteResult(StateWriteOutcome Outcome, long Rev, string? PlayerConnectionId = null, int ChannelSubscribers = -1);

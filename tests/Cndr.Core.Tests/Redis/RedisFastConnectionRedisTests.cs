@@ -37,7 +37,7 @@ public sealed class RedisFastConnectionRedisTests
     }
 
     [Fact]
-    public async Task A_burst_of_replies_continues_on_the_thread_pool_except_its_last_and_every_call_gets_its_own_reply()
+    public async Task A_burst_of_replies_continues_on_the_thread_pool_except_its_tail_and_every_call_gets_its_own_reply()
     {
         await using var server = await RedisServer.StartAsync();
         await using var fast = await RedisConnection.ConnectAsync(Options(server));

@@ -43,7 +43,8 @@ public sealed class RedisOutageRedisTests
         // The data was in memory only (persistence off): the room is gone, and the store works again without being recreated.
         var recovered = await RetryUntilAvailableAsync(() => store.CreateRoomAsync(code, new RoomConfig("k", "", 0, 0, 1), Now).AsTask());
         Assert.Equal(CreateRoomOutcome.Created, recovered);
-        Assert.Equal(new StateWriteResult(StateWriteOutcome.Written, 1), await store.SetGameStateAsync(code, state, Now));
+        var written = await store.SetGameStateAsync(code, state, Now);
+        Assert.Equal((StateWriteOutcome.Written, 1L), (written.Outcome, written.Rev));
         Assert.Equal(EnqueueOutcome.Queued, await store.EnqueueToHostAsync(code, state, 10, Now));
     }
 

@@ -16,6 +16,8 @@ public sealed class RedisRelayStoreRedisTests(RedisTestServer redis) : IClassFix
 
     private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 
+    private static (StateWriteOutcome, long) Written(StateWriteResult r) => (r.Outcome, r.Rev);
+
     private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
     private static NewSeat Seat(string clientId, string connectionId, string token = "tok", string meta = "{}", long now = Now) =>
@@ -80,7 +82,7 @@ public sealed class RedisRelayStoreRedisTests(RedisTestServer redis) : IClassFix
         Assert.Equal(JoinOutcome.Joined, (await _store.JoinPlayerAsync(code, Seat("p1", "c1"))).Outcome);
         Assert.Equal(JoinOutcome.Joined, (await _store.JoinPlayerAsync(code, Seat("p2", "c2"))).Outcome);
         Assert.Equal(JoinOutcome.RoomFull, (await _store.JoinPlayerAsync(code, Seat("p3", "c3"))).Outcome);
-        Assert.Equal(new StateWriteResult(StateWriteOutcome.Written, 1), await _store.SetGameStateAsync(code, Utf8("{\"a\":1}"), Now + 1));
+        Assert.Equal((StateWriteOutcome.Written, 1L), Written(await _store.SetGameStateAsync(code, Utf8("{\"a\":1}"), Now + 1)));
         Assert.Equal(Now + 1, (await _store.ListRoomsAsync()).Single(r => r.Code == code).LastActivityMs);
     }
 

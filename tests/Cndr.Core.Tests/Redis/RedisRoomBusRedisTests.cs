@@ -253,6 +253,58 @@ public sealed class RedisRoomBusRedisTests
         Assert.Equal(3, (await hostSide.AckAndPeekToHostAsync(room, "host-1", 0, 10, int.MaxValue)).FirstSeq);
     }
 
+    [Fact]
+    public async Task A_state_write_counts_the_rooms_subscribers_so_a_node_alone_in_the_room_skips_its_publication()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var a = await Node.StartAsync(server, "node-a");
+        await using var b = await Node.StartAsync(server, "node-b");
+        var store = new RedisRelayStore(a.Connection, "node-a");
+        var room = RedisTestServer.NewCode();
+        var state = Encoding.UTF8.GetBytes("{}");
+        await store.CreateRoomAsync(room, new RoomConfig("k", "", 0, 0, 1), 1);
+
+        async Task<(long Rev, int Subscribers)> WriteAsync()
+        {
+            var w = await store.SetGameStateAsync(room, state, 2);
+            Assert.Equal(StateWriteOutcome.Written, w.Outcome);
+            return (w.Rev, w.ChannelSubscribers);
+        }
+
+        // Nobody listens: nothing to publish.
+        Assert.Equal((1, 0), await WriteAsync());
+        Assert.False(a.Bus.NeedsPublish(room, 0));
+
+        // Node a alone: the one subscriber is a itself.
+        await a.Bus.Subscribe(room);
+        Assert.Equal((2, 1), await WriteAsync());
+        Assert.False(a.Bus.NeedsPublish(room, 1));
+
+        // Node b joins the room: publish.
+        await b.Bus.Subscribe(room);
+        Assert.Equal((3, 2), await WriteAsync());
+        Assert.True(a.Bus.NeedsPublish(room, 2));
+
+        // Node b alone: the one counted is another node's.
+        a.Bus.Unsubscribe(room);
+        await WaitUntilAsync(async () => await NumSubAsync(b, room) == 1);
+        Assert.Equal((4, 1), await WriteAsync());
+        Assert.True(a.Bus.NeedsPublish(room, 1));
+        Assert.True(a.Bus.NeedsPublish(room, -1)); // not counted (cluster schema, embedded store): always publish
+        b.Bus.Unsubscribe(room);
+
+        // Node a alone again, then its subscription connection fails: until its subscriptions are re-issued and acknowledged
+        // it cannot count itself, so it publishes.
+        await a.Bus.Subscribe(room);
+        await WaitUntilAsync(async () => await NumSubAsync(a, room) == 1);
+        Assert.False(a.Bus.NeedsPublish(room, 1));
+        server.Kill();
+        await WaitUntilAsync(() => a.Bus.NeedsPublish(room, 1));
+        await server.RestartAsync();
+        await WaitUntilAsync(() => !a.Bus.NeedsPublish(room, 1));
+        Assert.Equal(1, await NumSubAsync(a, room));
+    }
+
     private static async Task<long> NumSubAsync(Node node, RoomCode room)
     {
         var r = await node.Connection.Multiplexer.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", $"room:updates:{room}");

@@ -30,6 +30,9 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
     /// <summary>Raised (on a Redis thread: handlers must return at once) after the interactive or subscription connection came back.</summary>
     internal event Action<ConnectionType>? Restored;
 
+    /// <summary>Raised (on a Redis thread: handlers must return at once) when the interactive or subscription connection failed.</summary>
+    internal event Action<ConnectionType>? Failed;
+
     /// <summary>The shared multiplexer (Core only: no StackExchange.Redis type leaves this folder's public surface).</summary>
     internal IConnectionMultiplexer Multiplexer => _multiplexer;
 
@@ -264,8 +267,11 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
         }
     }
 
-    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        Failed?.Invoke(e.ConnectionType);
         Log.RedisDisconnected(_logger, "redis_disconnected", e.ConnectionType.ToString(), e.FailureType.ToString());
+    }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {

@@ -37,6 +37,9 @@ internal sealed partial class RedisFastConnection : IDisposable
     private const int MaxBackoffMs = 5000;
     private const int ReceiveBufferSize = 64 * 1024;
 
+    /// <summary>Whole replies buffered behind one that make it part of a burst (its continuation then goes to the thread pool).</summary>
+    internal const int BurstReplies = 4;
+
     private readonly RedisStoreOptions _options;
     private readonly ILogger _logger;
     private readonly long _timeoutTicks;
@@ -433,6 +436,22 @@ internal sealed partial class RedisFastConnection : IDisposable
         }
     }
 
+    // Whether `buffered` starts with at least `count` whole replies.
+    private static bool HasWholeReplies(ReadOnlySpan<byte> buffered, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (buffered.IsEmpty || RespReplyParser.TryScan(buffered, out var length) != OperationStatus.Done)
+            {
+                return false;
+            }
+
+            buffered = buffered[length..];
+        }
+
+        return true;
+    }
+
     /// <summary>Receives and completes replies until the socket ends, breaks the protocol, or the oldest call times out.</summary>
     private Exception ReadReplies(Socket socket)
     {
@@ -458,11 +477,12 @@ internal sealed partial class RedisFastConnection : IDisposable
                 var reply = RespReplyParser.Parse(buffer.AsSpan(start, length));
                 start += length;
 
-                // A burst (another whole reply is already here, or the receive filled the buffer): this reply's work goes to
-                // the thread pool, so a burst is worked off on every core, not on this thread alone; the last reply of a
-                // burst, and every reply at a calm rate, continues here without a hop. Order is unaffected: the transport
-                // hands a connection its next packet only after the previous one's work completed.
-                var burst = mayHaveMore || (start < end && RespReplyParser.TryScan(buffer.AsSpan(start, end - start), out _) == OperationStatus.Done);
+                // A burst (at least BurstReplies more whole replies are already here, or the receive filled the buffer): this
+                // reply's work goes to the thread pool, so a burst is worked off on every core, not on this thread alone; the
+                // tail of a burst, and every reply at a calm rate, continues here without a hop. (A hand-off wakes a pool
+                // worker, and a wake-up costs more than a short reply's sends: a handful of replies stays here.) Order is
+                // unaffected: the transport hands a connection its next packet only after the previous one's work completed.
+                var burst = mayHaveMore || HasWholeReplies(buffer.AsSpan(start, end - start), BurstReplies);
                 if (!Complete(reply, inline: !burst))
                 {
                     return ConnectionError(ConnectionFailureType.ProtocolFailure, "Redis sent a reply no call was waiting for.");

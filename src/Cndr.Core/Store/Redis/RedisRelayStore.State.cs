@@ -14,7 +14,14 @@ public sealed partial class RedisRelayStore
         {
             // The state bytes go out as they are (RedisValue over the caller's memory): the call awaits the reply, so the
             // command has been written before the caller may reuse the buffer.
-            var rev = Long(await EvalAsync(RedisScripts.SetGameState, keys.SetGameStateKeys, [state, nowMs, hostConnectionId ?? ""]));
+            var reply = await EvalAsync(RedisScripts.SetGameState, keys.SetGameStateKeys, [state, nowMs, hostConnectionId ?? ""]);
+            if (reply.Resp2Type == ResultType.Array)
+            {
+                var r = Items(reply);
+                return new StateWriteResult(StateWriteOutcome.Written, Long(r[0]), ChannelSubscribers: Int(r[1]));
+            }
+
+            var rev = Long(reply);
             return rev switch
             {
                 >= 0 => new StateWriteResult(StateWriteOutcome.Written, rev),

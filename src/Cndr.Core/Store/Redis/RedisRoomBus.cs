@@ -43,6 +43,8 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
     private long _malformed;
     private long _lastLog;
     private int _gap;
+    private int _subscriptionsLive = 1;
+    private int _subscriptionFailures;
     private bool _disposed;
 
     /// <summary>The bus of node <paramref name="nodeId"/> over the process's shared connection (which stays owned by the caller).</summary>
@@ -60,6 +62,7 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
         _logger = connection.Logger;
         _backlogLimit = queueCapacity;
         _connection.Restored += OnRestored;
+        _connection.Failed += OnFailed;
         if (_keys.IsCluster)
         {
             _connection.Multiplexer.HashSlotMoved += OnHashSlotMoved;
@@ -156,6 +159,20 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// The one subscriber counted is this node only while its subscription to the room is acknowledged and the subscription
+    /// connection has not failed since (after a failure: until the re-issued SUBSCRIBEs were processed). In between, every
+    /// publication goes out. Left: a connection Redis dropped before this node's socket noticed (milliseconds, and the
+    /// node resyncs itself on the reconnect) — in that window another node's newest subscription may be the one counted.
+    /// </remarks>
+    public bool NeedsPublish(RoomCode room, int channelSubscribers) => channelSubscribers switch
+    {
+        < 0 or > 1 => true,
+        0 => false,
+        _ => Volatile.Read(ref _subscriptionsLive) == 0 || !IsSubscribed(room),
+    };
+
     private void Receive(RoomCode room, ChannelMessageQueue queue, in ChannelMessage message)
     {
         // Runs on the room queue's loop (the library gave us its own array). This node's own publications come back from
@@ -216,16 +233,49 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
 
     private async Task ReportGapWhenResubscribedAsync()
     {
-        try
+        // The subscriptions count as live again once a PING on the subscription connection came back after the re-issued
+        // SUBSCRIBEs — unless the connection failed again meanwhile. A PING that fails or times out is retried (bounded): a
+        // failure of the connection itself starts over with its own restore.
+        var failures = Volatile.Read(ref _subscriptionFailures);
+        for (var attempt = 1; ; attempt++)
         {
-            await _subscriber.PingAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            // Down again: the next restore reports again; re-read anyway.
+            try
+            {
+                await _subscriber.PingAsync().ConfigureAwait(false);
+                lock (_gate)
+                {
+                    if (failures == _subscriptionFailures)
+                    {
+                        _subscriptionsLive = 1;
+                    }
+                }
+
+                break;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                if (attempt == 10 || failures != Volatile.Read(ref _subscriptionFailures) || _disposed)
+                {
+                    break;
+                }
+
+                await Task.Delay(100 * attempt).ConfigureAwait(false);
+            }
         }
 
         ReportGap();
+    }
+
+    private void OnFailed(ConnectionType type)
+    {
+        if (type == ConnectionType.Subscription)
+        {
+            lock (_gate)
+            {
+                _subscriptionFailures++;
+                _subscriptionsLive = 0;
+            }
+        }
     }
 
     private void OnRestored(ConnectionType type)
@@ -323,6 +373,7 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
         }
 
         _connection.Restored -= OnRestored;
+        _connection.Failed -= OnFailed;
         _connection.Multiplexer.HashSlotMoved -= OnHashSlotMoved;
         foreach (var sub in subs)
         {

@@ -221,8 +221,10 @@ internal static class RedisScripts
         """);
 
     /// <summary>
-    /// KEYS config state gamestate; ARGV state now hostConn ('' = unchecked) → new gameStateRev, -1 when the room is gone,
-    /// -2 when hostConn is no longer the room's host.
+    /// KEYS config state gamestate [updates]; ARGV state now hostConn ('' = unchecked) → new gameStateRev, or with the
+    /// channel {gameStateRev, subscribers of the channel now} (standalone schema: PUBSUB NUMSUB, atomic with the write, so
+    /// the node can skip a publication only it would receive); -1 when the room is gone, -2 when hostConn is no longer the
+    /// room's host.
     /// </summary>
     public static readonly RedisScript SetGameState = new(nameof(SetGameState), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
@@ -230,6 +232,7 @@ internal static class RedisScripts
         redis.call('SET', KEYS[3], ARGV[1])
         local rev = redis.call('HINCRBY', KEYS[2], 'gameStateRev', 1)
         redis.call('HSET', KEYS[2], 'lastActivity', ARGV[2])
+        if KEYS[4] then return {rev, redis.call('PUBSUB', 'NUMSUB', KEYS[4])[2]} end
         return rev
         """);
 

@@ -27,7 +27,7 @@ internal sealed class RoomKeys
         var updates = schema.UpdatesChannelPrefix + t;
         Updates = schema.Channel(updates);
         ConfigAndState = [Config, State];
-        SetGameStateKeys = [Config, State, GameState];
+        SetGameStateKeys = schema.IsCluster ? [Config, State, GameState] : [Config, State, GameState, updates];
         EnqueueKeys = [Config, State, ToHostQueue];
         EnqueueNotifyKeys = [Config, State, ToHostQueue, updates];
         DeleteKeys = [Config, State, Clients, GameState, Polls, ToHostQueue, Closed];
@@ -67,6 +67,10 @@ internal sealed class RoomKeys
 
     public RedisKey[] ConfigAndState { get; }
 
+    /// <summary>
+    /// Config, state, game state and, in the standalone schema, the <see cref="Updates"/> channel whose subscribers the script
+    /// counts (<see cref="RedisScripts.SetGameState"/>).
+    /// </summary>
     public RedisKey[] SetGameStateKeys { get; }
 
     public RedisKey[] EnqueueKeys { get; }
