@@ -70,6 +70,55 @@ public sealed class RedisFastConnectionRedisTests
     }
 
     [Fact]
+    public async Task The_fast_connections_socket_is_never_watched_by_the_runtimes_socket_engine()
+    {
+        // A socket that ran one asynchronous operation stays registered with the runtime's epoll for reads and writes, and
+        // its engine thread then wakes (with a pool worker) on every reply and every acknowledged write. The reader polls
+        // and receives itself, so the socket must be in no epoll set of the process: not after connecting, not after a
+        // burst of calls, and not after Redis pushed back on a big write.
+        await using var server = await RedisServer.StartAsync();
+        await using var connection = await RedisConnection.ConnectAsync(Options(server));
+        var store = new RedisRelayStore(connection);
+        var code = RedisTestServer.NewCode();
+        await store.CreateRoomAsync(code, new RoomConfig("k", "", 0, 0, 1), Now);
+        var big = new byte[4 * 1024 * 1024];
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => store.SetGameStateAsync(code, i % 50 == 0 ? big : s_state, Now).AsTask()));
+
+        var fd = connection.Fast!.SocketDescriptor;
+        Assert.True(fd >= 0);
+        var watched = EpollWatchedDescriptors();
+        Assert.NotEmpty(watched.Keys); // the runtime's engine (the multiplexer's sockets) is there to be looked at
+        Assert.DoesNotContain(watched, w => w.Value.Contains(fd));
+    }
+
+    // Every epoll instance of this process and the descriptors it watches (/proc/self/fdinfo: one "tfd:" line each).
+    private static Dictionary<int, HashSet<int>> EpollWatchedDescriptors()
+    {
+        var sets = new Dictionary<int, HashSet<int>>();
+        foreach (var path in Directory.GetFiles("/proc/self/fd"))
+        {
+            if (!int.TryParse(Path.GetFileName(path), out var epoll) || new FileInfo(path).LinkTarget != "anon_inode:[eventpoll]")
+            {
+                continue;
+            }
+
+            var watched = new HashSet<int>();
+            foreach (var line in File.ReadLines($"/proc/self/fdinfo/{epoll}"))
+            {
+                var fields = line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length > 1 && fields[0] == "tfd:")
+                {
+                    watched.Add(int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+
+            sets[epoll] = watched;
+        }
+
+        return sets;
+    }
+
+    [Fact]
     public async Task Script_calls_go_over_the_fast_connection_as_one_EVALSHA_each()
     {
         await using var server = await RedisServer.StartAsync();

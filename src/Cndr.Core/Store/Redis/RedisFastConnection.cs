@@ -88,6 +88,18 @@ internal sealed partial class RedisFastConnection : IDisposable
         }
     }
 
+    /// <summary>The socket's file descriptor while connected, else -1 (tests: which epoll sets watch it).</summary>
+    internal int SocketDescriptor
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _socket is { } socket ? (int)socket.SafeHandle.DangerousGetHandle() : -1;
+            }
+        }
+    }
+
     /// <summary>Calls re-sent as EVAL after NOSCRIPT.</summary>
     public long NoScriptRetryCount => Interlocked.Read(ref _noScriptRetries);
 
@@ -200,7 +212,7 @@ internal sealed partial class RedisFastConnection : IDisposable
         return EnqueueResult.Queued;
     }
 
-    /// <summary>Sends what was appended, batch after batch, until nothing is left; hands a short write to <see cref="FlushRestAsync"/>.</summary>
+    /// <summary>Sends what was appended, batch after batch, until nothing is left; hands a short write to <see cref="FlushRest"/>.</summary>
     private void Flush(int generation)
     {
         while (true)
@@ -237,7 +249,7 @@ internal sealed partial class RedisFastConnection : IDisposable
                 }
                 else if (error == SocketError.WouldBlock)
                 {
-                    _ = FlushRestAsync(generation, socket, batch, sent);
+                    FlushRest(generation, socket, batch, sent);
                     return;
                 }
                 else
@@ -251,14 +263,37 @@ internal sealed partial class RedisFastConnection : IDisposable
         }
     }
 
-    private async Task FlushRestAsync(int generation, Socket socket, RespWriter batch, int sent)
+    // Redis pushed back: the rest of the batch goes from a pool thread that waits for the socket to take more (poll, not the
+    // runtime's asynchronous send: see Connect). Later calls queue behind it meanwhile (_flushing stays set).
+    private void FlushRest(int generation, Socket socket, RespWriter batch, int sent) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Owner.SendRest(s.Generation, s.Socket, s.Batch, s.Sent), (Owner: this, Generation: generation, Socket: socket, Batch: batch, Sent: sent), preferLocal: false);
+
+    private void SendRest(int generation, Socket socket, RespWriter batch, int sent)
     {
         try
         {
             var bytes = batch.Written;
             while (sent < bytes.Length)
             {
-                sent += await socket.SendAsync(bytes[sent..], SocketFlags.None).ConfigureAwait(false);
+                if (_disposed)
+                {
+                    return;
+                }
+
+                var n = socket.Send(bytes.Span[sent..], SocketFlags.None, out var error);
+                if (error == SocketError.Success)
+                {
+                    sent += n;
+                }
+                else if (error == SocketError.WouldBlock)
+                {
+                    socket.Poll(PollMicroseconds, SelectMode.SelectWrite);
+                }
+                else
+                {
+                    Fault(socket);
+                    return;
+                }
             }
 
             batch.Reset();
@@ -356,15 +391,20 @@ internal sealed partial class RedisFastConnection : IDisposable
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            var connect = socket.ConnectAsync(address, port);
-            if (!connect.Wait(_options.ConnectTimeoutMs))
-            {
-                throw new TimeoutException($"Connecting to Redis took more than {_options.ConnectTimeoutMs} ms.");
-            }
-
-            connect.GetAwaiter().GetResult();
+            // Synchronous calls only, here and after: a socket that ever ran an asynchronous operation is registered with the
+            // runtime's socket engine for reads and writes, which then wakes its thread (and a pool worker) on every reply
+            // and every acknowledged write, for nothing. The kernel bounds a blocking connect by the send timeout.
             socket.ReceiveTimeout = _options.ConnectTimeoutMs;
             socket.SendTimeout = _options.ConnectTimeoutMs;
+            try
+            {
+                socket.Connect(address, port);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.TimedOut)
+            {
+                throw new TimeoutException($"Connecting to Redis took more than {_options.ConnectTimeoutMs} ms.", ex);
+            }
+
             Handshake(socket);
             socket.Blocking = false;
             return socket;
