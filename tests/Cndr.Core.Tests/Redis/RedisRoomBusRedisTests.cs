@@ -8,12 +8,24 @@ using Cndr.Testing;
 
 namespace Cndr.Core.Tests.Redis;
 
-public sealed class RedisRoomBusRedisTests
+/// <summary>The room bus against a real redis-server, on cndr's own subscription connection (<see cref="RedisFastSubscriber"/>).</summary>
+/// <remarks>Not sealed: <see cref="RedisRoomBusWithoutFastSubscriberRedisTests"/> runs the same tests on StackExchange.Redis's subscriber.</remarks>
+public class RedisRoomBusRedisTests
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
 
-    private static RedisStoreOptions Options(RedisServer server) =>
-        new() { Host = server.Host, Port = server.Port, ConnectTimeoutMs = 1000, OperationTimeoutMs = 2000 };
+    /// <summary>Whether the bus subscribes on <see cref="RedisFastSubscriber"/> (REDIS_FAST_SUBSCRIBER).</summary>
+    protected virtual bool FastSubscriber => true;
+
+    private RedisStoreOptions Options(RedisServer server) =>
+        new() { Host = server.Host, Port = server.Port, ConnectTimeoutMs = 1000, OperationTimeoutMs = 2000, FastSubscriber = FastSubscriber };
+
+    private async Task<Node> StartNodeAsync(RedisServer server, string nodeId)
+    {
+        var node = await Node.StartAsync(Options(server), nodeId);
+        Assert.Equal(FastSubscriber, node.Bus.UsesFastSubscriber);
+        return node;
+    }
 
     private static RoomBusMessage Deliver(string packet, RoomRecipients to = RoomRecipients.Players | RoomRecipients.Audience, string? target = null) =>
         new(RoomBusKind.Deliver, to, target, Encoding.UTF8.GetBytes(packet));
@@ -22,9 +34,9 @@ public sealed class RedisRoomBusRedisTests
     public async Task A_published_message_reaches_the_other_subscribed_nodes_as_sent_and_never_the_publisher()
     {
         await using var server = await RedisServer.StartAsync();
-        await using var a = await Node.StartAsync(server, "node-a");
-        await using var b = await Node.StartAsync(server, "node-b");
-        await using var c = await Node.StartAsync(server, "node-c");
+        await using var a = await StartNodeAsync(server, "node-a");
+        await using var b = await StartNodeAsync(server, "node-b");
+        await using var c = await StartNodeAsync(server, "node-c");
         var room = RedisTestServer.NewCode();
         var otherRoom = RedisTestServer.NewCode();
         await a.Bus.Subscribe(room);
@@ -51,12 +63,9 @@ public sealed class RedisRoomBusRedisTests
     [Fact]
     public async Task Messages_of_a_room_arrive_in_publication_order()
     {
-        await using var server = await RedisServer.StartAsync();
-        await using var a = await Node.StartAsync(server, "node-a");
-        await using var b = await Node.StartAsync(server, "node-b");
-        var room = RedisTestServer.NewCode();
-        await b.Bus.Subscribe(room);
-        await WaitUntilAsync(() => b.Bus.IsSubscribed(room));
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
+        var room = await SubscribedRoomAsync(b);
 
         for (var i = 0; i < 500; i++)
         {
@@ -72,9 +81,8 @@ public sealed class RedisRoomBusRedisTests
     [Fact]
     public async Task After_unsubscribing_a_node_receives_nothing_more_for_the_room()
     {
-        await using var server = await RedisServer.StartAsync();
-        await using var a = await Node.StartAsync(server, "node-a");
-        await using var b = await Node.StartAsync(server, "node-b");
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
         var room = RedisTestServer.NewCode();
         var sentinelRoom = RedisTestServer.NewCode();
         await b.Bus.Subscribe(room);
@@ -103,9 +111,8 @@ public sealed class RedisRoomBusRedisTests
     [Fact]
     public async Task A_node_receives_its_rooms_again_after_the_server_restarts()
     {
-        await using var server = await RedisServer.StartAsync();
-        await using var a = await Node.StartAsync(server, "node-a");
-        await using var b = await Node.StartAsync(server, "node-b");
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
         var room = RedisTestServer.NewCode();
         var lateRoom = RedisTestServer.NewCode();
         await b.Bus.Subscribe(room);
@@ -136,12 +143,9 @@ public sealed class RedisRoomBusRedisTests
     [Fact]
     public async Task A_malformed_payload_on_the_channel_is_ignored()
     {
-        await using var server = await RedisServer.StartAsync();
-        await using var a = await Node.StartAsync(server, "node-a");
-        await using var b = await Node.StartAsync(server, "node-b");
-        var room = RedisTestServer.NewCode();
-        await b.Bus.Subscribe(room);
-        await WaitUntilAsync(() => b.Bus.IsSubscribed(room));
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
+        var room = await SubscribedRoomAsync(b);
 
         await a.Connection.Multiplexer.GetSubscriber().PublishAsync(StackExchange.Redis.RedisChannel.Literal($"room:updates:{room}"), "{\"type\":\"gamestate\"}");
         a.Bus.Publish(room, Deliver("valid"));
@@ -151,9 +155,8 @@ public sealed class RedisRoomBusRedisTests
     [Fact]
     public async Task An_enqueue_to_the_host_notifies_the_other_nodes_in_its_own_script_when_the_queue_was_empty()
     {
-        await using var server = await RedisServer.StartAsync();
-        await using var a = await Node.StartAsync(server, "node-a");
-        await using var b = await Node.StartAsync(server, "node-b");
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
         var store = new RedisRelayStore(a.Connection, "node-a");
         Assert.True(store.EnqueueNotifies);
         var room = RedisTestServer.NewCode();
@@ -191,9 +194,8 @@ public sealed class RedisRoomBusRedisTests
     [Fact]
     public async Task A_drains_background_acknowledgement_notifies_every_node_when_entries_were_pushed_after_its_last_read()
     {
-        await using var server = await RedisServer.StartAsync();
-        await using var a = await Node.StartAsync(server, "node-a");
-        await using var b = await Node.StartAsync(server, "node-b");
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
         var (hostSide, senderSide, room) = await HostedRoomAsync(a, b);
 
         // The drain on node-a reads the only entry (nothing more); a second one is pushed before its acknowledgement.
@@ -218,9 +220,8 @@ public sealed class RedisRoomBusRedisTests
     [Fact]
     public async Task A_notified_entry_carries_its_number_and_an_acknowledgement_by_number_removes_nothing_else_even_twice()
     {
-        await using var server = await RedisServer.StartAsync();
-        await using var a = await Node.StartAsync(server, "node-a");
-        await using var b = await Node.StartAsync(server, "node-b");
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
         var (hostSide, senderSide, room) = await HostedRoomAsync(a, b);
 
         // Entries are numbered 1, 2, … as pushed; the one into the empty queue comes with its number (the envelope's rev).
@@ -256,9 +257,8 @@ public sealed class RedisRoomBusRedisTests
     [Fact]
     public async Task A_state_write_counts_the_rooms_subscribers_so_a_node_alone_in_the_room_skips_its_publication()
     {
-        await using var server = await RedisServer.StartAsync();
-        await using var a = await Node.StartAsync(server, "node-a");
-        await using var b = await Node.StartAsync(server, "node-b");
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
         var store = new RedisRelayStore(a.Connection, "node-a");
         var room = RedisTestServer.NewCode();
         var state = Encoding.UTF8.GetBytes("{}");
@@ -305,6 +305,144 @@ public sealed class RedisRoomBusRedisTests
         Assert.Equal(1, await NumSubAsync(a, room));
     }
 
+    [Fact]
+    public async Task A_burst_of_thousands_of_messages_across_rooms_arrives_complete_and_in_order_per_room()
+    {
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
+        var rooms = Enumerable.Range(0, 4).Select(_ => RedisTestServer.NewCode()).ToArray();
+        foreach (var room in rooms)
+        {
+            await b.Bus.Subscribe(room);
+        }
+
+        const int PerRoom = 1500;
+        for (var i = 0; i < PerRoom; i++)
+        {
+            foreach (var room in rooms)
+            {
+                a.Bus.Publish(room, Deliver(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
+
+        var next = rooms.ToDictionary(r => r, _ => 0);
+        for (var n = 0; n < PerRoom * rooms.Length; n++)
+        {
+            var m = await b.NextAsync();
+            Assert.Equal(next[m.Room]++.ToString(System.Globalization.CultureInfo.InvariantCulture), m.Packet);
+        }
+
+        Assert.All(rooms, r => Assert.Equal(PerRoom, next[r]));
+        Assert.Equal(0, b.Bus.DroppedCount);
+    }
+
+    [Fact]
+    public async Task A_message_larger_than_the_receive_buffer_arrives_whole_and_the_next_ones_after_it()
+    {
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
+        var room = await SubscribedRoomAsync(b);
+
+        // 64 KiB is the reader's buffer: 300 KiB spans several receives and grows it; small ones before and after share receives.
+        var big = string.Concat(Enumerable.Range(0, 300 * 1024 / 16).Select(i => i.ToString("D15", System.Globalization.CultureInfo.InvariantCulture) + "."));
+        a.Bus.Publish(room, Deliver("before"));
+        a.Bus.Publish(room, Deliver(big));
+        a.Bus.Publish(room, Deliver("after"));
+        a.Bus.Publish(room, Deliver(big + "2"));
+        Assert.Equal("before", (await b.NextAsync()).Packet);
+        Assert.Equal(big, (await b.NextAsync()).Packet);
+        Assert.Equal("after", (await b.NextAsync()).Packet);
+        Assert.Equal(big + "2", (await b.NextAsync()).Packet);
+    }
+
+    [Fact]
+    public async Task When_Redis_kills_the_subscription_connection_every_room_is_subscribed_again_a_gap_reported_and_messages_flow()
+    {
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
+        var rooms = new[] { RedisTestServer.NewCode(), RedisTestServer.NewCode() };
+        foreach (var room in rooms)
+        {
+            await b.Bus.Subscribe(room);
+        }
+
+        Assert.Equal(0, b.Gaps);
+        await using (var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true"))
+        {
+            await admin.GetServer(server.Host, server.Port).ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+        }
+
+
+        await WaitUntilAsync(() => b.Gaps > 0);
+        await WaitUntilAsync(() => rooms.All(b.Bus.IsSubscribed));
+        foreach (var room in rooms)
+        {
+            Assert.Equal(1, await NumSubAsync(a, room));
+        }
+
+        foreach (var room in rooms)
+        {
+            a.Bus.Publish(room, Deliver("after-kill"));
+            var m = await b.NextAsync();
+            Assert.Equal((room, "after-kill"), (m.Room, m.Packet));
+        }
+
+        if (FastSubscriber)
+        {
+            Assert.Equal(1, b.Gaps); // once per reconnection, after every room was re-subscribed
+        }
+    }
+
+    [Fact]
+    public async Task A_message_published_right_after_the_subscription_completes_is_received()
+    {
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
+
+        // No waiting beyond the task (which completes on Redis's acknowledgement): each room's first message must arrive.
+        for (var i = 0; i < 20; i++)
+        {
+            var room = RedisTestServer.NewCode();
+            await b.Bus.Subscribe(room);
+            Assert.True(b.Bus.IsSubscribed(room));
+            a.Bus.Publish(room, Deliver("first"));
+            var m = await b.NextAsync();
+            Assert.Equal((room, "first"), (m.Room, m.Packet));
+        }
+    }
+
+    [Fact]
+    public async Task A_listener_that_throws_does_not_stop_the_delivery_of_later_messages()
+    {
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
+        var room = RedisTestServer.NewCode();
+        await b.Bus.Subscribe(room);
+        b.ThrowOn = "boom";
+
+        a.Bus.Publish(room, Deliver("boom"));
+        a.Bus.Publish(room, Deliver("after"));
+        Assert.Equal("after", (await b.NextAsync()).Packet);
+        a.Bus.Publish(room, Deliver("boom"));
+        a.Bus.Publish(room, Deliver("still"));
+        Assert.Equal("still", (await b.NextAsync()).Packet);
+    }
+
+    // A fresh room, subscribed by node.
+    private static async Task<RoomCode> SubscribedRoomAsync(Node node)
+    {
+        var room = RedisTestServer.NewCode();
+        await node.Bus.Subscribe(room);
+        await WaitUntilAsync(() => node.Bus.IsSubscribed(room));
+        return room;
+    }
+
+    private async Task<TwoNodes> TwoNodesAsync()
+    {
+        var server = await RedisServer.StartAsync();
+        return new TwoNodes(server, await StartNodeAsync(server, "node-a"), await StartNodeAsync(server, "node-b"));
+    }
+
     private static async Task<long> NumSubAsync(Node node, RoomCode room)
     {
         var r = await node.Connection.Multiplexer.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", $"room:updates:{room}");
@@ -336,6 +474,19 @@ public sealed class RedisRoomBusRedisTests
         }
     }
 
+    /// <summary>One server and two nodes on it, disposed together.</summary>
+    private sealed class TwoNodes(RedisServer server, Node a, Node b) : IAsyncDisposable
+    {
+        public void Deconstruct(out RedisServer s, out Node first, out Node second) => (s, first, second) = (server, a, b);
+
+        public async ValueTask DisposeAsync()
+        {
+            await b.DisposeAsync();
+            await a.DisposeAsync();
+            await server.DisposeAsync();
+        }
+    }
+
     private sealed class Node : IRoomBusListener, IAsyncDisposable
     {
         private readonly Channel<(RoomCode Room, RoomBusKind Kind, RoomRecipients Recipients, string? Target, string Packet)> _received =
@@ -354,11 +505,21 @@ public sealed class RedisRoomBusRedisTests
 
         public bool IsEmpty => !_received.Reader.TryPeek(out _);
 
-        public static async Task<Node> StartAsync(RedisServer server, string nodeId)
+        public static async Task<Node> StartAsync(RedisStoreOptions options, string nodeId)
         {
-            var connection = await RedisConnection.ConnectAsync(Options(server));
+            var connection = await RedisConnection.ConnectAsync(options);
             return new Node(connection, new RedisRoomBus(connection, nodeId));
         }
+
+        /// <summary>Gaps reported by the bus.</summary>
+        public int Gaps => Volatile.Read(ref _gaps);
+
+        /// <summary>A packet whose delivery throws (a listener bug).</summary>
+        public string? ThrowOn { get; set; }
+
+        private int _gaps;
+
+        public void OnBusGap() => Interlocked.Increment(ref _gaps);
 
         /// <summary>The rev of each packet received (by its text).</summary>
         public ConcurrentDictionary<string, long> RevOf { get; } = new();
@@ -366,6 +527,11 @@ public sealed class RedisRoomBusRedisTests
         public void OnBusMessage(RoomCode room, in RoomBusMessage message)
         {
             var packet = Encoding.UTF8.GetString(message.Packet.Span);
+            if (packet == ThrowOn)
+            {
+                throw new InvalidOperationException("listener bug");
+            }
+
             RevOf[packet] = message.Rev;
             _received.Writer.TryWrite((room, message.Kind, message.Recipients, message.Target, packet));
         }

@@ -159,6 +159,40 @@ public sealed class RespReplyParserTests
         Assert.StartsWith("*3\r\n$4\r\nEVAL\r\n$" + Encoding.UTF8.GetByteCount(RedisScripts.Touch.Text) + "\r\n", Encoding.UTF8.GetString(writer.Written.Span));
     }
 
+    [Theory]
+    [InlineData("*3\r\n$7\r\nmessage\r\n$4\r\nroom\r\n$7\r\na\r\nb\r\nc\r\n", "message|room|a\r\nb\r\nc")]
+    [InlineData("*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:12\r\n", "subscribe|ch|12")]
+    [InlineData("*2\r\n$4\r\npong\r\n$0\r\n\r\n", "pong|")]
+    [InlineData("*1\r\n+OK\r\n", "OK")]
+    public void A_flat_array_is_read_as_ranges_of_its_elements(string reply, string expected)
+    {
+        var bytes = Encoding.UTF8.GetBytes(reply);
+        Span<Range> items = stackalloc Range[3];
+        Assert.True(RespReplyParser.TryReadFlatArray(bytes, items, out var count));
+        var parts = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            parts[i] = Encoding.UTF8.GetString(bytes.AsSpan()[items[i]]);
+        }
+
+        Assert.Equal(expected, string.Join("|", parts));
+    }
+
+    [Theory]
+    [InlineData("+OK\r\n")]
+    [InlineData("*-1\r\n")]
+    [InlineData("*2\r\n$1\r\na\r\n$-1\r\n")]
+    [InlineData("*2\r\n$1\r\na\r\n*0\r\n")]
+    [InlineData("*2\r\n$1\r\na\r\n-ERR x\r\n")]
+    [InlineData("*4\r\n:1\r\n:2\r\n:3\r\n:4\r\n")]
+    public void Anything_but_a_flat_array_of_at_most_the_given_size_is_refused(string reply)
+    {
+        var bytes = Encoding.UTF8.GetBytes(reply);
+        Assert.Equal(OperationStatus.Done, RespReplyParser.TryScan(bytes, out _));
+        Span<Range> items = stackalloc Range[3];
+        Assert.False(RespReplyParser.TryReadFlatArray(bytes, items, out _));
+    }
+
     private static RedisResult Parse(string reply)
     {
         var bytes = Encoding.UTF8.GetBytes(reply);

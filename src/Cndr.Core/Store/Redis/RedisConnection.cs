@@ -17,9 +17,10 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly ILogger _logger;
 
-    private RedisConnection(ConnectionMultiplexer multiplexer, ILogger logger, RedisKeys keys, RedisFastConnection? fast)
+    private RedisConnection(ConnectionMultiplexer multiplexer, ILogger logger, RedisKeys keys, RedisFastConnection? fast, RedisStoreOptions options)
     {
         _multiplexer = multiplexer;
+        Options = options;
         Fast = fast;
         _logger = logger;
         Keys = keys;
@@ -43,6 +44,12 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
 
     /// <summary>The script-call connection of <see cref="RedisStoreOptions.FastPath"/>, or null (everything on the multiplexer).</summary>
     internal RedisFastConnection? Fast { get; }
+
+    /// <summary>The options this connection was made with.</summary>
+    internal RedisStoreOptions Options { get; }
+
+    /// <summary>Whether the room bus subscribes on its own <see cref="RedisFastSubscriber"/> (the conditions of <see cref="Fast"/>, and <see cref="RedisStoreOptions.FastSubscriber"/>).</summary>
+    internal bool FastSubscriber => Fast is not null && Options.FastSubscriber;
 
     /// <summary>The key schema of this connection (standalone or cluster, with the key prefix).</summary>
     internal RedisKeys Keys { get; }
@@ -86,7 +93,7 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
             await fast.StartAsync();
         }
 
-        var connection = new RedisConnection(multiplexer, logger, keys, fast);
+        var connection = new RedisConnection(multiplexer, logger, keys, fast, options);
         if (multiplexer.IsConnected)
         {
             await connection.LoadScriptsAsync();

@@ -32,7 +32,6 @@ internal sealed partial class RedisFastConnection : IDisposable
     /// <summary>The name of the reader thread (where replies' continuations run).</summary>
     public const string ReaderThreadName = "cndr-redis-reader";
 
-    private const int PollMicroseconds = 100_000;
     private const int MinBackoffMs = 250;
     private const int MaxBackoffMs = 5000;
     private const int ReceiveBufferSize = 64 * 1024;
@@ -47,6 +46,8 @@ internal sealed partial class RedisFastConnection : IDisposable
     private readonly Queue<RedisFastOperation> _pending = new();
     private readonly Thread _reader;
     private readonly ManualResetEventSlim _stopping = new(false);
+    private readonly RespReceiveBuffer _receive = new(ReceiveBufferSize);
+    private readonly Func<bool> _givesUp;
     private readonly TaskCompletionSource<bool> _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Guarded by _lock: the live socket (null while disconnected), its generation (bumped on every connect and drop, so a
@@ -67,6 +68,7 @@ internal sealed partial class RedisFastConnection : IDisposable
         _logger = logger;
         _timeoutTicks = Stopwatch.Frequency * Math.Max(1, options.OperationTimeoutMs) / 1000;
         _reader = new Thread(Run) { IsBackground = true, Name = ReaderThreadName };
+        _givesUp = () => _disposed || OldestIsLate();
     }
 
     /// <summary>Whether <paramref name="options"/> allow the fast path: asked for, one standalone server, no TLS, no Sentinel, no cluster.</summary>
@@ -308,7 +310,7 @@ internal sealed partial class RedisFastConnection : IDisposable
     }
 
     // Makes the reader thread see the end of the socket (it then fails the pending calls and reconnects).
-    private static void Fault(Socket socket)
+    internal static void Fault(Socket socket)
     {
         try
         {
@@ -324,33 +326,9 @@ internal sealed partial class RedisFastConnection : IDisposable
 
     private void Run()
     {
-        var backoff = MinBackoffMs;
         var connectedBefore = false;
-        var failureLogged = false;
-        while (!_disposed)
+        while (OpenWithBackoff(_options, ClientName, _stopping, OnConnectFailed) is { } socket)
         {
-            Socket socket;
-            try
-            {
-                socket = Connect();
-            }
-            catch (Exception ex)
-            {
-                // Any failure (refused, timeout, AUTH, DNS...): this thread must never end the process; retry with backoff.
-                _firstAttempt.TrySetResult(false);
-                if (!failureLogged)
-                {
-                    failureLogged = true;
-                    Log.ConnectFailed(_logger, "redis_fast_connect_failed", _options.Host, _options.Port, ex.GetType().Name, ex is RedisServerException ? ex.Message : "");
-                }
-
-                _stopping.Wait(backoff);
-                backoff = Math.Min(backoff * 2, MaxBackoffMs);
-                continue;
-            }
-
-            backoff = MinBackoffMs;
-            failureLogged = false;
             if (connectedBefore)
             {
                 Interlocked.Increment(ref _reconnects);
@@ -382,11 +360,49 @@ internal sealed partial class RedisFastConnection : IDisposable
         }
     }
 
-    private Socket Connect()
+    private void OnConnectFailed(Exception ex, bool firstOfOutage)
     {
-        var (host, port) = string.IsNullOrWhiteSpace(_options.Endpoints)
-            ? (_options.Host, _options.Port)
-            : RedisConnection.ParseEndPoint(_options.Endpoints.Trim(), 6379);
+        _firstAttempt.TrySetResult(false);
+        if (firstOfOutage)
+        {
+            Log.ConnectFailed(_logger, "redis_fast_connect_failed", _options.Host, _options.Port, ex.GetType().Name, ex is RedisServerException ? ex.Message : "");
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Open"/> until it succeeds, with backoff, telling <paramref name="failed"/> of each failure (and whether it is
+    /// the first since the last success); null once <paramref name="stopping"/> is set. Any failure (refused, timeout, AUTH,
+    /// DNS...) is retried: a reader thread must never end the process.
+    /// </summary>
+    internal static Socket? OpenWithBackoff(RedisStoreOptions options, string clientName, ManualResetEventSlim stopping, Action<Exception, bool> failed)
+    {
+        var backoff = MinBackoffMs;
+        while (!stopping.IsSet)
+        {
+            try
+            {
+                return Open(options, clientName);
+            }
+            catch (Exception ex)
+            {
+                failed(ex, backoff == MinBackoffMs);
+                stopping.Wait(backoff);
+                backoff = Math.Min(backoff * 2, MaxBackoffMs);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A connected, non-blocking socket to the server of <paramref name="options"/> (a supported one), authenticated and named
+    /// <paramref name="clientName"/>: shared with <see cref="RedisFastSubscriber"/>. Throws on any failure.
+    /// </summary>
+    internal static Socket Open(RedisStoreOptions options, string clientName)
+    {
+        var (host, port) = string.IsNullOrWhiteSpace(options.Endpoints)
+            ? (options.Host, options.Port)
+            : RedisConnection.ParseEndPoint(options.Endpoints.Trim(), 6379);
         var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host)[0];
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -394,18 +410,18 @@ internal sealed partial class RedisFastConnection : IDisposable
             // Synchronous calls only, here and after: a socket that ever ran an asynchronous operation is registered with the
             // runtime's socket engine for reads and writes, which then wakes its thread (and a pool worker) on every reply
             // and every acknowledged write, for nothing. The kernel bounds a blocking connect by the send timeout.
-            socket.ReceiveTimeout = _options.ConnectTimeoutMs;
-            socket.SendTimeout = _options.ConnectTimeoutMs;
+            socket.ReceiveTimeout = options.ConnectTimeoutMs;
+            socket.SendTimeout = options.ConnectTimeoutMs;
             try
             {
                 socket.Connect(address, port);
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.TimedOut)
             {
-                throw new TimeoutException($"Connecting to Redis took more than {_options.ConnectTimeoutMs} ms.", ex);
+                throw new TimeoutException($"Connecting to Redis took more than {options.ConnectTimeoutMs} ms.", ex);
             }
 
-            Handshake(socket);
+            Handshake(socket, options, clientName);
             socket.Blocking = false;
             return socket;
         }
@@ -422,13 +438,13 @@ internal sealed partial class RedisFastConnection : IDisposable
     }
 
     // AUTH (when a password is set) and CLIENT SETNAME, sent together, both replies checked (blocking, with the connect timeout).
-    private void Handshake(Socket socket)
+    private static void Handshake(Socket socket, RedisStoreOptions options, string clientName)
     {
         var writer = new RespWriter(256);
         var commands = 1;
-        if (_options.Password is { } password)
+        if (options.Password is { } password)
         {
-            if (_options.User is { } user)
+            if (options.User is { } user)
             {
                 writer.WriteCommand("AUTH", user, password);
             }
@@ -440,7 +456,7 @@ internal sealed partial class RedisFastConnection : IDisposable
             commands++;
         }
 
-        writer.WriteCommand("CLIENT", "SETNAME", ClientName);
+        writer.WriteCommand("CLIENT", "SETNAME", clientName);
         socket.Send(writer.Written.Span);
         var buffer = new byte[4096];
         var end = 0;
@@ -476,128 +492,43 @@ internal sealed partial class RedisFastConnection : IDisposable
         }
     }
 
-    // Whether `buffered` starts with at least `count` whole replies.
-    private static bool HasWholeReplies(ReadOnlySpan<byte> buffered, int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            if (buffered.IsEmpty || RespReplyParser.TryScan(buffered, out var length) != OperationStatus.Done)
-            {
-                return false;
-            }
-
-            buffered = buffered[length..];
-        }
-
-        return true;
-    }
-
     /// <summary>Receives and completes replies until the socket ends, breaks the protocol, or the oldest call times out.</summary>
     private Exception ReadReplies(Socket socket)
     {
-        var buffer = new byte[ReceiveBufferSize];
-        var start = 0;
-        var end = 0;
-        var mayHaveMore = false;
+        var buffer = _receive;
+        buffer.Clear();
         while (true)
         {
-            while (start < end)
+            OperationStatus status;
+            while ((status = buffer.TryTake(out var bytes)) == OperationStatus.Done)
             {
-                var status = RespReplyParser.TryScan(buffer.AsSpan(start, end - start), out var length);
-                if (status == OperationStatus.NeedMoreData)
-                {
-                    break;
-                }
-
-                if (status == OperationStatus.InvalidData)
-                {
-                    return ConnectionError(ConnectionFailureType.ProtocolFailure, "Redis sent a reply that is not RESP2.");
-                }
-
-                var reply = RespReplyParser.Parse(buffer.AsSpan(start, length));
-                start += length;
+                var reply = RespReplyParser.Parse(bytes.Span);
 
                 // A burst (at least BurstReplies more whole replies are already here, or the receive filled the buffer): this
                 // reply's work goes to the thread pool, so a burst is worked off on every core, not on this thread alone; the
                 // tail of a burst, and every reply at a calm rate, continues here without a hop. (A hand-off wakes a pool
                 // worker, and a wake-up costs more than a short reply's sends: a handful of replies stays here.) Order is
                 // unaffected: the transport hands a connection its next packet only after the previous one's work completed.
-                var burst = mayHaveMore || HasWholeReplies(buffer.AsSpan(start, end - start), BurstReplies);
+                var burst = buffer.MayHaveMore || buffer.HasWholeReplies(BurstReplies);
                 if (!Complete(reply, inline: !burst))
                 {
                     return ConnectionError(ConnectionFailureType.ProtocolFailure, "Redis sent a reply no call was waiting for.");
                 }
             }
 
-            if (start == end)
+            if (status == OperationStatus.InvalidData)
             {
-                start = end = 0;
-            }
-            else if (end == buffer.Length)
-            {
-                // A reply larger than what is left: move it to the front, and grow when it fills the whole buffer.
-                if (start == 0)
-                {
-                    Array.Resize(ref buffer, buffer.Length * 2);
-                }
-                else
-                {
-                    buffer.AsSpan(start, end - start).CopyTo(buffer);
-                    end -= start;
-                    start = 0;
-                }
+                return ConnectionError(ConnectionFailureType.ProtocolFailure, "Redis sent a reply that is not RESP2.");
             }
 
-            if (!mayHaveMore)
+            if (!buffer.Fill(socket, _givesUp, out var error))
             {
-                if (buffer.Length > ReceiveBufferSize && start == end)
-                {
-                    buffer = new byte[ReceiveBufferSize]; // let a one-off big reply's buffer go
-                    start = end = 0;
-                }
-
-                // Wait for data; a short receive before means the socket was drained, so no receive is tried in vain first.
-                while (!Poll(socket))
-                {
-                    if (_disposed)
-                    {
-                        return new ObjectDisposedException(nameof(RedisFastConnection));
-                    }
-
-                    if (OldestIsLate())
-                    {
-                        return new TimeoutException($"No reply from Redis within {_options.OperationTimeoutMs} ms.");
-                    }
-                }
+                return error != SocketError.Success
+                    ? ConnectionError(ConnectionFailureType.SocketClosed, $"The fast Redis connection ended ({error}).")
+                    : _disposed
+                    ? new ObjectDisposedException(nameof(RedisFastConnection))
+                    : new TimeoutException($"No reply from Redis within {_options.OperationTimeoutMs} ms.");
             }
-
-            var space = buffer.Length - end;
-            var n = socket.Receive(buffer, end, space, SocketFlags.None, out var error);
-            if (error == SocketError.WouldBlock)
-            {
-                mayHaveMore = false;
-                continue;
-            }
-
-            if (error != SocketError.Success || n == 0)
-            {
-                return ConnectionError(ConnectionFailureType.SocketClosed, $"The fast Redis connection ended ({error}).");
-            }
-
-            mayHaveMore = n == space;
-            end += n;
-        }
-    }
-
-    private static bool Poll(Socket socket)
-    {
-        try
-        {
-            return socket.Poll(PollMicroseconds, SelectMode.SelectRead);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            return true; // the next receive reports it
         }
     }
 

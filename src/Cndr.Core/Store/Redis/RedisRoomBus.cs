@@ -21,6 +21,11 @@ namespace Cndr.Core.Store.Redis;
 /// <c>Subscribe(channel, Action)</c>, queues every message as its own thread-pool work item: no order, so not used.) The
 /// library's queue is unbounded: when a room's backlog reaches the capacity, its messages are dropped and counted until it
 /// is back under, and the listener is told of the gap once a backlog is empty (best-effort delivery, PROTOCOL §7).</para>
+/// <para><b>Own subscriber.</b> On a standalone Redis with the fast path (<see cref="RedisConnection.FastSubscriber"/>) the
+/// bus subscribes on <see cref="RedisFastSubscriber"/> instead: its one reader thread decodes each message and calls the
+/// listener inline — one wake-up per message instead of two, order per room kept by the single thread. There is no queue
+/// then: <see cref="DroppedCount"/> stays 0 and the bound is Redis's pub/sub output buffer for the connection (past it Redis
+/// drops the connection; the reconnection re-subscribes and reports a gap). The listener must not wait on Redis.</para>
 /// </remarks>
 public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
 {
@@ -37,6 +42,7 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
     private readonly int _backlogLimit;
     private readonly Dictionary<RoomCode, RoomSubscription> _subscriptions = [];
     private readonly Lock _gate = new();
+    private readonly RedisFastSubscriber? _fast;
     private IRoomBusListener? _listener;
     private long _dropped;
     private long _publishFailures;
@@ -61,6 +67,13 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
         _keys = connection.Keys;
         _logger = connection.Logger;
         _backlogLimit = queueCapacity;
+        if (connection.FastSubscriber)
+        {
+            _fast = new RedisFastSubscriber(connection.Options, _logger, _keys.UpdatesChannelPrefix, ReceiveInline, ReportGap);
+            _fast.Start();
+            return;
+        }
+
         _connection.Restored += OnRestored;
         _connection.Failed += OnFailed;
         if (_keys.IsCluster)
@@ -72,7 +85,7 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
     /// <inheritdoc />
     public string NodeId { get; }
 
-    /// <summary>Incoming messages dropped because their room's backlog was full.</summary>
+    /// <summary>Incoming messages dropped because their room's backlog was full (always 0 on <see cref="RedisFastSubscriber"/>: no backlog).</summary>
     public long DroppedCount => Interlocked.Read(ref _dropped);
 
     /// <summary>Publications that could not be handed to Redis (disconnected).</summary>
@@ -83,6 +96,11 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
     {
         get
         {
+            if (_fast is not null)
+            {
+                return _fast.Count;
+            }
+
             lock (_gate)
             {
                 return _subscriptions.Count;
@@ -90,12 +108,20 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
         }
     }
 
+    /// <summary>Whether this bus subscribes on its own <see cref="RedisFastSubscriber"/> (else on StackExchange.Redis).</summary>
+    internal bool UsesFastSubscriber => _fast is not null;
+
     /// <inheritdoc />
     public void Attach(IRoomBusListener listener) => _listener = listener;
 
     /// <inheritdoc />
     public Task Subscribe(RoomCode room)
     {
+        if (_fast is not null)
+        {
+            return _fast.Subscribe(room, (byte[])_keys.For(room).Updates!);
+        }
+
         RoomSubscription sub;
         lock (_gate)
         {
@@ -114,6 +140,12 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
     /// <inheritdoc />
     public void Unsubscribe(RoomCode room)
     {
+        if (_fast is not null)
+        {
+            _fast.Unsubscribe(room);
+            return;
+        }
+
         RoomSubscription? sub;
         lock (_gate)
         {
@@ -129,6 +161,11 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
     /// <summary>True once the SUBSCRIBE for <paramref name="room"/> has been acknowledged (for tests and diagnostics).</summary>
     public bool IsSubscribed(RoomCode room)
     {
+        if (_fast is not null)
+        {
+            return _fast.IsSubscribed(room);
+        }
+
         lock (_gate)
         {
             return _subscriptions.TryGetValue(room, out var sub) && sub.IsActive;
@@ -170,8 +207,21 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
     {
         < 0 or > 1 => true,
         0 => false,
-        _ => Volatile.Read(ref _subscriptionsLive) == 0 || !IsSubscribed(room),
+        _ => !SubscriptionsLive || !IsSubscribed(room),
     };
+
+    // Whether the subscription connection has not failed since the last re-subscription: on RedisFastSubscriber, false from
+    // the moment its socket fails until every re-SUBSCRIBE was acknowledged.
+    private bool SubscriptionsLive => _fast?.IsLive ?? Volatile.Read(ref _subscriptionsLive) == 1;
+
+    // On RedisFastSubscriber's reader thread (the payload is its receive buffer, valid during the call).
+    private void ReceiveInline(RoomCode room, ReadOnlyMemory<byte> payload)
+    {
+        if (!RoomBusCodec.IsFrom(payload.Span, _nodeIdUtf8))
+        {
+            Dispatch(room, payload);
+        }
+    }
 
     private void Receive(RoomCode room, ChannelMessageQueue queue, in ChannelMessage message)
     {
@@ -372,6 +422,7 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
             _subscriptions.Clear();
         }
 
+        _fast?.Dispose();
         _connection.Restored -= OnRestored;
         _connection.Failed -= OnFailed;
         _connection.Multiplexer.HashSlotMoved -= OnHashSlotMoved;

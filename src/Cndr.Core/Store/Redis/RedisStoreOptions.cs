@@ -56,6 +56,12 @@ public sealed class RedisStoreOptions
     /// </summary>
     public bool FastPath { get; set; } = true;
 
+    /// <summary>
+    /// With <see cref="FastPath"/> on a server it supports, the room bus subscribes on <see cref="RedisFastSubscriber"/> (each
+    /// message delivered on its reader thread, no thread-pool hop); false: on StackExchange.Redis's subscription connection.
+    /// </summary>
+    public bool FastSubscriber { get; set; } = true;
+
     /// <summary>CLIENT SETNAME of the node's connections.</summary>
     public string ClientName { get; set; } = "cndr";
 

@@ -176,6 +176,52 @@ internal static class RespReplyParser
         }
     }
 
+    /// <summary>
+    /// The elements of a flat array reply that <see cref="TryScan"/> found complete, without copying: each bulk string's
+    /// bytes, or a simple string's or integer's text, as a range of <paramref name="reply"/> (pub/sub pushes such as
+    /// <c>message channel payload</c>). False when the reply is not an array of at most <paramref name="items"/>.Length such
+    /// elements (a nested array, a null, an error).
+    /// </summary>
+    public static bool TryReadFlatArray(ReadOnlySpan<byte> reply, Span<Range> items, out int count)
+    {
+        count = 0;
+        var line = reply.IndexOf("\r\n"u8);
+        if (reply.IsEmpty || reply[0] != '*' || line < 0 || !TryLength(reply[1..line], out var n) || n < 0 || n > items.Length)
+        {
+            return false;
+        }
+
+        var position = line + 2;
+        for (var i = 0; i < n; i++)
+        {
+            var type = reply[position];
+            line = reply[(position + 1)..].IndexOf("\r\n"u8);
+            var header = reply.Slice(position + 1, line);
+            position += line + 3;
+            if (type == '$')
+            {
+                if (!TryLength(header, out var bulk) || bulk < 0)
+                {
+                    return false;
+                }
+
+                items[i] = new Range(position, position + (int)bulk);
+                position += (int)bulk + 2;
+            }
+            else if (type is (byte)':' or (byte)'+')
+            {
+                items[i] = new Range(position - line - 2, position - 2);
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        count = (int)n;
+        return true;
+    }
+
     // A length header: -1 (null) or 0..int.MaxValue.
     private static bool TryLength(ReadOnlySpan<byte> header, out long value) =>
         Utf8Parser.TryParse(header, out value, out var used) && used == header.Length && value is >= -1 and <= int.MaxValue;

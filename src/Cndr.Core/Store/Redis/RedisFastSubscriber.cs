@@ -1,0 +1,544 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Cndr.Core.Store.Redis;
+
+/// <summary>
+/// The room bus's subscription connection on a standalone Redis (the conditions of <see cref="RedisFastConnection"/>):
+/// one socket in RESP2 subscribe mode and one reader thread that parses each <c>message</c> push and hands it to the bus
+/// INLINE — decode, the listener's local sends — with no thread-pool hop and no allocation per message (the receive buffer
+/// is the thread's own; a message larger than it grows it once, then it shrinks back). One thread delivers every room, so
+/// a room's messages keep their publication order without a queue.
+/// </summary>
+/// <remarks>
+/// <para><b>Acknowledgements.</b> SUBSCRIBE and UNSUBSCRIBE are sent one channel per command by the calling thread (under
+/// the lock, non-blocking); Redis answers each in command order, interleaved with the pushes, so the replies awaited on the
+/// current socket form one FIFO. A room is <see cref="IsSubscribed">subscribed</see>, and <see cref="Subscribe"/>'s task
+/// completes, when its own SUBSCRIBE's reply arrives: a PUBLISH made after that reaches this node.</para>
+/// <para><b>Outage.</b> The moment the socket fails (read error, end, a reply older than the operation timeout, a failed
+/// send) the connection is not <see cref="IsLive"/>, no room is subscribed, and every waiting <see cref="Subscribe"/>
+/// completes (its attempt failed; it never faults). The reader thread reconnects with backoff, re-SUBSCRIBEs every current
+/// room, and once the last of those replies is in it is live again and reports a gap once (the listener re-reads what it
+/// may have missed). A <see cref="Subscribe"/> made while down completes at once and is subscribed by the reconnect.</para>
+/// <para><b>Bound.</b> There is no queue here: while the listener works, unread pushes wait in the socket and then in
+/// Redis's pub/sub output buffer of this client; past its limit (client-output-buffer-limit pubsub) Redis drops the
+/// connection, which is an outage as above (gap, resync).</para>
+/// </remarks>
+internal sealed partial class RedisFastSubscriber : IDisposable
+{
+    /// <summary>The name of the reader thread (where the bus's listener runs).</summary>
+    public const string ReaderThreadName = "cndr-redis-sub";
+
+    private const int ReceiveBufferSize = 64 * 1024;
+
+    private readonly RedisStoreOptions _options;
+    private readonly ILogger _logger;
+    private readonly byte[] _channelPrefix;
+    private readonly Action<RoomCode, ReadOnlyMemory<byte>> _onMessage;
+    private readonly Action _onGap;
+    private readonly long _timeoutTicks;
+    private readonly Lock _lock = new();
+    private readonly Thread _reader;
+    private readonly ManualResetEventSlim _stopping = new(false);
+    private readonly RespReceiveBuffer _receive = new(ReceiveBufferSize);
+    private readonly Func<bool> _givesUp;
+
+    // Guarded by _lock: the rooms wanted, the live socket (null while down), the replies awaited on it in command order,
+    // how many of the first of those are the reconnect's re-SUBSCRIBEs, whether a first connection attempt has ended, and
+    // the command buffer.
+    private readonly Dictionary<RoomCode, Subscription> _rooms = [];
+    private readonly Queue<PendingReply> _replies = new();
+    private readonly RespWriter _writer = new(256);
+    private Socket? _socket;
+    private int _resubscribing;
+    private bool _attempted;
+
+    private volatile bool _live;
+    private volatile bool _disposed;
+    private long _reconnects;
+    private long _listenerFailures;
+
+    /// <param name="options">A server <see cref="RedisFastConnection.Supports"/> accepts.</param>
+    /// <param name="logger">Where drops, reconnections and listener failures are logged.</param>
+    /// <param name="channelPrefix">What precedes the room code in every channel name (a push's room is read from its channel).</param>
+    /// <param name="onMessage">Called on the reader thread for each message of a subscribed room (the payload is valid during the call).</param>
+    /// <param name="onGap">Called on the reader thread after a reconnection re-subscribed every room.</param>
+    public RedisFastSubscriber(RedisStoreOptions options, ILogger logger, string channelPrefix, Action<RoomCode, ReadOnlyMemory<byte>> onMessage, Action onGap)
+    {
+        _options = options;
+        _logger = logger;
+        _channelPrefix = System.Text.Encoding.UTF8.GetBytes(channelPrefix);
+        _onMessage = onMessage;
+        _onGap = onGap;
+        _timeoutTicks = Stopwatch.Frequency * Math.Max(1, options.OperationTimeoutMs) / 1000;
+        _reader = new Thread(Run) { IsBackground = true, Name = ReaderThreadName };
+        _givesUp = () => _disposed || OldestIsLate();
+    }
+
+    /// <summary>The CLIENT SETNAME of this connection (the multiplexer's name with a suffix).</summary>
+    public string ClientName => _options.ClientName + "-sub";
+
+    /// <summary>
+    /// False from the moment the socket fails until every room was re-subscribed (acknowledged) on the next one; true while
+    /// connected with every re-SUBSCRIBE acknowledged.
+    /// </summary>
+    public bool IsLive => _live;
+
+    /// <summary>Rooms wanted (subscribed, being subscribed, or waiting for the reconnection).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _rooms.Count;
+            }
+        }
+    }
+
+    /// <summary>Connections made after the first.</summary>
+    public long ReconnectCount => Interlocked.Read(ref _reconnects);
+
+    /// <summary>Messages whose listener call threw (logged; the reader went on).</summary>
+    public long ListenerFailureCount => Interlocked.Read(ref _listenerFailures);
+
+    /// <summary>Starts the reader thread (it connects, then reconnects whenever the connection is lost).</summary>
+    public void Start() => _reader.Start();
+
+    /// <summary>
+    /// Subscribes <paramref name="room"/> on <paramref name="channel"/> (idempotent). The task completes when Redis
+    /// acknowledged the SUBSCRIBE, or when the attempt failed (down: the reconnection subscribes it and reports a gap).
+    /// </summary>
+    public Task Subscribe(RoomCode room, byte[] channel)
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (_rooms.TryGetValue(room, out var existing))
+            {
+                return existing.Waiter?.Task ?? Task.CompletedTask;
+            }
+
+            var sub = new Subscription(room, channel);
+            _rooms.Add(room, sub);
+            if (_socket is not null)
+            {
+                sub.Waiter = NewWaiter();
+                SendLocked(sub, subscribe: true);
+                return sub.Waiter.Task;
+            }
+
+            if (!_attempted)
+            {
+                // Starting up: the first connection subscribes it (or its failure completes the task).
+                sub.Waiter = NewWaiter();
+                return sub.Waiter.Task;
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>Stops delivering <paramref name="room"/> at once and sends UNSUBSCRIBE (idempotent).</summary>
+    public void Unsubscribe(RoomCode room)
+    {
+        lock (_lock)
+        {
+            if (!_rooms.Remove(room, out var sub))
+            {
+                return;
+            }
+
+            sub.Live = false;
+            sub.Waiter?.TrySetResult();
+            if (_socket is not null)
+            {
+                SendLocked(sub, subscribe: false);
+            }
+        }
+    }
+
+    /// <summary>True once Redis acknowledged <paramref name="room"/>'s SUBSCRIBE on the current socket.</summary>
+    public bool IsSubscribed(RoomCode room)
+    {
+        lock (_lock)
+        {
+            return _rooms.TryGetValue(room, out var sub) && sub.Live;
+        }
+    }
+
+    private static TaskCompletionSource NewWaiter() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Under _lock with a socket: one command, its reply awaited in order. A send that cannot complete within the operation
+    // timeout (Redis not reading) fails the socket: the reconnection re-issues everything.
+    private void SendLocked(Subscription sub, bool subscribe)
+    {
+        _writer.Reset();
+        _writer.WriteArrayHeader(2);
+        _writer.WriteBulk(subscribe ? "SUBSCRIBE"u8 : "UNSUBSCRIBE"u8);
+        _writer.WriteBulk(sub.Channel);
+        _replies.Enqueue(new PendingReply(sub, subscribe, Stopwatch.GetTimestamp()));
+        Send(_socket!);
+    }
+
+    private void Send(Socket socket)
+    {
+        var bytes = _writer.Written.Span;
+        var sent = 0;
+        while (sent < bytes.Length)
+        {
+            var n = socket.Send(bytes[sent..], SocketFlags.None, out var error);
+            if (error == SocketError.Success)
+            {
+                sent += n;
+            }
+            else if (error != SocketError.WouldBlock || !socket.Poll(_options.OperationTimeoutMs * 1000, SelectMode.SelectWrite))
+            {
+                Fail(socket);
+                return;
+            }
+        }
+    }
+
+    // Not live from this moment; the reader thread sees the end of the socket and reconnects.
+    private void Fail(Socket socket)
+    {
+        _live = false;
+        RedisFastConnection.Fault(socket);
+    }
+
+    // ---- the reader thread: connect and re-subscribe, read and deliver, reconnect ----
+
+    private void Run()
+    {
+        var connectedBefore = false;
+        while (RedisFastConnection.OpenWithBackoff(_options, ClientName, _stopping, OnConnectFailed) is { } socket)
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            if (connectedBefore)
+            {
+                Interlocked.Increment(ref _reconnects);
+                Log.Reconnected(_logger, "redis_sub_reconnected");
+            }
+
+            bool gapDue;
+            bool restored;
+            lock (_lock)
+            {
+                _socket = socket;
+                _attempted = true;
+
+                // A room whose caller stopped waiting (asked for while down) may have missed messages: a gap is due.
+                gapDue = connectedBefore;
+                _writer.Reset();
+                foreach (var sub in _rooms.Values)
+                {
+                    gapDue |= sub.Waiter is null || sub.Waiter.Task.IsCompleted;
+                    _writer.WriteArrayHeader(2);
+                    _writer.WriteBulk("SUBSCRIBE"u8);
+                    _writer.WriteBulk(sub.Channel);
+                    _replies.Enqueue(new PendingReply(sub, Subscribe: true, Stopwatch.GetTimestamp()));
+                }
+
+                _resubscribing = _rooms.Count;
+                if (_resubscribing > 0)
+                {
+                    Send(socket);
+                }
+
+                restored = _resubscribing == 0;
+            }
+
+            if (restored)
+            {
+                Restored(gapDue);
+            }
+
+            connectedBefore = true;
+            Exception error;
+            try
+            {
+                error = ReadPushes(socket, gapDue);
+            }
+            catch (Exception ex)
+            {
+                // Never lose the reader thread: drop and reconnect.
+                Log.ReaderFailed(_logger, "redis_sub_reader_failed", ex);
+                error = ex;
+            }
+
+            Drop(socket, error);
+        }
+    }
+
+    // Whoever waits for the first attempt stops waiting.
+    private void OnConnectFailed(Exception ex, bool firstOfOutage)
+    {
+        CompleteWaiters(attempted: true);
+        if (firstOfOutage)
+        {
+            Log.ConnectFailed(_logger, "redis_sub_connect_failed", _options.Host, _options.Port, ex.GetType().Name);
+        }
+    }
+
+    private void Restored(bool gapDue)
+    {
+        _live = true;
+        if (gapDue)
+        {
+            try
+            {
+                _onGap();
+            }
+            catch (Exception ex)
+            {
+                Interlocked.Increment(ref _listenerFailures);
+                Log.ListenerFailed(_logger, "redis_sub_listener_failed", ex);
+            }
+        }
+    }
+
+    /// <summary>Receives and handles pushes until the socket ends, breaks the protocol, or an awaited reply is late.</summary>
+    private Exception ReadPushes(Socket socket, bool gapDue)
+    {
+        var buffer = _receive;
+        buffer.Clear();
+        while (true)
+        {
+            OperationStatus status;
+            while ((status = buffer.TryTake(out var reply)) == OperationStatus.Done)
+            {
+                if (!Handle(reply, gapDue))
+                {
+                    return new InvalidDataException("Redis sent a reply the subscription connection did not expect.");
+                }
+            }
+
+            if (status == OperationStatus.InvalidData)
+            {
+                return new InvalidDataException("Redis sent a reply that is not RESP2.");
+            }
+
+            if (!buffer.Fill(socket, _givesUp, out var error))
+            {
+                return error != SocketError.Success
+                    ? new SocketException((int)error)
+                    : _disposed
+                    ? new ObjectDisposedException(nameof(RedisFastSubscriber))
+                    : new TimeoutException($"No SUBSCRIBE reply from Redis within {_options.OperationTimeoutMs} ms.");
+            }
+        }
+    }
+
+    /// <summary>One complete reply: a message is delivered, a (un)subscribe acknowledgement settles the oldest awaited reply.</summary>
+    private bool Handle(ReadOnlyMemory<byte> reply, bool gapDue)
+    {
+        var span = reply.Span;
+        if (span[0] == '-')
+        {
+            // An error answers the oldest command (e.g. an ACL refusing the channel): that room stays unsubscribed.
+            Log.CommandRefused(_logger, "redis_sub_refused", System.Text.Encoding.UTF8.GetString(span.TrimEnd("\r\n"u8)));
+            return Settle(subscribe: null, default, gapDue);
+        }
+
+        Span<Range> items = stackalloc Range[3];
+        if (!RespReplyParser.TryReadFlatArray(span, items, out var count) || count < 2)
+        {
+            return span[0] == '+'; // a PONG outside subscribe mode
+        }
+
+        var kind = span[items[0]];
+        if (count == 3 && kind.SequenceEqual("message"u8))
+        {
+            Deliver(span[items[1]], reply[items[2]]);
+            return true;
+        }
+
+        if (count == 3 && kind.SequenceEqual("subscribe"u8))
+        {
+            return Settle(subscribe: true, span[items[1]], gapDue);
+        }
+
+        if (count == 3 && kind.SequenceEqual("unsubscribe"u8))
+        {
+            return Settle(subscribe: false, span[items[1]], gapDue);
+        }
+
+        return true; // pong, or a push kind this connection never asks for
+    }
+
+    private void Deliver(ReadOnlySpan<byte> channel, ReadOnlyMemory<byte> payload)
+    {
+        if (!channel.StartsWith(_channelPrefix) || !RoomCode.TryParse(channel[_channelPrefix.Length..], channel.Length - _channelPrefix.Length, out var room))
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (!_rooms.ContainsKey(room))
+            {
+                return; // unsubscribed: its UNSUBSCRIBE is on its way
+            }
+        }
+
+        try
+        {
+            _onMessage(room, payload);
+        }
+        catch (Exception ex)
+        {
+            // A listener bug must not stop the node's bus.
+            Interlocked.Increment(ref _listenerFailures);
+            Log.ListenerFailed(_logger, "redis_sub_listener_failed", ex);
+        }
+    }
+
+    // The reply to the oldest command sent on this socket (null subscribe: an error reply).
+    private bool Settle(bool? subscribe, ReadOnlySpan<byte> channel, bool gapDue)
+    {
+        TaskCompletionSource? waiter = null;
+        bool restored;
+        lock (_lock)
+        {
+            if (!_replies.TryDequeue(out var awaited)
+                || (subscribe is { } s && (s != awaited.Subscribe || !channel.SequenceEqual(awaited.Sub.Channel))))
+            {
+                return false;
+            }
+
+            if (awaited.Subscribe && _rooms.TryGetValue(awaited.Sub.Room, out var current) && current == awaited.Sub)
+            {
+                current.Live = subscribe == true;
+                waiter = current.Waiter;
+            }
+
+            restored = _resubscribing > 0 && --_resubscribing == 0;
+        }
+
+        waiter?.TrySetResult();
+        if (restored)
+        {
+            Restored(gapDue);
+        }
+
+        return true;
+    }
+
+    private bool OldestIsLate()
+    {
+        lock (_lock)
+        {
+            return _replies.TryPeek(out var oldest) && Stopwatch.GetTimestamp() - oldest.SentAt > _timeoutTicks;
+        }
+    }
+
+    private void Drop(Socket socket, Exception error)
+    {
+        _live = false;
+        lock (_lock)
+        {
+            _socket = null;
+            _replies.Clear();
+            _resubscribing = 0;
+            foreach (var sub in _rooms.Values)
+            {
+                sub.Live = false;
+            }
+        }
+
+        socket.Dispose();
+        CompleteWaiters(attempted: false);
+        if (!_disposed)
+        {
+            Log.Dropped(_logger, "redis_sub_dropped", error.GetType().Name);
+        }
+    }
+
+    // Every waiting Subscribe's attempt has failed (down, or the first connection attempt failed).
+    private void CompleteWaiters(bool attempted)
+    {
+        List<TaskCompletionSource>? waiters = null;
+        lock (_lock)
+        {
+            _attempted |= attempted;
+            foreach (var sub in _rooms.Values)
+            {
+                if (sub.Waiter is { Task.IsCompleted: false } waiter)
+                {
+                    (waiters ??= []).Add(waiter);
+                }
+            }
+        }
+
+        waiters?.ForEach(w => w.TrySetResult());
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _live = false;
+        _stopping.Set();
+        lock (_lock)
+        {
+            // Under the lock: Drop disposes a socket only after taking it away from here.
+            if (_socket is { } socket)
+            {
+                RedisFastConnection.Fault(socket);
+            }
+        }
+
+        CompleteWaiters(attempted: true);
+        if (_reader.IsAlive && Thread.CurrentThread != _reader)
+        {
+            _reader.Join(TimeSpan.FromSeconds(2));
+        }
+    }
+
+    /// <summary>One wanted room: its channel, whether its SUBSCRIBE was acknowledged on the current socket, who awaits that.</summary>
+    private sealed class Subscription(RoomCode room, byte[] channel)
+    {
+        public RoomCode Room => room;
+
+        public byte[] Channel => channel;
+
+        public bool Live { get; set; }
+
+        public TaskCompletionSource? Waiter { get; set; }
+    }
+
+    /// <summary>A command sent on the current socket whose reply has not come yet.</summary>
+    private readonly record struct PendingReply(Subscription Sub, bool Subscribe, long SentAt);
+
+    private static partial class Log
+    {
+        [LoggerMessage(220, LogLevel.Warning, "{event}: cannot reach Redis at {host}:{port} ({errorType}); room subscriptions wait for the reconnection")]
+        public static partial void ConnectFailed(ILogger logger, string @event, string host, int port, string errorType);
+
+        [LoggerMessage(221, LogLevel.Information, "{event}: subscription connection restored, re-subscribing every room")]
+        public static partial void Reconnected(ILogger logger, string @event);
+
+        [LoggerMessage(222, LogLevel.Warning, "{event}: subscription connection lost ({errorType}); reconnecting")]
+        public static partial void Dropped(ILogger logger, string @event, string errorType);
+
+        [LoggerMessage(223, LogLevel.Error, "{event}: the room bus listener failed on the subscription reader thread")]
+        public static partial void ListenerFailed(ILogger logger, string @event, Exception exception);
+
+        [LoggerMessage(224, LogLevel.Error, "{event}: unexpected error on the subscription connection's reader thread")]
+        public static partial void ReaderFailed(ILogger logger, string @event, Exception exception);
+
+        [LoggerMessage(225, LogLevel.Warning, "{event}: Redis refused a subscription command: {error}")]
+        public static partial void CommandRefused(ILogger logger, string @event, string error);
+    }
+}
