@@ -48,6 +48,7 @@ internal sealed class StoreBundle : IAsyncDisposable
                 Cluster = settings.RedisCluster,
                 KeyPrefix = settings.RedisKeyPrefix ?? "",
                 FastPath = settings.RedisFastPath,
+                FastSubscriber = settings.RedisFastSubscriber,
                 User = string.IsNullOrEmpty(settings.RedisUser) ? null : settings.RedisUser,
                 Password = string.IsNullOrEmpty(settings.RedisPassword) ? null : settings.RedisPassword,
                 UseTls = settings.RedisTls,

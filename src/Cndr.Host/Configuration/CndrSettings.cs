@@ -31,6 +31,9 @@ internal sealed class CndrSettings
     // ---- Redis fast path: script calls on cndr's own RESP connection (issue 11) ----
     public bool RedisFastPath { get; set; } = true;
 
+    // ---- Redis fast subscriber: the room bus on cndr's own subscription connection (issue 14) ----
+    public bool RedisFastSubscriber { get; set; } = true;
+
     public string LogLevel { get; set; } = "info";
     public bool LogJson { get; set; } = true;
 
@@ -131,6 +134,9 @@ internal sealed class CndrSettings
 
         // Redis fast path (issue 11).
         Bool("REDIS_FAST_PATH", "store script calls on cndr's own pipelined RESP connection, whose reader thread continues each reply's work (no thread-pool hop); standalone Redis without TLS/Sentinel only; false = everything on StackExchange.Redis", s => s.RedisFastPath, (s, v) => s.RedisFastPath = v),
+
+        // Redis fast subscriber (issue 14).
+        Bool("REDIS_FAST_SUBSCRIBER", "room bus subscriptions on cndr's own RESP connection, whose reader thread delivers each bus message inline (no thread-pool hop); needs REDIS_FAST_PATH's conditions; false = StackExchange.Redis's subscriber", s => s.RedisFastSubscriber, (s, v) => s.RedisFastSubscriber = v),
 
         Text("LOG_LEVEL", "trace | debug | info | warn | error | none", s => s.LogLevel, (s, v) => s.LogLevel = v, ValidateLogLevel),
         Bool("LOG_JSON", "JSON log lines (false = plain text)", s => s.LogJson, (s, v) => s.LogJson = v),
