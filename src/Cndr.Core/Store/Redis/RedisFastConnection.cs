@@ -32,6 +32,9 @@ internal sealed partial class RedisFastConnection : IDisposable
     /// <summary>The name of the reader thread (where replies' continuations run).</summary>
     public const string ReaderThreadName = "cndr-redis-reader";
 
+    /// <summary>How long a reader or a pushed-back sender waits in one poll of its socket.</summary>
+    internal const int PollMicroseconds = 100_000;
+
     private const int MinBackoffMs = 250;
     private const int MaxBackoffMs = 5000;
     private const int ReceiveBufferSize = 64 * 1024;

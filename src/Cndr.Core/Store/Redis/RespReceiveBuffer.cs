@@ -131,7 +131,7 @@ internal sealed class RespReceiveBuffer(int size)
     {
         try
         {
-            return socket.Poll(100_000, SelectMode.SelectRead);
+            return socket.Poll(RedisFastConnection.PollMicroseconds, SelectMode.SelectRead);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
