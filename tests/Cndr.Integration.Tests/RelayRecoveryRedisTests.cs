@@ -100,6 +100,14 @@ public sealed class RelayRecoveryRedisTests : IAsyncLifetime
             Assert.Equal("1", (string?)await db.HashGetAsync($"room:state:{code}", "audienceCount"));
             Assert.Equal("2", (string?)await db.HashGetAsync($"room:state:{code}", "playerCount")); // seats kept
             Assert.Equal("", (string?)await db.HashGetAsync($"room:client:{code}:{Str(q, "clientId")}", "socketId"));
+
+            // The primary tells the rooms first and removes the dead node's registry entry right after.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (await db.SortedSetScoreAsync("nodes:registry", "node-doomed") is not null && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+
             Assert.Null(await db.SortedSetScoreAsync("nodes:registry", "node-doomed"));
             Assert.False(await db.KeyExistsAsync("nodes:rooms:node-doomed"));
 
