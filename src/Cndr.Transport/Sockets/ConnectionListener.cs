@@ -9,7 +9,10 @@ namespace Cndr.Transport.Sockets;
 /// Accepts TCP connections on one or more endpoints and hands each to an <see cref="IConnectionHandler"/>
 /// as a <see cref="TransportConnection"/>: on Linux a <see cref="SocketPipe"/> (zero-byte waits, so an idle
 /// connection holds no receive buffer; sends inline on the flushing thread), elsewhere and under TLS a
-/// Pipelines.Sockets.Unofficial pipe. Accept errors back off exponentially, capped at one second.
+/// Pipelines.Sockets.Unofficial pipe. On Linux raw sockets are accepted on the transport's epoll thread
+/// (<see cref="LoopAcceptor"/>): the accept, the pipe's registration and the first request run there with no thread hop;
+/// otherwise (TLS, CNDR_SOCKET_EPOLL=0, CNDR_SOCKET_ACCEPT=runtime) through the runtime's accept. Accept errors back off
+/// exponentially, capped at one second.
 /// </summary>
 public sealed class ConnectionListener : IAsyncDisposable
 {
@@ -20,10 +23,12 @@ public sealed class ConnectionListener : IAsyncDisposable
     private readonly IConnectionHandler _handler;
     private readonly List<Socket> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
+    private readonly List<LoopAcceptor> _acceptors = [];
     private readonly ConcurrentDictionary<IPAddress, int> _perIp = new();
     private readonly ConcurrentDictionary<TransportConnection, byte> _open = new();
     private readonly CancellationTokenSource _stop = new();
     private int _connectionCount;
+    private Action<Socket, IPEndPoint?>? _onLoopAccepted;
 
     public ConnectionListener(ListenerOptions options, IConnectionHandler handler)
     {
@@ -69,11 +74,25 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
 
         LocalEndPoints = bound;
+        var onLoop = _options.StreamWrapper is null && SocketPipe.Enabled;
         foreach (var s in _listeners)
         {
-            _acceptLoops.Add(AcceptLoopAsync(s));
+            if (onLoop && LoopAcceptor.TryStart(s, _onLoopAccepted ??= OnLoopAccepted) is { } acceptor)
+            {
+                _acceptors.Add(acceptor);
+            }
+            else
+            {
+                _acceptLoops.Add(AcceptLoopAsync(s));
+            }
         }
     }
+
+    /// <summary>True when every listening socket accepts on the transport's epoll thread.</summary>
+    internal bool AcceptsOnLoop => _acceptors.Count > 0 && _acceptLoops.Count == 0;
+
+    /// <summary>Accept errors retried after a backoff on the epoll path (e.g. EMFILE).</summary>
+    internal long AcceptResourceErrors => _acceptors.Sum(a => a.ResourceErrors);
 
     private async Task AcceptLoopAsync(Socket listener)
     {
@@ -110,20 +129,27 @@ public sealed class ConnectionListener : IAsyncDisposable
                 continue;
             }
 
-            OnAccepted(client);
+            var remote = client.RemoteEndPoint as IPEndPoint;
+            if (!TryAdmit(remote?.Address))
+            {
+                client.Dispose();
+                continue;
+            }
+
+            _ = RunConnectionAsync(client, remote, yieldFirst: true);
         }
     }
 
-    private void OnAccepted(Socket client)
+    /// <summary>On the epoll thread: the connection runs there up to its first wait (no hop, no yield).</summary>
+    private void OnLoopAccepted(Socket client, IPEndPoint? remote)
     {
-        var remote = client.RemoteEndPoint as IPEndPoint;
-        if (!TryAdmit(remote?.Address))
+        if (_stop.IsCancellationRequested || !TryAdmit(remote?.Address))
         {
             client.Dispose();
             return;
         }
 
-        _ = RunConnectionAsync(client, remote);
+        _ = RunConnectionAsync(client, remote, yieldFirst: false);
     }
 
     private bool TryAdmit(IPAddress? address)
@@ -160,10 +186,14 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
     }
 
-    private async Task RunConnectionAsync(Socket client, IPEndPoint? remote)
+    private async Task RunConnectionAsync(Socket client, IPEndPoint? remote, bool yieldFirst)
     {
-        // Let the accept loop go on at once.
-        await Task.Yield();
+        if (yieldFirst)
+        {
+            // Let the accept loop go on at once.
+            await Task.Yield();
+        }
+
         TransportConnection? connection = null;
         IDisposable? owner = null;
         try
@@ -229,6 +259,11 @@ public sealed class ConnectionListener : IAsyncDisposable
     /// <summary>Closes the listening sockets (new connections are refused by the OS); open connections stay.</summary>
     public void StopAccepting()
     {
+        foreach (var a in _acceptors)
+        {
+            a.Stop();
+        }
+
         foreach (var s in _listeners)
         {
             s.Dispose();
@@ -244,6 +279,11 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
+        foreach (var a in _acceptors)
+        {
+            a.Stop();
+        }
+
         foreach (var s in _listeners)
         {
             s.Dispose();

@@ -13,7 +13,7 @@ namespace Cndr.Transport.Sockets;
 /// work is heavier, and one slow handshake must not hold up every other socket's reads. <see cref="Abort"/> (the pipe disposed) resumes a waiter on the thread pool instead, so a
 /// connection closed from another connection's handler never runs its teardown on that handler's stack.
 /// </summary>
-internal sealed class ReadableSignal : ICriticalNotifyCompletion
+internal sealed class ReadableSignal : ICriticalNotifyCompletion, IReadinessTarget
 {
     private static readonly Action s_set = static () => { };
 

@@ -15,7 +15,8 @@ namespace Cndr.Transport.Sockets;
 /// Registration is edge-triggered (EPOLLET): one event per arrival, never a busy socket reported again and again.
 /// Nothing is ever removed with EPOLL_CTL_DEL: closing the socket removes it from the epoll set, and a token that is
 /// no longer registered is ignored (a DEL after the descriptor's number was reused would remove the new socket).
-/// Off with CNDR_SOCKET_EPOLL=0 (the runtime's zero-byte receive, for A/B runs).
+/// It also accepts on listening sockets (<see cref="LoopAcceptor"/>), so a new connection's accept, HTTP request and
+/// handshake run here with no hand-off. Off with CNDR_SOCKET_EPOLL=0 (the runtime's accept and zero-byte receive, for A/B runs).
 /// </summary>
 internal sealed class ReadinessLoop
 {
@@ -33,7 +34,7 @@ internal sealed class ReadinessLoop
     private static int s_next;
 
     private readonly int _epoll;
-    private readonly ConcurrentDictionary<long, ReadableSignal> _signals = new();
+    private readonly ConcurrentDictionary<long, IReadinessTarget> _signals = new();
     private long _nextToken;
 
     private ReadinessLoop(int epoll, int index)
@@ -42,16 +43,27 @@ internal sealed class ReadinessLoop
         new Thread(Run) { IsBackground = true, Name = $"cndr-epoll-{index}" }.Start();
     }
 
+    private static readonly string? s_mode = Environment.GetEnvironmentVariable("CNDR_SOCKET_EPOLL");
+
     /// <summary>True where the loop can run (and CNDR_SOCKET_EPOLL is not 0).</summary>
     internal static bool Enabled { get; } = OperatingSystem.IsLinux()
         && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64
-        && Environment.GetEnvironmentVariable("CNDR_SOCKET_EPOLL") != "0";
+        && s_mode != "0";
 
-    /// <summary>CNDR_SOCKET_EPOLL=inline: every read resumes on the loop's thread from the first byte (A/B runs).</summary>
-    internal static bool InlineFromStart { get; } = Environment.GetEnvironmentVariable("CNDR_SOCKET_EPOLL") == "inline";
+    /// <summary>
+    /// Every read resumes on the loop's thread from the first byte (the HTTP request, the handshake), unless
+    /// CNDR_SOCKET_EPOLL=established (only an established WebSocket, after 8 more reads) or =pool (never), for A/B runs.
+    /// </summary>
+    internal static bool InlineFromStart { get; } = s_mode is not ("established" or "pool");
 
     /// <summary>CNDR_SOCKET_EPOLL=pool: every read resumes on the thread pool (A/B runs).</summary>
-    internal static bool NeverInline { get; } = Environment.GetEnvironmentVariable("CNDR_SOCKET_EPOLL") == "pool";
+    internal static bool NeverInline { get; } = s_mode == "pool";
+
+    /// <summary>
+    /// Listening sockets are accepted from on the loop's thread (<see cref="LoopAcceptor"/>) unless CNDR_SOCKET_ACCEPT=runtime
+    /// (the runtime's accept engine, for A/B runs).
+    /// </summary>
+    internal static bool AcceptOnLoop { get; } = Enabled && Environment.GetEnvironmentVariable("CNDR_SOCKET_ACCEPT") != "runtime";
 
     // struct epoll_event is packed on x86-64 (12 bytes, data at offset 4); 16 bytes with data at offset 8 elsewhere.
     private static int EventSize => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
@@ -98,7 +110,7 @@ internal sealed class ReadinessLoop
     }
 
     /// <summary>Watches the socket for readability, peer close and errors; false when epoll refused it.</summary>
-    internal unsafe bool Register(Socket socket, ReadableSignal signal, out long token)
+    internal unsafe bool Register(Socket socket, IReadinessTarget signal, out long token)
     {
         token = Interlocked.Increment(ref _nextToken);
         _signals[token] = signal;

@@ -84,14 +84,14 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     public PipeWriter Output => _output;
 
     /// <summary>
-    /// The connection is established (a WebSocket after its handshake): once it has also shown itself busy
-    /// (<see cref="InlineAfterReads"/> more reads), its reads, parses and dispatches run on the readiness loop's
-    /// thread (<see cref="ReadableSignal.Inline"/>). A connection that only joins and idles stays on the thread pool,
-    /// where its handshake messages cost less (measured: handshakes read inline cost 10–20 % more CPU).
+    /// The connection is established (a WebSocket after its handshake). By default every read already runs on the
+    /// readiness loop's thread (<see cref="ReadinessLoop.InlineFromStart"/>) and this does nothing. With
+    /// CNDR_SOCKET_EPOLL=established (A/B runs) the reads go inline only from here, once the connection has also shown
+    /// itself busy (<see cref="InlineAfterReads"/> more reads).
     /// </summary>
     public void ReadInline()
     {
-        if (_signal is not null && !ReadinessLoop.NeverInline)
+        if (_signal is { Inline: false } && !ReadinessLoop.NeverInline)
         {
             Volatile.Write(ref _readsBeforeInline, InlineAfterReads);
         }
