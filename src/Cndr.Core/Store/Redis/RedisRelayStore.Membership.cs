@@ -401,7 +401,7 @@ public sealed partial class RedisRelayStore
     /// <summary>
     /// Adds the room to <c>nodes:rooms:&lt;nodeId&gt;</c> (fire and forget, pipelined ahead of the join's script on the same
     /// connection, so a member never exists without it), which lets the dead-node cleanup visit that node's rooms only.
-    /// A separate command, not part of the join script: the set is not in the room's keys.
+    /// A separate script, not part of the join script: the set is not in the room's keys (slot).
     /// </summary>
     private void NoteNodeRoom(string nodeId, RoomKeys keys)
     {
@@ -412,6 +412,7 @@ public sealed partial class RedisRelayStore
             _nodeRoomsKey = key;
         }
 
-        _db.SetAddAsync(key.Item2, keys.Code, CommandFlags.FireAndForget);
+        // On the fast connection, in the same write as the join's script: no separate multiplexer write and reply.
+        EvalInBackground(RedisScripts.NoteNodeRoom, [key.Item2], [keys.Code]);
     }
 }
