@@ -24,9 +24,15 @@ internal interface ITimerTarget
 /// The one timer of the process: a dedicated thread and a priority queue of (target, token, due time).
 /// Heartbeats, connect timeouts and ack timeouts of every connection go through it, so an idle connection
 /// owns no Timer or Task. Entries cannot be cancelled; targets ignore stale tokens (generation counters).
+/// The thread wakes on a <see cref="GranularityMs"/> grid and then runs every entry due by then: entries made one per
+/// connection (a request head's deadline, a heartbeat) come due a few milliseconds apart under a stream of connections,
+/// and each wake-up of the thread costs a context switch; an entry runs at most that much late.
 /// </summary>
 internal sealed class SharedTimer
 {
+    /// <summary>The wake-up grid: an entry runs at the first multiple of this at or after its due time.</summary>
+    internal const long GranularityMs = 10;
+
     private readonly PriorityQueue<(ITimerTarget Target, long Token), long> _queue = new();
     private readonly object _lock = new();
     private Thread? _thread;
@@ -56,12 +62,14 @@ internal sealed class SharedTimer
                 _thread = new Thread(Run) { IsBackground = true, Name = "cndr-timer" };
                 _thread.Start();
             }
-            else if (dueMs < _wakeAt)
+            else if (WakeTime(dueMs) < _wakeAt)
             {
                 Monitor.Pulse(_lock);
             }
         }
     }
+
+    private static long WakeTime(long dueMs) => (dueMs + GranularityMs - 1) / GranularityMs * GranularityMs;
 
     private void Run()
     {
@@ -82,8 +90,8 @@ internal sealed class SharedTimer
                             break;
                         }
 
-                        _wakeAt = due;
-                        Monitor.Wait(_lock, (int)Math.Min(due - now, 60_000));
+                        _wakeAt = WakeTime(due);
+                        Monitor.Wait(_lock, (int)Math.Min(_wakeAt - now, 60_000));
                     }
                     else
                     {
