@@ -134,7 +134,7 @@ public sealed class RedisFastConnectionRedisTests
     }
 
     [Fact]
-    public async Task A_room_bus_publication_goes_over_the_fast_connection_and_reaches_other_subscribers_in_order()
+    public async Task A_room_bus_publication_goes_over_the_fast_connection_without_a_reply_and_reaches_other_subscribers_in_order()
     {
         await using var server = await RedisServer.StartAsync();
         await using var connection = await RedisConnection.ConnectAsync(Options(server));
@@ -157,14 +157,35 @@ public sealed class RedisFastConnectionRedisTests
             }
         });
 
+        // Script calls between the publications still get their own replies: a publication asks for none.
+        var store = new RedisRelayStore(connection);
+        var room = RedisTestServer.NewCode();
+        await store.CreateRoomAsync(room, new RoomConfig("k", "", 0, 0, 1), Now);
+        var before = await CommandCallsAsync(admin, server, "client|reply");
         for (var rev = 1; rev <= 50; rev++)
         {
             bus.Publish(code, new RoomBusMessage(RoomBusKind.Deliver, RoomRecipients.Players, null, s_state, rev));
+            Assert.Equal(rev, (await store.SetGameStateAsync(room, s_state, Now)).Rev);
         }
 
         await all.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(Enumerable.Range(1, 50).Select(r => (long)r), received);
-        Assert.Equal("publish", (await FastClientAsync(admin, server, connection)).LastCommand);
+        Assert.Equal(50, await CommandCallsAsync(admin, server, "client|reply") - before); // CLIENT REPLY SKIP before each
+        Assert.Equal("evalsha", (await FastClientAsync(admin, server, connection)).LastCommand);
+    }
+
+    // calls=N of one command in INFO commandstats.
+    private static async Task<long> CommandCallsAsync(ConnectionMultiplexer admin, RedisServer server, string command)
+    {
+        var info = await admin.GetServer(server.Host, server.Port).InfoRawAsync("commandstats") ?? "";
+        var line = info.Split('\n').FirstOrDefault(l => l.StartsWith($"cmdstat_{command}:", StringComparison.Ordinal));
+        if (line is null)
+        {
+            return 0;
+        }
+
+        var calls = line[(line.IndexOf("calls=", StringComparison.Ordinal) + 6)..];
+        return long.Parse(calls[..calls.IndexOf(',', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]

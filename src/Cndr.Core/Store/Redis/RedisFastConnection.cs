@@ -160,14 +160,31 @@ internal sealed partial class RedisFastConnection : IDisposable
     /// </summary>
     public bool TryPublish(byte[] channel, RedisValue message)
     {
-        var op = RedisFastOperation.RentPublish(channel, message);
-        var outcome = TryEnqueue(op);
-        if (outcome != EnqueueResult.Queued)
+        int generation;
+        lock (_lock)
         {
-            op.Discard();
+            if (_socket is null)
+            {
+                return false;
+            }
+
+            if (_pending.Count >= MaxInFlight)
+            {
+                return true; // overloaded: dropped, like any bus message that finds no room (best effort)
+            }
+
+            // No reply: CLIENT REPLY SKIP has the server answer neither itself nor the PUBLISH after it, so nothing waits in
+            // the queue and the reader is not woken for it (a publication's receiver count is of no use here).
+            _writer.WriteClientReplySkip();
+            _writer.WritePublish(channel, message);
+            if (!TryBeginFlush(out generation))
+            {
+                return true;
+            }
         }
 
-        return outcome != EnqueueResult.Disconnected;
+        Flush(generation);
+        return true;
     }
 
     private enum EnqueueResult
@@ -192,29 +209,31 @@ internal sealed partial class RedisFastConnection : IDisposable
                 return EnqueueResult.Overloaded;
             }
 
-            if (op.Script is { } script)
-            {
-                _writer.WriteEval(script, op.SentAsText, op.Keys, op.Args);
-            }
-            else
-            {
-                _writer.WritePublish(op.Channel, op.Message);
-            }
-
+            _writer.WriteEval(op.Script, op.SentAsText, op.Keys, op.Args);
             op.QueuedAt = Stopwatch.GetTimestamp();
             _pending.Enqueue(op);
-            if (_flushing)
+            if (!TryBeginFlush(out generation))
             {
-                // The running flusher sends this command with its next batch.
                 return EnqueueResult.Queued;
             }
-
-            _flushing = true;
-            generation = _generation;
         }
 
         Flush(generation);
         return EnqueueResult.Queued;
+    }
+
+    // Under the lock, after appending: true when this caller is to send (then outside the lock); false when the running
+    // flusher sends what was appended with its next batch.
+    private bool TryBeginFlush(out int generation)
+    {
+        generation = _generation;
+        if (_flushing)
+        {
+            return false;
+        }
+
+        _flushing = true;
+        return true;
     }
 
     /// <summary>Sends what was appended, batch after batch, until nothing is left; hands a short write to <see cref="FlushRest"/>.</summary>

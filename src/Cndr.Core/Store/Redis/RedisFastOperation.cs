@@ -24,16 +24,12 @@ internal sealed class RedisFastOperation : IValueTaskSource<RedisResult>, IThrea
     {
     }
 
-    /// <summary>The script and its arguments, kept for the NOSCRIPT retry (EVAL with the text); null: a PUBLISH of <see cref="Message"/> to <see cref="Channel"/>.</summary>
-    public RedisScript? Script { get; private set; }
+    /// <summary>The script and its arguments, kept for the NOSCRIPT retry (EVAL with the text).</summary>
+    public RedisScript Script { get; private set; } = null!;
 
     public RedisKey[] Keys { get; private set; } = [];
 
     public RedisValue[] Args { get; private set; } = [];
-
-    public byte[] Channel { get; private set; } = [];
-
-    public RedisValue Message { get; private set; }
 
     /// <summary>Nobody awaits the reply: it is dropped (an error only counted).</summary>
     public bool FireAndForget { get; private set; }
@@ -46,7 +42,7 @@ internal sealed class RedisFastOperation : IValueTaskSource<RedisResult>, IThrea
 
     public short Version => _core.Version;
 
-    public static RedisFastOperation Rent(RedisScript? script, RedisKey[] keys, RedisValue[] args, bool fireAndForget)
+    public static RedisFastOperation Rent(RedisScript script, RedisKey[] keys, RedisValue[] args, bool fireAndForget)
     {
         if (s_pool.TryDequeue(out var op))
         {
@@ -62,15 +58,6 @@ internal sealed class RedisFastOperation : IValueTaskSource<RedisResult>, IThrea
         op.Args = args;
         op.FireAndForget = fireAndForget;
         op.SentAsText = false;
-        return op;
-    }
-
-    /// <summary>A fire-and-forget PUBLISH.</summary>
-    public static RedisFastOperation RentPublish(byte[] channel, RedisValue message)
-    {
-        var op = Rent(null, [], [], fireAndForget: true);
-        op.Channel = channel;
-        op.Message = message;
         return op;
     }
 
@@ -141,9 +128,7 @@ internal sealed class RedisFastOperation : IValueTaskSource<RedisResult>, IThrea
 
     private void Return()
     {
-        Script = null;
-        Channel = [];
-        Message = default;
+        Script = null!;
         Keys = [];
         Args = [];
         _core.Reset();

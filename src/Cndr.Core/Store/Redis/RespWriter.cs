@@ -14,6 +14,7 @@ internal sealed class RespWriter
     private static readonly byte[] s_evalSha = "EVALSHA"u8.ToArray();
     private static readonly byte[] s_eval = "EVAL"u8.ToArray();
     private static readonly byte[] s_publish = "PUBLISH"u8.ToArray();
+    private static readonly byte[] s_clientReplySkip = "*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$4\r\nSKIP\r\n"u8.ToArray();
     private const int MaxLengthDigits = 20;
 
     private byte[] _buffer;
@@ -59,6 +60,9 @@ internal sealed class RespWriter
     }
 
     /// <summary><c>PUBLISH channel message</c>.</summary>
+    /// <summary>CLIENT REPLY SKIP: the server sends no reply for it nor for the next command.</summary>
+    public void WriteClientReplySkip() => WriteRaw(s_clientReplySkip);
+
     public void WritePublish(ReadOnlySpan<byte> channel, RedisValue message)
     {
         WriteArrayHeader(3);
@@ -150,6 +154,12 @@ internal sealed class RespWriter
         span[1 + written] = (byte)'\r';
         span[2 + written] = (byte)'\n';
         _length += written + 3;
+    }
+
+    private void WriteRaw(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(Reserve(bytes.Length));
+        _length += bytes.Length;
     }
 
     private Span<byte> Reserve(int count)
