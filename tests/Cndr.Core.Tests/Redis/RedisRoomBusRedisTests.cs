@@ -337,6 +337,51 @@ public class RedisRoomBusRedisTests
     }
 
     [Fact]
+    public async Task In_a_burst_messages_leave_the_reader_thread_and_keep_their_order_per_room_and_a_calm_one_stays_on_it()
+    {
+        await using var nodes = await TwoNodesAsync();
+        var (_, a, b) = nodes;
+        var rooms = new[] { await SubscribedRoomAsync(b), await SubscribedRoomAsync(b), await SubscribedRoomAsync(b) };
+        using var gate = new ManualResetEventSlim(false);
+        b.BlockOn = ("block", gate);
+
+        // The first message holds the delivering thread; meanwhile a backlog builds up behind it (the delay only gives Redis
+        // time to send it: whatever part arrived, several whole messages are buffered at once when the reader goes on).
+        a.Bus.Publish(rooms[0], Deliver("block"));
+        const int PerRoom = 300;
+        for (var i = 0; i < PerRoom; i++)
+        {
+            foreach (var room in rooms)
+            {
+                a.Bus.Publish(room, Deliver(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
+
+        await Task.Delay(500);
+        gate.Set();
+
+        // Per room, in publication order ("block" is the first room's first message); rooms may interleave.
+        var next = rooms.ToDictionary(r => r, r => r == rooms[0] ? -1 : 0);
+        for (var n = 0; n < (PerRoom * rooms.Length) + 1; n++)
+        {
+            var m = await b.NextAsync();
+            var expected = next[m.Room]++;
+            Assert.Equal(expected < 0 ? "block" : expected.ToString(System.Globalization.CultureInfo.InvariantCulture), m.Packet);
+        }
+
+        if (FastSubscriber)
+        {
+            Assert.True(b.Elsewhere > 0, "no message of the burst left the reader thread");
+
+            // At a calm rate (the lanes drained), a message is delivered on the reader thread itself.
+            var before = b.OnReader;
+            a.Bus.Publish(rooms[1], Deliver("calm"));
+            Assert.Equal("calm", (await b.NextAsync()).Packet);
+            Assert.Equal(before + 1, b.OnReader);
+        }
+    }
+
+    [Fact]
     public async Task A_message_larger_than_the_receive_buffer_arrives_whole_and_the_next_ones_after_it()
     {
         await using var nodes = await TwoNodesAsync();
@@ -523,6 +568,17 @@ public class RedisRoomBusRedisTests
         /// <summary>Gaps reported by the bus.</summary>
         public int Gaps => Volatile.Read(ref _gaps);
 
+        /// <summary>A packet whose delivery waits for the gate (holds the thread delivering it).</summary>
+        public (string Packet, ManualResetEventSlim Gate)? BlockOn { get; set; }
+
+        /// <summary>Messages delivered on the fast subscriber's reader thread, and on any other thread.</summary>
+        public int OnReader => Volatile.Read(ref _onReader);
+
+        public int Elsewhere => Volatile.Read(ref _elsewhere);
+
+        private int _onReader;
+        private int _elsewhere;
+
         /// <summary>A packet whose delivery throws (a listener bug).</summary>
         public string? ThrowOn { get; set; }
 
@@ -540,6 +596,13 @@ public class RedisRoomBusRedisTests
             {
                 throw new InvalidOperationException("listener bug");
             }
+
+            if (BlockOn is { } block && block.Packet == packet)
+            {
+                Assert.True(block.Gate.Wait(s_wait));
+            }
+
+            Interlocked.Increment(ref Thread.CurrentThread.Name == RedisFastSubscriber.ReaderThreadName ? ref _onReader : ref _elsewhere);
 
             RevOf[packet] = message.Rev;
             _received.Writer.TryWrite((room, message.Kind, message.Recipients, message.Target, packet));

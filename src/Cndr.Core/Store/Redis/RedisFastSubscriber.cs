@@ -7,10 +7,12 @@ namespace Cndr.Core.Store.Redis;
 
 /// <summary>
 /// The room bus's subscription connection on a standalone Redis (the conditions of <see cref="RedisFastConnection"/>):
-/// one socket in RESP2 subscribe mode and one reader thread that parses each <c>message</c> push and hands it to the bus
-/// INLINE — decode, the listener's local sends — with no thread-pool hop and no allocation per message (the receive buffer
-/// is the thread's own; a message larger than it grows it once, then it shrinks back). One thread delivers every room, so
-/// a room's messages keep their publication order without a queue.
+/// one socket in RESP2 subscribe mode and one reader thread that parses each <c>message</c> push, drops this node's own
+/// publications, and hands the rest to the bus INLINE — decode, the listener's local sends — with no thread-pool hop and no
+/// allocation per message (the receive buffer is the thread's own; a message larger than it grows it once, then it shrinks
+/// back). In a burst (more whole messages already buffered behind one, or the receive filled the buffer) a message goes to
+/// its room's <see cref="RoomBusLane"/> instead, worked off on the thread pool, so one thread does not cap the node's
+/// fan-out; a room's messages keep their publication order either way (inline only while its lane is idle).
 /// </summary>
 /// <remarks>
 /// <para><b>Acknowledgements.</b> SUBSCRIBE and UNSUBSCRIBE are sent one channel per command by the calling thread (under
@@ -22,9 +24,10 @@ namespace Cndr.Core.Store.Redis;
 /// completes (its attempt failed; it never faults). The reader thread reconnects with backoff, re-SUBSCRIBEs every current
 /// room, and once the last of those replies is in it is live again and reports a gap once (the listener re-reads what it
 /// may have missed). A <see cref="Subscribe"/> made while down completes at once and is subscribed by the reconnect.</para>
-/// <para><b>Bound.</b> There is no queue here: while the listener works, unread pushes wait in the socket and then in
-/// Redis's pub/sub output buffer of this client; past its limit (client-output-buffer-limit pubsub) Redis drops the
-/// connection, which is an outage as above (gap, resync).</para>
+/// <para><b>Bound.</b> Each lane holds at most its capacity; beyond it a message is dropped and counted
+/// (<see cref="DroppedCount"/>) and the gap reported once the lane is drained. While the reader itself delivers, unread
+/// pushes wait in the socket and then in Redis's pub/sub output buffer of this client; past its limit
+/// (client-output-buffer-limit pubsub) Redis drops the connection, which is an outage as above (gap, resync).</para>
 /// </remarks>
 internal sealed partial class RedisFastSubscriber : IDisposable
 {
@@ -37,6 +40,8 @@ internal sealed partial class RedisFastSubscriber : IDisposable
     private readonly ILogger _logger;
     private readonly byte[] _channelPrefix;
     private readonly Action<RoomCode, ReadOnlyMemory<byte>> _onMessage;
+    private readonly byte[] _nodeId;
+    private readonly RoomBusLane[] _lanes;
     private readonly Action _onGap;
     private readonly long _timeoutTicks;
     private readonly Lock _lock = new();
@@ -59,14 +64,28 @@ internal sealed partial class RedisFastSubscriber : IDisposable
     private volatile bool _disposed;
     private long _reconnects;
     private long _listenerFailures;
+    private long _dropped;
 
     /// <param name="options">A server <see cref="RedisFastConnection.Supports"/> accepts.</param>
     /// <param name="logger">Where drops, reconnections and listener failures are logged.</param>
     /// <param name="channelPrefix">What precedes the room code in every channel name (a push's room is read from its channel).</param>
-    /// <param name="onMessage">Called on the reader thread for each message of a subscribed room (the payload is valid during the call).</param>
-    /// <param name="onGap">Called on the reader thread after a reconnection re-subscribed every room.</param>
-    public RedisFastSubscriber(RedisStoreOptions options, ILogger logger, string channelPrefix, Action<RoomCode, ReadOnlyMemory<byte>> onMessage, Action onGap)
+    /// <param name="nodeId">This node's id (UTF-8): its own publications, which Redis echoes, are dropped (<see cref="RoomBusCodec.IsFrom"/>).</param>
+    /// <param name="onMessage">
+    /// Called for each other node's message of a subscribed room, on the reader thread or a lane's (the payload is valid during
+    /// the call); never concurrently for one room.
+    /// </param>
+    /// <param name="onGap">Called after a reconnection re-subscribed every room, or a full lane dropped messages and was drained.</param>
+    /// <param name="laneCapacity">Messages one lane holds at most.</param>
+    public RedisFastSubscriber(
+        RedisStoreOptions options, ILogger logger, string channelPrefix, byte[] nodeId, Action<RoomCode, ReadOnlyMemory<byte>> onMessage, Action onGap, int laneCapacity)
     {
+        _nodeId = nodeId;
+        _lanes = new RoomBusLane[Math.Max(2, Environment.ProcessorCount)];
+        for (var i = 0; i < _lanes.Length; i++)
+        {
+            _lanes[i] = new RoomBusLane(onMessage, ListenerFailed, ReportGap, laneCapacity);
+        }
+
         _options = options;
         _logger = logger;
         _channelPrefix = System.Text.Encoding.UTF8.GetBytes(channelPrefix);
@@ -100,6 +119,9 @@ internal sealed partial class RedisFastSubscriber : IDisposable
 
     /// <summary>Connections made after the first.</summary>
     public long ReconnectCount => Interlocked.Read(ref _reconnects);
+
+    /// <summary>Messages dropped because their room's lane was full.</summary>
+    public long DroppedCount => Interlocked.Read(ref _dropped);
 
     /// <summary>Messages whose listener call threw (logged; the reader went on).</summary>
     public long ListenerFailureCount => Interlocked.Read(ref _listenerFailures);
@@ -292,16 +314,27 @@ internal sealed partial class RedisFastSubscriber : IDisposable
         _live = true;
         if (gapDue)
         {
-            try
-            {
-                _onGap();
-            }
-            catch (Exception ex)
-            {
-                Interlocked.Increment(ref _listenerFailures);
-                Log.ListenerFailed(_logger, "redis_sub_listener_failed", ex);
-            }
+            ReportGap();
         }
+    }
+
+    private void ReportGap()
+    {
+        try
+        {
+            _onGap();
+        }
+        catch (Exception ex)
+        {
+            ListenerFailed(ex);
+        }
+    }
+
+    // A listener bug must not stop the node's bus.
+    private void ListenerFailed(Exception ex)
+    {
+        Interlocked.Increment(ref _listenerFailures);
+        Log.ListenerFailed(_logger, "redis_sub_listener_failed", ex);
     }
 
     /// <summary>Receives and handles pushes until the socket ends, breaks the protocol, or an awaited reply is late.</summary>
@@ -314,7 +347,7 @@ internal sealed partial class RedisFastSubscriber : IDisposable
             OperationStatus status;
             while ((status = buffer.TryTake(out var reply)) == OperationStatus.Done)
             {
-                if (!Handle(reply, gapDue))
+                if (!Handle(reply, gapDue, burst: buffer.MayHaveMore || buffer.HasWholeReplies(RedisFastConnection.BurstReplies)))
                 {
                     return new InvalidDataException("Redis sent a reply the subscription connection did not expect.");
                 }
@@ -337,7 +370,7 @@ internal sealed partial class RedisFastSubscriber : IDisposable
     }
 
     /// <summary>One complete reply: a message is delivered, a (un)subscribe acknowledgement settles the oldest awaited reply.</summary>
-    private bool Handle(ReadOnlyMemory<byte> reply, bool gapDue)
+    private bool Handle(ReadOnlyMemory<byte> reply, bool gapDue, bool burst)
     {
         var span = reply.Span;
         if (span[0] == '-')
@@ -356,7 +389,7 @@ internal sealed partial class RedisFastSubscriber : IDisposable
         var kind = span[items[0]];
         if (count == 3 && kind.SequenceEqual("message"u8))
         {
-            Deliver(span[items[1]], reply[items[2]]);
+            Deliver(span[items[1]], reply[items[2]], burst);
             return true;
         }
 
@@ -373,9 +406,12 @@ internal sealed partial class RedisFastSubscriber : IDisposable
         return true; // pong, or a push kind this connection never asks for
     }
 
-    private void Deliver(ReadOnlySpan<byte> channel, ReadOnlyMemory<byte> payload)
+    private void Deliver(ReadOnlySpan<byte> channel, ReadOnlyMemory<byte> payload, bool burst)
     {
-        if (!channel.StartsWith(_channelPrefix) || !RoomCode.TryParse(channel[_channelPrefix.Length..], channel.Length - _channelPrefix.Length, out var room))
+        // This node's own publications come back from Redis on every update of every room it holds: they stop here.
+        if (RoomBusCodec.IsFrom(payload.Span, _nodeId)
+            || !channel.StartsWith(_channelPrefix)
+            || !RoomCode.TryParse(channel[_channelPrefix.Length..], channel.Length - _channelPrefix.Length, out var room))
         {
             return;
         }
@@ -388,15 +424,21 @@ internal sealed partial class RedisFastSubscriber : IDisposable
             }
         }
 
-        try
+        var lane = _lanes[(int)((uint)room.GetHashCode() % (uint)_lanes.Length)];
+        if (!burst && lane.IsIdle)
         {
-            _onMessage(room, payload);
+            try
+            {
+                _onMessage(room, payload);
+            }
+            catch (Exception ex)
+            {
+                ListenerFailed(ex);
+            }
         }
-        catch (Exception ex)
+        else if (!lane.TryEnqueue(room, payload.Span))
         {
-            // A listener bug must not stop the node's bus.
-            Interlocked.Increment(ref _listenerFailures);
-            Log.ListenerFailed(_logger, "redis_sub_listener_failed", ex);
+            Interlocked.Increment(ref _dropped);
         }
     }
 

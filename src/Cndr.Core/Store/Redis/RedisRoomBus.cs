@@ -23,9 +23,10 @@ namespace Cndr.Core.Store.Redis;
 /// is back under, and the listener is told of the gap once a backlog is empty (best-effort delivery, PROTOCOL §7).</para>
 /// <para><b>Own subscriber.</b> On a standalone Redis with the fast path (<see cref="RedisConnection.FastSubscriber"/>) the
 /// bus subscribes on <see cref="RedisFastSubscriber"/> instead: its one reader thread decodes each message and calls the
-/// listener inline — one wake-up per message instead of two, order per room kept by the single thread. There is no queue
-/// then: <see cref="DroppedCount"/> stays 0 and the bound is Redis's pub/sub output buffer for the connection (past it Redis
-/// drops the connection; the reconnection re-subscribes and reports a gap). The listener must not wait on Redis.</para>
+/// listener inline — one wake-up per message instead of two — and hands messages to per-room-group lanes on the thread pool
+/// only in a burst; order per room holds either way. The capacity then bounds each lane (dropped, counted, gap once
+/// drained); a disconnection (CLIENT KILL, restart, Redis's pub/sub output-buffer limit) re-subscribes every room and
+/// reports a gap. The listener must not wait on Redis.</para>
 /// </remarks>
 public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
 {
@@ -69,7 +70,7 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
         _backlogLimit = queueCapacity;
         if (connection.FastSubscriber)
         {
-            _fast = new RedisFastSubscriber(connection.Options, _logger, _keys.UpdatesChannelPrefix, ReceiveInline, ReportGap);
+            _fast = new RedisFastSubscriber(connection.Options, _logger, _keys.UpdatesChannelPrefix, _nodeIdUtf8, Dispatch, ReportGap, queueCapacity);
             _fast.Start();
             return;
         }
@@ -85,8 +86,8 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
     /// <inheritdoc />
     public string NodeId { get; }
 
-    /// <summary>Incoming messages dropped because their room's backlog was full (always 0 on <see cref="RedisFastSubscriber"/>: no backlog).</summary>
-    public long DroppedCount => Interlocked.Read(ref _dropped);
+    /// <summary>Incoming messages dropped because their room's backlog (on <see cref="RedisFastSubscriber"/>: its lane) was full.</summary>
+    public long DroppedCount => _fast?.DroppedCount ?? Interlocked.Read(ref _dropped);
 
     /// <summary>Publications that could not be handed to Redis (disconnected).</summary>
     public long PublishFailureCount => Interlocked.Read(ref _publishFailures);
@@ -213,15 +214,6 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
     // Whether the subscription connection has not failed since the last re-subscription: on RedisFastSubscriber, false from
     // the moment its socket fails until every re-SUBSCRIBE was acknowledged.
     private bool SubscriptionsLive => _fast?.IsLive ?? Volatile.Read(ref _subscriptionsLive) == 1;
-
-    // On RedisFastSubscriber's reader thread (the payload is its receive buffer, valid during the call).
-    private void ReceiveInline(RoomCode room, ReadOnlyMemory<byte> payload)
-    {
-        if (!RoomBusCodec.IsFrom(payload.Span, _nodeIdUtf8))
-        {
-            Dispatch(room, payload);
-        }
-    }
 
     private void Receive(RoomCode room, ChannelMessageQueue queue, in ChannelMessage message)
     {
