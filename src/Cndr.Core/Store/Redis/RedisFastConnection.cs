@@ -39,8 +39,12 @@ internal sealed partial class RedisFastConnection : IDisposable
     private const int MaxBackoffMs = 5000;
     private const int ReceiveBufferSize = 64 * 1024;
 
-    /// <summary>Whole replies buffered behind one that make it part of a burst (its continuation then goes to the thread pool).</summary>
-    internal const int BurstReplies = 4;
+    /// <summary>
+    /// Whole replies buffered behind one that make it part of a burst (its continuation then goes to the thread pool);
+    /// CNDR_REDIS_BURST_REPLIES overrides it for A/B runs.
+    /// </summary>
+    internal static readonly int BurstReplies =
+        int.TryParse(Environment.GetEnvironmentVariable("CNDR_REDIS_BURST_REPLIES"), out var n) && n > 0 ? n : 4;
 
     private readonly RedisStoreOptions _options;
     private readonly ILogger _logger;
