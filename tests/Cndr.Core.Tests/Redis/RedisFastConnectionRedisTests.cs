@@ -86,36 +86,9 @@ public sealed class RedisFastConnectionRedisTests
 
         var fd = connection.Fast!.SocketDescriptor;
         Assert.True(fd >= 0);
-        var watched = EpollWatchedDescriptors();
+        var watched = EpollSets.WatchedDescriptors();
         Assert.NotEmpty(watched.Keys); // the runtime's engine (the multiplexer's sockets) is there to be looked at
         Assert.DoesNotContain(watched, w => w.Value.Contains(fd));
-    }
-
-    // Every epoll instance of this process and the descriptors it watches (/proc/self/fdinfo: one "tfd:" line each).
-    private static Dictionary<int, HashSet<int>> EpollWatchedDescriptors()
-    {
-        var sets = new Dictionary<int, HashSet<int>>();
-        foreach (var path in Directory.GetFiles("/proc/self/fd"))
-        {
-            if (!int.TryParse(Path.GetFileName(path), out var epoll) || new FileInfo(path).LinkTarget != "anon_inode:[eventpoll]")
-            {
-                continue;
-            }
-
-            var watched = new HashSet<int>();
-            foreach (var line in File.ReadLines($"/proc/self/fdinfo/{epoll}"))
-            {
-                var fields = line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-                if (fields.Length > 1 && fields[0] == "tfd:")
-                {
-                    watched.Add(int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture));
-                }
-            }
-
-            sets[epoll] = watched;
-        }
-
-        return sets;
     }
 
     [Fact]

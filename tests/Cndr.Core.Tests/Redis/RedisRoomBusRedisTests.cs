@@ -382,6 +382,24 @@ public class RedisRoomBusRedisTests
     }
 
     [Fact]
+    public async Task The_fast_subscribers_socket_is_never_watched_by_the_runtimes_socket_engine()
+    {
+        // Its reader polls and receives itself (and SUBSCRIBE is a synchronous send): an asynchronous operation would register
+        // the socket with the runtime's epoll, whose thread would then wake on every message for nothing.
+        await using var nodes = await TwoNodesAsync();
+        var (_, a, b) = nodes;
+        var room = await SubscribedRoomAsync(b);
+        a.Bus.Publish(room, Deliver("one"));
+        Assert.Equal("one", (await b.NextAsync()).Packet);
+
+        var fd = b.Bus.FastSubscriberDescriptor;
+        Assert.Equal(FastSubscriber, fd >= 0);
+        var watched = EpollSets.WatchedDescriptors();
+        Assert.NotEmpty(watched.Keys);
+        Assert.DoesNotContain(watched, w => w.Value.Contains(fd));
+    }
+
+    [Fact]
     public async Task A_message_larger_than_the_receive_buffer_arrives_whole_and_the_next_ones_after_it()
     {
         await using var nodes = await TwoNodesAsync();

@@ -117,6 +117,18 @@ internal sealed partial class RedisFastSubscriber : IDisposable
         }
     }
 
+    /// <summary>The socket's file descriptor while connected, else -1 (tests: which epoll sets watch it).</summary>
+    internal int SocketDescriptor
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _socket is { } socket ? (int)socket.SafeHandle.DangerousGetHandle() : -1;
+            }
+        }
+    }
+
     /// <summary>Connections made after the first.</summary>
     public long ReconnectCount => Interlocked.Read(ref _reconnects);
 

@@ -112,6 +112,9 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
     /// <summary>Whether this bus subscribes on its own <see cref="RedisFastSubscriber"/> (else on StackExchange.Redis).</summary>
     internal bool UsesFastSubscriber => _fast is not null;
 
+    /// <summary>The fast subscriber's socket descriptor while connected, else -1 (tests).</summary>
+    internal int FastSubscriberDescriptor => _fast?.SocketDescriptor ?? -1;
+
     /// <inheritdoc />
     public void Attach(IRoomBusListener listener) => _listener = listener;
 
