@@ -147,6 +147,27 @@ public sealed class RedisFastConnectionRedisTests
         Assert.Equal("evalsha", (await FastClientAsync(admin, server, connection)).LastCommand);
     }
 
+    [Fact]
+    public async Task A_joins_note_in_the_nodes_room_set_goes_over_the_fast_connection_without_a_reply()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var connection = await RedisConnection.ConnectAsync(Options(server));
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        var store = new RedisRelayStore(connection);
+        var code = RedisTestServer.NewCode();
+        await store.CreateRoomAsync(code, new RoomConfig("k", "", 0, 0, 1), Now);
+        var before = await CommandCallsAsync(admin, server, "client|reply");
+        for (var i = 0; i < 5; i++)
+        {
+            var joined = await store.JoinAudienceAsync(code, new AudienceJoin($"conn-{i}", "node-fast", default, Now));
+            Assert.Equal(JoinOutcome.Joined, joined.Outcome);
+        }
+
+        Assert.Equal([code.ToString()], (await admin.GetDatabase().SetMembersAsync("nodes:rooms:node-fast")).Select(v => (string)v!));
+        Assert.Equal(5, await CommandCallsAsync(admin, server, "client|reply") - before); // one skipped reply per join's SADD
+        Assert.Equal(5, await CommandCallsAsync(admin, server, "sadd"));
+    }
+
     // calls=N of one command in INFO commandstats.
     private static async Task<long> CommandCallsAsync(ConnectionMultiplexer admin, RedisServer server, string command)
     {

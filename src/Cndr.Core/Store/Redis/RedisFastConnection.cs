@@ -162,7 +162,20 @@ internal sealed partial class RedisFastConnection : IDisposable
     /// Fire-and-forget PUBLISH (the room bus), in order with this connection's script calls (a state write and its
     /// publication leave in the order they were made); false while disconnected.
     /// </summary>
-    public bool TryPublish(byte[] channel, RedisValue message)
+    public bool TryPublish(byte[] channel, RedisValue message) =>
+        TryWriteWithoutReply((channel, message), static (writer, c) => writer.WritePublish(c.channel, c.message));
+
+    /// <summary>
+    /// Sends <c>SADD key member</c> without a reply (as <see cref="TryPublish"/>): for a set entry nobody waits for, such as
+    /// the join's note in <c>nodes:rooms:&lt;node&gt;</c>. A plain command, so no NOSCRIPT can be lost with the skipped reply.
+    /// False when disconnected (the caller then sends it elsewhere).
+    /// </summary>
+    public bool TrySetAddWithoutReply(RedisKey key, RedisValue member) =>
+        TryWriteWithoutReply((key, member), static (writer, c) => writer.WriteSetAdd(c.key, c.member));
+
+    // Appends CLIENT REPLY SKIP and one command: the server answers neither, so nothing waits in the queue and the reader is
+    // not woken for it. Dropped when the connection is overloaded, like any best-effort write; false only when disconnected.
+    private bool TryWriteWithoutReply<TState>(TState state, Action<RespWriter, TState> write)
     {
         int generation;
         lock (_lock)
@@ -174,13 +187,11 @@ internal sealed partial class RedisFastConnection : IDisposable
 
             if (_pending.Count >= MaxInFlight)
             {
-                return true; // overloaded: dropped, like any bus message that finds no room (best effort)
+                return true;
             }
 
-            // No reply: CLIENT REPLY SKIP has the server answer neither itself nor the PUBLISH after it, so nothing waits in
-            // the queue and the reader is not woken for it (a publication's receiver count is of no use here).
             _writer.WriteClientReplySkip();
-            _writer.WritePublish(channel, message);
+            write(_writer, state);
             if (!TryBeginFlush(out generation))
             {
                 return true;

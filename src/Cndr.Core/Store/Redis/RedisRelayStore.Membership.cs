@@ -412,7 +412,13 @@ public sealed partial class RedisRelayStore
             _nodeRoomsKey = key;
         }
 
-        // On the fast connection, in the same write as the join's script: no separate multiplexer write and reply.
-        EvalInBackground(RedisScripts.NoteNodeRoom, [key.Item2], [keys.Code]);
+        // On the fast connection, in the same write as the join's script and with no reply (nothing waits for it): no separate
+        // multiplexer write, and no reply to wake the reader.
+        if (_fast is { } fast && fast.TrySetAddWithoutReply(key.Item2, keys.Code))
+        {
+            return;
+        }
+
+        _db.SetAddAsync(key.Item2, keys.Code, CommandFlags.FireAndForget);
     }
 }

@@ -441,17 +441,11 @@ internal static class RedisScripts
         return out
         """);
 
-    /// <summary>
-    /// KEYS nodeRooms; ARGV code: the node has (had) a member in the room (the set is read when the node is released). A
-    /// script only so that it travels on the fast connection, pipelined with the join it comes with.
-    /// </summary>
-    public static readonly RedisScript NoteNodeRoom = new(nameof(NoteNodeRoom), "redis.call('SADD', KEYS[1], ARGV[1])");
-
     /// <summary>Every script (loaded on connect and after each reconnect).</summary>
     public static readonly RedisScript[] All =
     [
         CreateRoom, DeleteRoom, ClaimHost, ReleaseHost, JoinPlayer, ReclaimSeat, EndPlayer, JoinAudience, RemoveAudience,
         SetGameState, SetPlayerState, Touch, Enqueue, PeekToHost, AckToHost, AckAndPeekToHost, AckToHostNotify, StartPoll, EndPoll, RecordPollResponse, ReleaseNode,
-        ReadStates, NoteNodeRoom,
+        ReadStates,
     ];
 }

@@ -14,6 +14,7 @@ internal sealed class RespWriter
     private static readonly byte[] s_evalSha = "EVALSHA"u8.ToArray();
     private static readonly byte[] s_eval = "EVAL"u8.ToArray();
     private static readonly byte[] s_publish = "PUBLISH"u8.ToArray();
+    private static readonly byte[] s_sadd = "SADD"u8.ToArray();
     private static readonly byte[] s_clientReplySkip = "*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$4\r\nSKIP\r\n"u8.ToArray();
     private const int MaxLengthDigits = 20;
 
@@ -62,6 +63,14 @@ internal sealed class RespWriter
     /// <summary><c>PUBLISH channel message</c>.</summary>
     /// <summary>CLIENT REPLY SKIP: the server sends no reply for it nor for the next command.</summary>
     public void WriteClientReplySkip() => WriteRaw(s_clientReplySkip);
+
+    public void WriteSetAdd(RedisKey key, RedisValue member)
+    {
+        WriteArrayHeader(3);
+        WriteBulk(s_sadd);
+        WriteBulk((byte[])key!);
+        WriteBulk(member);
+    }
 
     public void WritePublish(ReadOnlySpan<byte> channel, RedisValue message)
     {
