@@ -94,12 +94,8 @@ public sealed class RedisFastConnectionRedisTests
     [Fact]
     public async Task Script_calls_go_over_the_fast_connection_as_one_EVALSHA_each()
     {
-        await using var server = await RedisServer.StartAsync();
-        await using var connection = await RedisConnection.ConnectAsync(Options(server));
-        await using var admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
-        var store = new RedisRelayStore(connection);
-        var code = RedisTestServer.NewCode();
-        await store.CreateRoomAsync(code, new RoomConfig("k", "", 0, 0, 1), Now);
+        await using var room = await FastRoom.StartAsync();
+        var (server, connection, admin, store, code) = (room.Server, room.Connection, room.Admin, room.Store, room.Code);
         await store.SetGameStateAsync(code, s_state, Now);
 
         var client = await FastClientAsync(admin, server, connection);
@@ -150,12 +146,8 @@ public sealed class RedisFastConnectionRedisTests
     [Fact]
     public async Task A_joins_note_in_the_nodes_room_set_goes_over_the_fast_connection_without_a_reply()
     {
-        await using var server = await RedisServer.StartAsync();
-        await using var connection = await RedisConnection.ConnectAsync(Options(server));
-        await using var admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
-        var store = new RedisRelayStore(connection);
-        var code = RedisTestServer.NewCode();
-        await store.CreateRoomAsync(code, new RoomConfig("k", "", 0, 0, 1), Now);
+        await using var room = await FastRoom.StartAsync();
+        var (server, admin, store, code) = (room.Server, room.Admin, room.Store, room.Code);
         var before = await CommandCallsAsync(admin, server, "client|reply");
         for (var i = 0; i < 5; i++)
         {
@@ -166,6 +158,38 @@ public sealed class RedisFastConnectionRedisTests
         Assert.Equal([code.ToString()], (await admin.GetDatabase().SetMembersAsync("nodes:rooms:node-fast")).Select(v => (string)v!));
         Assert.Equal(5, await CommandCallsAsync(admin, server, "client|reply") - before); // one skipped reply per join's SADD
         Assert.Equal(5, await CommandCallsAsync(admin, server, "sadd"));
+    }
+
+    // A server, a connection with the fast path, an admin multiplexer, the store and a created room.
+    private sealed class FastRoom : IAsyncDisposable
+    {
+        public required RedisServer Server { get; init; }
+
+        public required RedisConnection Connection { get; init; }
+
+        public required ConnectionMultiplexer Admin { get; init; }
+
+        public required RedisRelayStore Store { get; init; }
+
+        public required RoomCode Code { get; init; }
+
+        public static async Task<FastRoom> StartAsync()
+        {
+            var server = await RedisServer.StartAsync();
+            var connection = await RedisConnection.ConnectAsync(Options(server));
+            var admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+            var store = new RedisRelayStore(connection);
+            var code = RedisTestServer.NewCode();
+            await store.CreateRoomAsync(code, new RoomConfig("k", "", 0, 0, 1), Now);
+            return new FastRoom { Server = server, Connection = connection, Admin = admin, Store = store, Code = code };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Admin.DisposeAsync();
+            await Connection.DisposeAsync();
+            await Server.DisposeAsync();
+        }
     }
 
     // calls=N of one command in INFO commandstats.
