@@ -244,8 +244,16 @@ public class EngineIOSessionLifecycleTests
         Queue(session, "4a");
         Queue(session, "4b");
         session.Close();
-        Assert.Equal(["4a", "4b"], await poll);
-        Assert.Equal(["1"], await client.GetAsync());
+
+        // The pending GET may be answered as soon as "4a" is there (Engine.IO lets a server flush whatever it holds): the
+        // packets can come over more than one GET, but all of them, in order, and the close packet after them.
+        var received = new List<string>(await poll);
+        for (var i = 0; i < 3 && !received.Contains("1"); i++)
+        {
+            received.AddRange(await client.GetAsync());
+        }
+
+        Assert.Equal(["4a", "4b", "1"], received);
         Assert.Equal(["<400>"], await client.GetAsync());
         Assert.Equal(0, server.Echo.SessionCount);
     }
