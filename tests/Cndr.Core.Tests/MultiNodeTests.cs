@@ -8,11 +8,12 @@ public sealed class MultiNodeTests : IDisposable
 {
     private readonly RelayFixture _a;
     private readonly RelayFixture _b;
+    private readonly InProcessRoomBusHub _hub;
 
     public MultiNodeTests()
     {
         var store = new EmbeddedRelayStore();
-        var hub = new InProcessRoomBusHub();
+        var hub = _hub = new InProcessRoomBusHub();
         var time = new ManualTime();
         _a = new RelayFixture(o => o.NodeId = "node-a", store, hub.CreateNode("node-a"), time);
         _b = new RelayFixture(o => o.NodeId = "node-b", store, hub.CreateNode("node-b"), time);
@@ -46,6 +47,23 @@ public sealed class MultiNodeTests : IDisposable
         JsonAssert.IsOk(await _b.EmitAsync(audience, "poll_response", """{"pollId":"p","response":"yes"}"""));
         var results = await _a.EmitAsync(host, "poll_results_request", """{"pollId":"p"}""");
         Assert.Equal(1, results.GetProperty("results").GetProperty("totalResponses").GetInt32());
+    }
+
+    [Fact]
+    public async Task AJoinWhileNoHostIsThereTellsNoOtherNodeAndTheHostThatComesLaterListsTheMember()
+    {
+        await _a.CreateRoomAsync();
+        await _b.AudienceAsync(); // node b holds the room too
+        var before = _hub.PublishedCount;
+        var (_, early, _) = await _a.PlayerAsync();
+        Assert.Equal(before, _hub.PublishedCount); // no host anywhere: no client_joined for any node
+
+        var (host, claim) = await _b.HandshakeAsync("""{"roomCode":"ABC123","role":"host","hostKey":"host-key-1"}""");
+        Assert.Contains(claim.GetProperty("clients").EnumerateArray(), c => c.GetProperty("clientId").GetString() == early);
+
+        // Once there is a host, a join on another node reaches it through the bus.
+        var (_, late, _) = await _a.PlayerAsync();
+        Assert.Equal(late, host.Single("client_joined").Arg.GetProperty("clientId").GetString());
     }
 
     [Fact]

@@ -29,6 +29,12 @@ internal sealed class JoinOutcomeInfo
 
     public bool Reconnected { get; init; }
 
+    /// <summary>
+    /// A player or audience join: whether the room had a host when the join was written (read by the store in the same
+    /// atomic step).
+    /// </summary>
+    public bool HostConnected { get; init; } = true;
+
     public long JoinedAtMs { get; init; }
 
     public IReadOnlyList<PollDefinition> Polls { get; init; } = [];

@@ -297,6 +297,7 @@ public sealed partial class RelayHandler
                             Reconnected = reconnected,
                             NewSeat = !reconnected,
                             JoinedAtMs = r.JoinedAtMs,
+                            HostConnected = r.HostConnected,
                         });
                     }
 
@@ -319,6 +320,7 @@ public sealed partial class RelayHandler
                             Meta = meta,
                             JoinedAtMs = r.JoinedAtMs,
                             Polls = r.ActivePolls,
+                            HostConnected = r.HostConnected,
                         });
                     }
             }
@@ -414,7 +416,13 @@ public sealed partial class RelayHandler
             return;
         }
 
-        _delivery.Deliver(session.Code, room, RelayEvents.ClientJoined(session.ClientId, session.Role, info.Meta, info.Reconnected, info.JoinedAtMs), RoomRecipients.Host);
+        // With no host when the join was written, there is no host to tell on any node: a host that claims the room later
+        // reads this member with its claim (handshake response). Else to the host, here or through the bus.
+        if (info.HostConnected || room.Host is not null)
+        {
+            _delivery.Deliver(session.Code, room, RelayEvents.ClientJoined(session.ClientId, session.Role, info.Meta, info.Reconnected, info.JoinedAtMs), RoomRecipients.Host);
+        }
+
         Emit("client_joined", session.Code, session.ClientId, session.Role, info.Reconnected ? "reconnected" : null);
     }
 

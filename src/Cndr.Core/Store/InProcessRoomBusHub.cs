@@ -11,6 +11,7 @@ public sealed class InProcessRoomBusHub
 {
     private readonly ConcurrentDictionary<RoomCode, InProcessRoomBus[]> _subscribers = new();
     private readonly Lock _gate = new();
+    private long _published;
 
     /// <summary>Creates the bus of one node attached to this hub.</summary>
     public InProcessRoomBus CreateNode(string nodeId) => new(nodeId, this);
@@ -50,8 +51,12 @@ public sealed class InProcessRoomBusHub
         }
     }
 
+    /// <summary>Publications so far (tests: what went to other nodes).</summary>
+    internal long PublishedCount => Interlocked.Read(ref _published);
+
     internal void Publish(RoomCode room, in RoomBusMessage message, InProcessRoomBus source)
     {
+        Interlocked.Increment(ref _published);
         if (!_subscribers.TryGetValue(room, out var nodes))
         {
             return;
