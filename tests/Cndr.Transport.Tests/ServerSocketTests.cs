@@ -114,6 +114,35 @@ public class ServerSocketTests
         Assert.StartsWith("HTTP/1.1 400 ", response, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A new WebSocket session's 101 and open packet leave in one send(), and so do the Socket.IO CONNECT reply and
+    /// the event the handler sends on connecting (the session is corked meanwhile): each arrives in the first read.
+    /// </summary>
+    [Fact]
+    public async Task The_101_and_the_open_packet_and_then_the_connect_reply_and_the_handlers_event_each_arrive_in_one_segment()
+    {
+        await using var server = new TestServer();
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, server.Port);
+        tcp.NoDelay = true;
+        var stream = tcp.GetStream();
+        var buffer = new byte[64 * 1024];
+        using var cts = new CancellationTokenSource(s_timeout);
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(Upgrade("EIO=4&transport=websocket")), cts.Token);
+        var n = await stream.ReadAsync(buffer, cts.Token);
+        var first = Encoding.ASCII.GetString(buffer, 0, n);
+        Assert.StartsWith("HTTP/1.1 101 ", first, StringComparison.Ordinal);
+        Assert.Contains("0{\"sid\":", first, StringComparison.Ordinal);
+
+        await stream.WriteAsync(WebSocketFrameReaderTests.ClientFrame(0x1, "40{\"hello\":1}"u8), cts.Token);
+        n = await stream.ReadAsync(buffer, cts.Token);
+        var second = Encoding.ASCII.GetString(buffer, 0, n);
+        var connect = second.IndexOf("40{\"sid\":", StringComparison.Ordinal);
+        var welcome = second.IndexOf("42[\"welcome\",{\"hello\":1}]", StringComparison.Ordinal);
+        Assert.True(connect >= 0 && welcome > connect, second);
+    }
+
     [Fact]
     public async Task PollingPostOverMaxPayloadGets413()
     {

@@ -295,15 +295,12 @@ public sealed class EngineIOServer : IHttpHandler
     private async ValueTask RunWebSocketAsync(HttpContext context, EngineIOSession? upgradeOf)
     {
         WebSocketHandshake.TryAccept(context);
-        try
+        if (upgradeOf is not null)
         {
             await context.Response.FlushAsync().ConfigureAwait(false);
         }
-        catch (Exception) when (upgradeOf is null)
-        {
-            ReleasePendingSlot(context.RemoteAddress); // the session was never created
-            throw;
-        }
+
+        // A new session's 101 stays in the output: its open packet's flush sends both with one send().
 
         var channel = new WebSocketChannel(context.Connection, Options.MaxPayload, Counters);
         Interlocked.Increment(ref Counters._openWebSockets);

@@ -22,7 +22,8 @@ public sealed partial class EngineIOSession
     /// </summary>
     private bool WriteQueueLocked(WebSocketChannel ws, PipeWriter output, ref long written)
     {
-        if (ws.Connection.DirectSender is { } direct && direct.PipeIdle)
+        // Not while the output holds bytes of its own (a WebSocket's 101 response waits there for the open packet).
+        if (ws.Connection.DirectSender is { } direct && direct.PipeIdle && output.UnflushedBytes == 0)
         {
             var rest = _queue.Count == 1 ? SendSingleDirectLocked(direct, ref written) : SendGatheredDirectLocked(direct, ref written);
             if (rest.IsEmpty && _queue.Count == 0)

@@ -44,6 +44,9 @@ public sealed partial class EngineIOSession : ITimerTarget
 
     // The WebSocket writer (single-writer pump).
     private bool _pumping;
+
+    /// <summary>Open <see cref="Cork"/>s (under <c>_lock</c>): while above zero, what is queued waits.</summary>
+    private int _corked;
     private bool _wsDetached;
     private bool _writerCompleted;
     private TaskCompletionSource? _detached;
@@ -175,6 +178,11 @@ public sealed partial class EngineIOSession : ITimerTarget
     private bool ShouldPumpLocked(out bool signalGet)
     {
         signalGet = false;
+        if (_corked > 0)
+        {
+            return false;
+        }
+
         if (_ws is not null)
         {
             if (_pumping)
@@ -188,6 +196,37 @@ public sealed partial class EngineIOSession : ITimerTarget
 
         signalGet = SignalGetLocked();
         return false;
+    }
+
+    /// <summary>
+    /// Holds what is sent to this session from now on until the matching <see cref="Uncork"/>, which sends it all
+    /// at once: one <c>send()</c> (or one polling response) for the packets of one step, e.g. a Socket.IO CONNECT's
+    /// reply and the events the handler sends with it. Nests; every Cork needs its Uncork (in a finally).
+    /// </summary>
+    internal void Cork()
+    {
+        lock (_lock)
+        {
+            _corked++;
+        }
+    }
+
+    /// <summary>Ends one <see cref="Cork"/>; the last one sends what was held.</summary>
+    internal void Uncork()
+    {
+        bool pump;
+        bool signal;
+        lock (_lock)
+        {
+            if (--_corked > 0 || _queue.Count == 0)
+            {
+                return;
+            }
+
+            pump = ShouldPumpLocked(out signal);
+        }
+
+        AfterEnqueue(pump, signal);
     }
 
     /// <summary>Marks a pending GET for release (the caller signals the waiter outside the lock).</summary>

@@ -315,18 +315,28 @@ internal sealed class SocketIOClient : ITimerTarget
             reply.Write(decision.ErrorJson.Span);
         }
 
-        Session.Send(reply);
-        reply.Release();
-        if (decision.Accepted)
+        if (!decision.Accepted)
         {
-            try
-            {
-                ns.Handler.OnConnected(conn);
-            }
-            catch (Exception ex)
-            {
-                Server.Engine.ReportHandlerFault(ex);
-            }
+            Session.Send(reply);
+            reply.Release();
+            return;
+        }
+
+        // The CONNECT reply and what the handler sends on connecting leave together (one send, one polling payload).
+        Session.Cork();
+        try
+        {
+            Session.Send(reply);
+            reply.Release();
+            ns.Handler.OnConnected(conn);
+        }
+        catch (Exception ex)
+        {
+            Server.Engine.ReportHandlerFault(ex);
+        }
+        finally
+        {
+            Session.Uncork();
         }
     }
 
