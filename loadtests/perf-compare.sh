@@ -12,7 +12,8 @@
 #
 # Runs (each bounded in time; everything on 127.0.0.1):
 #   fanout          50 rooms x (1 host + 8 players + 20 audience), 1 KiB states, 10 updates/s per room (14 000 deliveries/s);
-#                   cndr, node and the floor
+#                   cndr, node and the floor; 3 steps each, alternating (as inbound, cross-fanout and cross-inbound):
+#                   the summary takes each target's median step, so one noisy step decides nothing
 #   fanout-sat      the same, find saturation: x2 per step from 5/s per room until p99 > 100 ms or anything is lost,
 #                   then 3 bisection steps between the last good and the first failing rate (cndr, node, floor); when
 #                   the first step already fails (a loaded machine), /2 per step down until one passes, then bisect
@@ -69,6 +70,8 @@ env_common=(--redis-port "$redis_port" --admin-token perf
   --server-env ADMIN_TOKEN=perf --server-env MAX_PENDING_SESSIONS_PER_IP=0 --server-env RATE_LIMIT_MESSAGES=100000000 --server-env LOG_LEVEL=warn --plain)
 cndr_start=(--start "cndr=${CNDR_CMD:-dotnet $root/src/Cndr.Host/bin/Release/net10.0/cndr.dll}")
 common=(--compare "${env_common[@]}" "${cndr_start[@]}" --start "node=node $root/loadtests/reference/server.mjs")
+# A fixed-rate run repeats its step 3 times per target, alternating; the summary takes each target's median step.
+fixed=(--load ramp --steps 3 --duration 10s --warmup 3s)
 sat=(--load saturate --rate-factor 2 --bisect-steps 3 --p99-max-ms 100)
 rooms=(--rooms 50 --players 8 --audience 20 --size 1024)
 # The receive loop pauses 1 ms after a sparse wake-up: fewer wake-ups for the generator and fewer
@@ -89,7 +92,7 @@ run() { # name, args... (compare: cndr vs node; RUN_ALONE=1: cndr alone)
 
 for r in $RUNS; do
   case $r in
-    fanout) run fanout fanout --floor "${rooms[@]}" "${gen[@]}" --rate 10 --duration 10s --warmup 3s ;;
+    fanout) run fanout fanout --floor "${rooms[@]}" "${gen[@]}" "${fixed[@]}" --rate-from 10 --rate-to 10 ;;
     fanout-sat) run fanout-sat fanout --floor "${rooms[@]}" "${gen[@]}" "${sat[@]}" --rate-from 5 --max-steps 6 --duration 8s --warmup 3s ;;
     fanout-p99)
       rate=$(awk -F, '$1=="node" && $NF ~ /last good/ {print $4}' "$out/fanout-sat/steps.csv" 2>/dev/null | tail -1)
@@ -97,14 +100,14 @@ for r in $RUNS; do
       # fanout-sat was not run), measure at fanout's rate rather than leave the row out.
       if [ -z "$rate" ]; then rate=10; echo "== fanout-p99: no baseline saturation rate in fanout-sat; using $rate updates/s per room"; fi
       run fanout-p99 fanout "${rooms[@]}" "${gen[@]}" --rate "$rate" --duration 10s --warmup 3s --max-lost 1000000000 ;;
-    inbound) run inbound inbound "${rooms[@]}" "${gen[@]}" --rate 2000 --duration 10s --warmup 3s ;;
+    inbound) run inbound inbound "${rooms[@]}" "${gen[@]}" "${fixed[@]}" --rate-from 2000 --rate-to 2000 ;;
     inbound-sat) run inbound-sat inbound "${rooms[@]}" "${gen[@]}" "${sat[@]}" --rate-from 1000 --max-steps 7 --duration 8s --warmup 3s ;;
     connect) run connect connect --rooms 20 --connections 5000 --rate 400 --hold 5s --duration 60s --warmup 3s ;;
     connect-19k) RUN_ALONE=1 run connect-19k connect --rooms 20 --connections 19000 --rate 1000 --hold 25s --duration 60s --warmup 3s \
       --server-env PING_INTERVAL_MS=10000 --server-env PING_TIMEOUT_MS=10000 ;;
     connect-sat) run connect-sat connect --rooms 20 --connections 3000 "${sat[@]}" --rate-from 200 --max-steps 5 --duration 30s --warmup 3s ;;
-    cross-fanout) run cross-fanout crossnode-fanout "${cross[@]}" "${rooms[@]}" "${gen[@]}" --rate 10 --duration 10s --warmup 3s ;;
-    cross-inbound) run cross-inbound crossnode-inbound "${cross[@]}" "${rooms[@]}" "${gen[@]}" --rate 2000 --duration 10s --warmup 3s ;;
+    cross-fanout) run cross-fanout crossnode-fanout "${cross[@]}" "${rooms[@]}" "${gen[@]}" "${fixed[@]}" --rate-from 10 --rate-to 10 ;;
+    cross-inbound) run cross-inbound crossnode-inbound "${cross[@]}" "${rooms[@]}" "${gen[@]}" "${fixed[@]}" --rate-from 2000 --rate-to 2000 ;;
     cross-fanout-sat) run cross-fanout-sat crossnode-fanout "${cross[@]}" "${rooms[@]}" "${gen[@]}" "${sat[@]}" --rate-from 5 --max-steps 6 --duration 8s --warmup 3s ;;
     cross-inbound-sat) run cross-inbound-sat crossnode-inbound "${cross[@]}" "${rooms[@]}" "${gen[@]}" "${sat[@]}" --rate-from 1000 --max-steps 7 --duration 8s --warmup 3s ;;
     *) echo "perf-compare: unknown run '$r'"; exit 2 ;;

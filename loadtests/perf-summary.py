@@ -75,9 +75,21 @@ def rows(directory, run):
         mine = [r for r in data if r["target"] == target]
         if not mine:
             continue
-        good = [r for r in mine if "last good" in r["verdict"]]
-        picked[target] = good[-1] if good else (None if run.endswith("-sat") else mine[-1])
+        if run.endswith("-sat"):
+            good = [r for r in mine if "last good" in r["verdict"]]
+            picked[target] = good[-1] if good else None
+        else:
+            picked[target] = median_step(mine)
     return picked
+
+
+def median_step(steps):
+    """A fixed-rate run's steps (repeated, alternating with the other targets): the one of median server CPU."""
+    def cpu(r):
+        v = num(r, "server_cpu_us_per_unit")
+        return v if v is not None else float("inf")
+    ordered = sorted(steps, key=cpu)
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def num(row, column):
