@@ -117,6 +117,23 @@ public sealed class RedisServer : IRedisDeployment, IDisposable
         _process = null;
     }
 
+    /// <summary>Stops the server without ending it (SIGSTOP): connections stay open and nothing is answered, as with a hung Redis.</summary>
+    public void Pause() => Signal(19);
+
+    /// <summary>Lets a paused server go on (SIGCONT).</summary>
+    public void Resume() => Signal(18);
+
+    private void Signal(int signal)
+    {
+        if (_process is not { HasExited: false } p || SendSignal(p.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"could not signal redis-server ({signal})");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int SendSignal(int pid, int signal);
+
     public async Task RestartAsync(string? password = null)
     {
         Kill();

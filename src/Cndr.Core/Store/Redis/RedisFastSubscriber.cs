@@ -24,6 +24,10 @@ namespace Cndr.Core.Store.Redis;
 /// completes (its attempt failed; it never faults). The reader thread reconnects with backoff, re-SUBSCRIBEs every current
 /// room, and once the last of those replies is in it is live again and reports a gap once (the listener re-reads what it
 /// may have missed). A <see cref="Subscribe"/> made while down completes at once and is subscribed by the reconnect.</para>
+/// <para><b>Keepalive.</b> A connection nothing has come over for <see cref="RedisStoreOptions.SubscriberKeepAliveMs"/>
+/// gets a PING, awaited like an acknowledgement: a Redis that stopped answering (hung, or the path to it silently gone) is
+/// noticed within that interval plus the operation timeout, and is an outage as above — instead of a subscription that
+/// looks live while every other node's publication is lost.</para>
 /// <para><b>Bound.</b> Each lane holds at most its capacity; beyond it a message is dropped and counted
 /// (<see cref="DroppedCount"/>) and the gap reported once the lane is drained. While the reader itself delivers, unread
 /// pushes wait in the socket and then in Redis's pub/sub output buffer of this client; past its limit
@@ -44,6 +48,7 @@ internal sealed partial class RedisFastSubscriber : IDisposable
     private readonly RoomBusLane[] _lanes;
     private readonly Action _onGap;
     private readonly long _timeoutTicks;
+    private readonly long _keepAliveTicks;
     private readonly Lock _lock = new();
     private readonly Thread _reader;
     private readonly ManualResetEventSlim _stopping = new(false);
@@ -59,6 +64,11 @@ internal sealed partial class RedisFastSubscriber : IDisposable
     private Socket? _socket;
     private int _resubscribing;
     private bool _attempted;
+    private bool _pingAwaited;
+
+    // When the reader last took a whole reply off the current socket (or connected): the keepalive's clock.
+    private long _lastHeard;
+    private long _pings;
 
     private volatile bool _live;
     private volatile bool _disposed;
@@ -92,8 +102,13 @@ internal sealed partial class RedisFastSubscriber : IDisposable
         _onMessage = onMessage;
         _onGap = onGap;
         _timeoutTicks = Stopwatch.Frequency * Math.Max(1, options.OperationTimeoutMs) / 1000;
+        _keepAliveTicks = Stopwatch.Frequency * Math.Max(1, options.SubscriberKeepAliveMs) / 1000;
         _reader = new Thread(Run) { IsBackground = true, Name = ReaderThreadName };
-        _givesUp = () => _disposed || OldestIsLate();
+        _givesUp = () =>
+        {
+            KeepAlive();
+            return _disposed || OldestIsLate();
+        };
     }
 
     /// <summary>The CLIENT SETNAME of this connection (the multiplexer's name with a suffix).</summary>
@@ -131,6 +146,9 @@ internal sealed partial class RedisFastSubscriber : IDisposable
 
     /// <summary>Connections made after the first.</summary>
     public long ReconnectCount => Interlocked.Read(ref _reconnects);
+
+    /// <summary>Keepalive PINGs sent (the connection was quiet for <see cref="RedisStoreOptions.SubscriberKeepAliveMs"/>).</summary>
+    public long PingCount => Interlocked.Read(ref _pings);
 
     /// <summary>Messages dropped because their room's lane was full.</summary>
     public long DroppedCount => Interlocked.Read(ref _dropped);
@@ -247,6 +265,32 @@ internal sealed partial class RedisFastSubscriber : IDisposable
         RedisFastConnection.Fault(socket);
     }
 
+    // On the reader thread while it waits for bytes (every poll interval): a quiet connection gets one PING, awaited in
+    // order with the acknowledgements (OldestIsLate ends the connection when it is late; a failed send fails the socket).
+    private void KeepAlive()
+    {
+        if (Stopwatch.GetTimestamp() - Volatile.Read(ref _lastHeard) < _keepAliveTicks)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_pingAwaited || _socket is not { } socket)
+            {
+                return;
+            }
+
+            _pingAwaited = true;
+            _writer.Reset();
+            _writer.WriteArrayHeader(1);
+            _writer.WriteBulk("PING"u8);
+            _replies.Enqueue(new PendingReply(null, Subscribe: false, Stopwatch.GetTimestamp()));
+            Interlocked.Increment(ref _pings);
+            Send(socket);
+        }
+    }
+
     // ---- the reader thread: connect and re-subscribe, read and deliver, reconnect ----
 
     private void Run()
@@ -267,6 +311,7 @@ internal sealed partial class RedisFastSubscriber : IDisposable
             {
                 _socket = socket;
                 _attempted = true;
+                _lastHeard = Stopwatch.GetTimestamp();
 
                 // A room whose caller stopped waiting (asked for while down) may have missed messages: a gap is due.
                 gapDue = connectedBefore;
@@ -385,6 +430,7 @@ internal sealed partial class RedisFastSubscriber : IDisposable
     private bool Handle(ReadOnlyMemory<byte> reply, bool gapDue, bool burst)
     {
         var span = reply.Span;
+        Volatile.Write(ref _lastHeard, Stopwatch.GetTimestamp());
         if (span[0] == '-')
         {
             // An error answers the oldest command (e.g. an ACL refusing the channel): that room stays unsubscribed.
@@ -395,10 +441,16 @@ internal sealed partial class RedisFastSubscriber : IDisposable
         Span<Range> items = stackalloc Range[3];
         if (!RespReplyParser.TryReadFlatArray(span, items, out var count) || count < 2)
         {
-            return span[0] == '+'; // a PONG outside subscribe mode
+            // +PONG: the keepalive's answer while no channel is subscribed.
+            return span[0] == '+' && SettlePing();
         }
 
         var kind = span[items[0]];
+        if (count == 2 && kind.SequenceEqual("pong"u8))
+        {
+            return SettlePing();
+        }
+
         if (count == 3 && kind.SequenceEqual("message"u8))
         {
             Deliver(span[items[1]], reply[items[2]], burst);
@@ -415,7 +467,22 @@ internal sealed partial class RedisFastSubscriber : IDisposable
             return Settle(subscribe: false, span[items[1]], gapDue);
         }
 
-        return true; // pong, or a push kind this connection never asks for
+        return true; // a push kind this connection never asks for
+    }
+
+    // The keepalive PING's answer: it must be the oldest awaited reply.
+    private bool SettlePing()
+    {
+        lock (_lock)
+        {
+            if (!_replies.TryDequeue(out var awaited) || awaited.Sub is not null)
+            {
+                return false;
+            }
+
+            _pingAwaited = false;
+            return true;
+        }
     }
 
     private void Deliver(ReadOnlySpan<byte> channel, ReadOnlyMemory<byte> payload, bool burst)
@@ -462,12 +529,17 @@ internal sealed partial class RedisFastSubscriber : IDisposable
         lock (_lock)
         {
             if (!_replies.TryDequeue(out var awaited)
-                || (subscribe is { } s && (s != awaited.Subscribe || !channel.SequenceEqual(awaited.Sub.Channel))))
+                || (subscribe is { } s && (awaited.Sub is null || s != awaited.Subscribe || !channel.SequenceEqual(awaited.Sub.Channel))))
             {
                 return false;
             }
 
-            if (awaited.Subscribe && _rooms.TryGetValue(awaited.Sub.Room, out var current) && current == awaited.Sub)
+            if (awaited.Sub is null)
+            {
+                _pingAwaited = false; // an error answered the keepalive
+            }
+
+            if (awaited is { Subscribe: true, Sub: { } sub } && _rooms.TryGetValue(sub.Room, out var current) && current == sub)
             {
                 current.Live = subscribe == true;
                 waiter = current.Waiter;
@@ -500,6 +572,7 @@ internal sealed partial class RedisFastSubscriber : IDisposable
         {
             _socket = null;
             _replies.Clear();
+            _pingAwaited = false;
             _resubscribing = 0;
             foreach (var sub in _rooms.Values)
             {
@@ -573,7 +646,8 @@ internal sealed partial class RedisFastSubscriber : IDisposable
     }
 
     /// <summary>A command sent on the current socket whose reply has not come yet.</summary>
-    private readonly record struct PendingReply(Subscription Sub, bool Subscribe, long SentAt);
+    /// <summary>An awaited reply: a (un)SUBSCRIBE's of <paramref name="Sub"/>, or the keepalive PING's when it is null.</summary>
+    private readonly record struct PendingReply(Subscription? Sub, bool Subscribe, long SentAt);
 
     private static partial class Log
     {

@@ -62,6 +62,12 @@ public sealed class RedisStoreOptions
     /// </summary>
     public bool FastSubscriber { get; set; } = true;
 
+    /// <summary>
+    /// The fast subscriber PINGs Redis when nothing came over its connection for this long (ms): a Redis that stopped
+    /// answering is noticed within this plus <see cref="OperationTimeoutMs"/>, then reconnected to with a resync.
+    /// </summary>
+    public int SubscriberKeepAliveMs { get; set; } = 1000;
+
     /// <summary>CLIENT SETNAME of the node's connections.</summary>
     public string ClientName { get; set; } = "cndr";
 
