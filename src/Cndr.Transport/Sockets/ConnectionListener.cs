@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Pipelines.Sockets.Unofficial;
 
 namespace Cndr.Transport.Sockets;
@@ -28,7 +29,7 @@ public sealed class ConnectionListener : IAsyncDisposable
     private readonly ConcurrentDictionary<TransportConnection, byte> _open = new();
     private readonly CancellationTokenSource _stop = new();
     private int _connectionCount;
-    private Action<Socket, IPEndPoint?>? _onLoopAccepted;
+    private Action<AcceptedSocket, IPEndPoint?>? _onLoopAccepted;
 
     public ConnectionListener(ListenerOptions options, IConnectionHandler handler)
     {
@@ -136,12 +137,12 @@ public sealed class ConnectionListener : IAsyncDisposable
                 continue;
             }
 
-            _ = RunConnectionAsync(client, remote, yieldFirst: true);
+            _ = RunConnectionAsync(client, client.SafeHandle, remote, yieldFirst: true);
         }
     }
 
     /// <summary>On the epoll thread: the connection runs there up to its first wait (no hop, no yield).</summary>
-    private void OnLoopAccepted(Socket client, IPEndPoint? remote)
+    private void OnLoopAccepted(AcceptedSocket client, IPEndPoint? remote)
     {
         if (_stop.IsCancellationRequested || !TryAdmit(remote?.Address))
         {
@@ -149,7 +150,7 @@ public sealed class ConnectionListener : IAsyncDisposable
             return;
         }
 
-        _ = RunConnectionAsync(client, remote, yieldFirst: false);
+        _ = RunConnectionAsync(null, client, remote, yieldFirst: false);
     }
 
     private bool TryAdmit(IPAddress? address)
@@ -186,7 +187,12 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
     }
 
-    private async Task RunConnectionAsync(Socket client, IPEndPoint? remote, bool yieldFirst)
+    /// <summary>
+    /// Runs one connection: <paramref name="client"/> is the runtime's Socket of a connection accepted the runtime's way,
+    /// or null for one the epoll thread accepted (<paramref name="handle"/> alone, an <see cref="AcceptedSocket"/>; only
+    /// the raw socket pipe is used on that path).
+    /// </summary>
+    private async Task RunConnectionAsync(Socket? client, SafeHandle handle, IPEndPoint? remote, bool yieldFirst)
     {
         if (yieldFirst)
         {
@@ -198,7 +204,13 @@ public sealed class ConnectionListener : IAsyncDisposable
         IDisposable? owner = null;
         try
         {
-            if (_options.StreamWrapper is { } wrap)
+            if (client is null)
+            {
+                var pipe = new SocketPipe(handle, null, _options.ReceiveOptions, _options.SendOptions);
+                owner = pipe;
+                connection = new TransportConnection(pipe, remote, static c => c.DirectSender!.Dispose()) { DirectSender = pipe };
+            }
+            else if (_options.StreamWrapper is { } wrap)
             {
                 var stream = await wrap(new NetworkStream(client, ownsSocket: true), _stop.Token).ConfigureAwait(false);
                 owner = stream;
@@ -207,7 +219,7 @@ public sealed class ConnectionListener : IAsyncDisposable
             }
             else if (SocketPipe.Enabled)
             {
-                var pipe = new SocketPipe(client, _options.ReceiveOptions, _options.SendOptions);
+                var pipe = new SocketPipe(client.SafeHandle, client, _options.ReceiveOptions, _options.SendOptions);
                 owner = pipe;
                 connection = new TransportConnection(pipe, remote, static c => c.DirectSender!.Dispose()) { Socket = client, DirectSender = pipe };
             }
@@ -246,7 +258,14 @@ public sealed class ConnectionListener : IAsyncDisposable
             }
 
             owner?.Dispose();
-            client.Dispose();
+            if (client is not null)
+            {
+                client.Dispose();
+            }
+            else
+            {
+                handle.Dispose();
+            }
             if (_options.MaxConnectionsPerIp > 0 && remote is not null)
             {
                 ReleaseIp(remote.Address);

@@ -32,14 +32,14 @@ internal sealed class LoopAcceptor : IReadinessTarget, ITimerTarget
     private const int MaxBackoffMs = 1000;
 
     private readonly Socket _listener;
-    private readonly Action<Socket, IPEndPoint?> _accepted;
+    private readonly Action<AcceptedSocket, IPEndPoint?> _accepted;
     private readonly ReadinessLoop _loop;
     private long _token;
     private int _requests;
     private int _backoffMs;
     private volatile bool _stopped;
 
-    private LoopAcceptor(Socket listener, ReadinessLoop loop, Action<Socket, IPEndPoint?> accepted)
+    private LoopAcceptor(Socket listener, ReadinessLoop loop, Action<AcceptedSocket, IPEndPoint?> accepted)
     {
         _listener = listener;
         _loop = loop;
@@ -53,7 +53,7 @@ internal sealed class LoopAcceptor : IReadinessTarget, ITimerTarget
     /// Makes the bound, listening socket non-blocking and registers it on a loop; null when no loop is available (the
     /// caller then accepts the runtime's way). Connections already pending are accepted at once.
     /// </summary>
-    internal static LoopAcceptor? TryStart(Socket listener, Action<Socket, IPEndPoint?> accepted)
+    internal static LoopAcceptor? TryStart(Socket listener, Action<AcceptedSocket, IPEndPoint?> accepted)
     {
         if (!ReadinessLoop.AcceptOnLoop || ReadinessLoop.Next() is not { } loop)
         {
@@ -62,7 +62,7 @@ internal sealed class LoopAcceptor : IReadinessTarget, ITimerTarget
 
         listener.Blocking = false;
         var acceptor = new LoopAcceptor(listener, loop, accepted);
-        if (!loop.Register(listener, acceptor, out acceptor._token))
+        if (!loop.Register(listener.SafeHandle, acceptor, out acceptor._token))
         {
             listener.Blocking = true;
             return null;
@@ -160,19 +160,10 @@ internal sealed class LoopAcceptor : IReadinessTarget, ITimerTarget
         }
     }
 
+    /// <summary>The new connection goes on as a bare descriptor (<see cref="AcceptedSocket"/>): no Socket object is built for it.</summary>
     private void Accepted(int fd, ReadOnlySpan<byte> address)
     {
-        Socket socket;
-        try
-        {
-            socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
-        }
-        catch (Exception ex) when (ex is SocketException or ArgumentException)
-        {
-            Close(fd);
-            return;
-        }
-
+        var socket = new AcceptedSocket(fd);
         try
         {
             _accepted(socket, ParseEndPoint(address));
@@ -209,7 +200,4 @@ internal sealed class LoopAcceptor : IReadinessTarget, ITimerTarget
 
     [DllImport("libc", EntryPoint = "accept4", SetLastError = true)]
     private static extern unsafe int Accept4(int fd, byte* address, int* length, int flags);
-
-    [DllImport("libc", EntryPoint = "close")]
-    private static extern int Close(int fd);
 }

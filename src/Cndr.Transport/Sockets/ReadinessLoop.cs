@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -110,11 +109,10 @@ internal sealed class ReadinessLoop
     }
 
     /// <summary>Watches the socket for readability, peer close and errors; false when epoll refused it.</summary>
-    internal unsafe bool Register(Socket socket, IReadinessTarget signal, out long token)
+    internal unsafe bool Register(SafeHandle handle, IReadinessTarget signal, out long token)
     {
         token = Interlocked.Increment(ref _nextToken);
         _signals[token] = signal;
-        var handle = socket.SafeHandle;
         var added = false;
         try
         {

@@ -28,6 +28,7 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     private const int MsgNoSignal = 0x4000;
     private const int EAgain = 11;
     private const int EIntr = 4;
+    private const int ShutWrite = 1;
     private const int ReceiveChunk = 16 * 1024;
 
     /// <summary>Reads an established connection makes on the thread pool before it goes inline.</summary>
@@ -36,7 +37,16 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     [ThreadStatic]
     private static byte[]? t_receiveBuffer;
 
-    private readonly Socket _socket;
+    private readonly SafeHandle _handle;
+
+    /// <summary>The runtime's Socket of a connection accepted the runtime's way; null for an <see cref="AcceptedSocket"/>.</summary>
+    private readonly Socket? _socket;
+
+    /// <summary>
+    /// For an <see cref="AcceptedSocket"/>, a runtime Socket over a duplicate of its descriptor, made on first need only: the
+    /// backlog's asynchronous send (the kernel pushed back) or a readiness wait without an epoll loop.
+    /// </summary>
+    private Socket? _duplicate;
     private readonly Pipe _input;
     private readonly PipeOptions _sendOptions;
     private readonly Writer _output;
@@ -57,8 +67,13 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     private int _shutdownSent;
     private int _failed;
 
-    public SocketPipe(Socket socket, PipeOptions receiveOptions, PipeOptions sendOptions)
+    /// <summary>
+    /// A pipe over the connected socket <paramref name="handle"/>: <paramref name="socket"/> is the runtime's Socket that owns it,
+    /// or null when the handle is an <see cref="AcceptedSocket"/> (closed by this pipe's <see cref="Dispose"/>).
+    /// </summary>
+    public SocketPipe(SafeHandle handle, Socket? socket, PipeOptions receiveOptions, PipeOptions sendOptions)
     {
+        _handle = handle;
         _socket = socket;
         _input = new Pipe(receiveOptions);
         _sendOptions = sendOptions;
@@ -66,7 +81,7 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
         if (ReadinessLoop.Enabled && ReadinessLoop.Next() is { } loop)
         {
             var signal = new ReadableSignal { Inline = ReadinessLoop.InlineFromStart };
-            if (loop.Register(socket, signal, out _token))
+            if (loop.Register(handle, signal, out _token))
             {
                 _loop = loop;
                 _signal = signal;
@@ -103,7 +118,7 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     /// <summary>Sends what the kernel takes now: bytes sent (0 when it would block), or -1 when the socket failed.</summary>
     public unsafe int Send(ReadOnlySpan<byte> data)
     {
-        var handle = _socket.SafeHandle;
+        var handle = _handle;
         var added = false;
         try
         {
@@ -149,10 +164,60 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
 
         try
         {
-            _socket.Dispose();
+            // Graceful either way: the runtime Socket's own close, or the AcceptedSocket's plain close().
+            Interlocked.Exchange(ref _duplicate, null)?.Dispose();
+            if (_socket is not null)
+            {
+                _socket.Dispose();
+            }
+            else
+            {
+                _handle.Dispose();
+            }
         }
         catch (ObjectDisposedException)
         {
+        }
+    }
+
+    /// <summary>The runtime's Socket for this connection: its own, or one over a duplicated descriptor (throws once disposed).</summary>
+    private Socket RuntimeSocket()
+    {
+        if (_socket is not null)
+        {
+            return _socket;
+        }
+
+        if (Volatile.Read(ref _duplicate) is { } made)
+        {
+            return made;
+        }
+
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            var fd = Dup((int)_handle.DangerousGetHandle());
+            if (fd < 0)
+            {
+                throw new SocketException(Marshal.GetLastPInvokeError());
+            }
+
+            var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+            if (Interlocked.CompareExchange(ref _duplicate, socket, null) is { } other)
+            {
+                socket.Dispose();
+                return other;
+            }
+
+            return socket;
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
         }
     }
 
@@ -172,7 +237,7 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
                     // Readable (data or EOF) without holding a buffer; resumes inline on the epoll (or engine's) thread.
                     var status = _signal is { } signal
                         ? await signal
-                        : await (_readable ??= new ReadableAwaitable()).WaitAsync(_socket);
+                        : await (_readable ??= new ReadableAwaitable()).WaitAsync(RuntimeSocket());
                     if (status != SocketError.Success)
                     {
                         error = status is SocketError.OperationAborted or SocketError.ConnectionAborted or SocketError.Interrupted
@@ -222,7 +287,7 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     /// <summary>One non-blocking recv: bytes, 0 on EOF, -1 on error, -2 when nothing is there (EAGAIN).</summary>
     private unsafe int Receive(byte[] buffer)
     {
-        var handle = _socket.SafeHandle;
+        var handle = _handle;
         var added = false;
         try
         {
@@ -332,7 +397,7 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
                 var buffer = result.Buffer;
                 foreach (var segment in buffer)
                 {
-                    var n = await _socket.SendAsync(segment, SocketFlags.None).ConfigureAwait(false);
+                    var n = await RuntimeSocket().SendAsync(segment, SocketFlags.None).ConfigureAwait(false);
                     Interlocked.Add(ref _sent, n);
                 }
 
@@ -370,17 +435,45 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
             return;
         }
 
+        if (_socket is not null)
+        {
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+            }
+
+            return;
+        }
+
+        var added = false;
         try
         {
-            _socket.Shutdown(SocketShutdown.Send);
+            _handle.DangerousAddRef(ref added);
+            _ = ShutdownNative((int)_handle.DangerousGetHandle(), ShutWrite);
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (ObjectDisposedException)
         {
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
         }
     }
 
     [DllImport("libc", EntryPoint = "send", SetLastError = true)]
     private static extern unsafe nint SendNative(int fd, byte* buffer, nint length, int flags);
+
+    [DllImport("libc", EntryPoint = "shutdown")]
+    private static extern int ShutdownNative(int fd, int how);
+
+    [DllImport("libc", EntryPoint = "dup", SetLastError = true)]
+    private static extern int Dup(int fd);
 
     [DllImport("libc", EntryPoint = "recv", SetLastError = true)]
     private static extern unsafe nint ReceiveNative(int fd, byte* buffer, nint length, int flags);
