@@ -80,7 +80,7 @@ internal static class Ids
     public static string NewSeatToken()
     {
         Span<byte> b = stackalloc byte[32];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(b);
+        Cndr.Transport.Internal.SecureRandom.Fill(b);
         return System.Buffers.Text.Base64Url.EncodeToString(b);
     }
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Cndr.Transport.Http;
 using Cndr.Transport.Internal;
 using Cndr.Transport.SocketIO;
@@ -210,7 +209,7 @@ public sealed class EngineIOServer : IHttpHandler
         while (true)
         {
             raw.Clear();
-            RandomNumberGenerator.Fill(raw[..SidBytes]);
+            SecureRandom.Fill(raw[..SidBytes]);
             Base64Url.EncodeToUtf8(raw[..SidBytes], text, out _, out _);
             var key = System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(raw);
             session = new EngineIOSession(this, _sidPrefix + System.Text.Encoding.ASCII.GetString(text), key, context.RemoteAddress);

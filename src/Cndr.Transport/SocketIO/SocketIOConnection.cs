@@ -119,7 +119,7 @@ internal sealed class SocketIOConnection : ISocketIOConnection
     internal static string NewId()
     {
         Span<byte> raw = stackalloc byte[15];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(raw);
+        Internal.SecureRandom.Fill(raw);
         Span<byte> text = stackalloc byte[20];
         System.Buffers.Text.Base64Url.EncodeToUtf8(raw, text, out _, out var n);
         return Encoding.ASCII.GetString(text[..n]);
