@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
+using Cndr.Transport.Internal;
+
 namespace Cndr.Transport.Sockets;
 
 /// <summary>
@@ -161,25 +163,16 @@ internal sealed class ReadinessLoop
                 return; // the epoll descriptor is gone: nothing left to watch
             }
 
-            DeferredReads? deferred = null;
-            for (var i = 0; i < n; i++)
+            // What the reads of this wake-up write to a shared connection (the store's Redis commands) leaves in one send.
+            DeferredReads? deferred;
+            WriteBatch.Open();
+            try
             {
-                var ev = events + (i * size);
-                var token = Unsafe.ReadUnaligned<long>(ev + offset);
-                if (_signals.TryGetValue(token, out var signal))
-                {
-                    try
-                    {
-                        if (signal.Set(closing: (Unsafe.ReadUnaligned<uint>(ev) & (EpollRdHup | EpollHup | EpollErr)) != 0) is { } continuation)
-                        {
-                            (deferred ??= new DeferredReads(n - i)).Add(continuation);
-                        }
-                    }
-                    catch (Exception)
-                    {
-                        // A connection's fault (its continuations run here) never stops the other sockets' reads.
-                    }
-                }
+                deferred = Dispatch(events, n, size, offset);
+            }
+            finally
+            {
+                WriteBatch.Close();
             }
 
             if (deferred is not null)
@@ -187,6 +180,33 @@ internal sealed class ReadinessLoop
                 ThreadPool.UnsafeQueueUserWorkItem(deferred, preferLocal: false);
             }
         }
+    }
+
+    /// <summary>Signals the targets of one wake-up's events; returns the continuations to run on the thread pool, if any.</summary>
+    private unsafe DeferredReads? Dispatch(byte* events, int n, int size, int offset)
+    {
+        DeferredReads? deferred = null;
+        for (var i = 0; i < n; i++)
+        {
+            var ev = events + (i * size);
+            var token = Unsafe.ReadUnaligned<long>(ev + offset);
+            if (_signals.TryGetValue(token, out var signal))
+            {
+                try
+                {
+                    if (signal.Set(closing: (Unsafe.ReadUnaligned<uint>(ev) & (EpollRdHup | EpollHup | EpollErr)) != 0) is { } continuation)
+                    {
+                        (deferred ??= new DeferredReads(n - i)).Add(continuation);
+                    }
+                }
+                catch (Exception)
+                {
+                    // A connection's fault (its continuations run here) never stops the other sockets' reads.
+                }
+            }
+        }
+
+        return deferred;
     }
 
     /// <summary>The reads of one wake-up that resume on the thread pool: one work item (one wake) for all of them.</summary>

@@ -2,6 +2,7 @@ using System.Text;
 using Cndr.Core.Store;
 using Cndr.Core.Store.Redis;
 using Cndr.Testing;
+using Cndr.Transport.Internal;
 using StackExchange.Redis;
 
 namespace Cndr.Core.Tests.Redis;
@@ -158,6 +159,37 @@ public sealed class RedisFastConnectionRedisTests
         Assert.Equal([code.ToString()], (await admin.GetDatabase().SetMembersAsync("nodes:rooms:node-fast")).Select(v => (string)v!));
         Assert.Equal(5, await CommandCallsAsync(admin, server, "client|reply") - before); // one skipped reply per join's SADD
         Assert.Equal(5, await CommandCallsAsync(admin, server, "sadd"));
+    }
+
+    [Fact]
+    public async Task Calls_made_inside_a_threads_write_batch_leave_when_it_closes_in_order()
+    {
+        // The epoll thread and the reader wrap each wake-up's work in a batch: what it writes to Redis goes out at its end.
+        await using var room = await FastRoom.StartAsync();
+        var (first, second) = TwoCallsInOneBatch(room.Store, room.Code);
+        var written = await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([1L, 2L], written.Select(w => w.Rev));
+
+        // Outside a batch a call leaves at once.
+        Assert.Equal(3L, (await room.Store.SetGameStateAsync(room.Code, s_state, Now).AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Rev);
+    }
+
+    // On one thread from Open to Close (a batch is its thread's): two calls, then 300 ms in which neither may leave.
+    private static (Task<StateWriteResult> First, Task<StateWriteResult> Second) TwoCallsInOneBatch(RedisRelayStore store, RoomCode code)
+    {
+        WriteBatch.Open();
+        try
+        {
+            var first = store.SetGameStateAsync(code, s_state, Now).AsTask();
+            var second = store.SetGameStateAsync(code, s_state, Now).AsTask();
+            Thread.Sleep(300);
+            Assert.False(first.IsCompleted || second.IsCompleted, "a call left before its batch closed");
+            return (first, second);
+        }
+        finally
+        {
+            WriteBatch.Close();
+        }
     }
 
     // A server, a connection with the fast path, an admin multiplexer, the store and a created room.

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using Cndr.Transport.Internal;
 
 namespace Cndr.Core.Store.Redis;
 
@@ -24,7 +25,7 @@ namespace Cndr.Core.Store.Redis;
 /// timeout fails every pending call and resets the connection (the reader thread checks the oldest call while it waits).
 /// NOSCRIPT (server restart, SCRIPT FLUSH) re-sends the call once as EVAL with the script text, which also loads it.
 /// </remarks>
-internal sealed partial class RedisFastConnection : IDisposable
+internal sealed partial class RedisFastConnection : IDisposable, IDeferredFlush
 {
     /// <summary>Calls awaiting a reply, at most.</summary>
     public const int MaxInFlight = 16_384;
@@ -64,6 +65,9 @@ internal sealed partial class RedisFastConnection : IDisposable
     private RespWriter _writer = new();
     private RespWriter _sending = new();
     private bool _flushing;
+
+    // Under _lock: a WriteBatch of some thread will flush what was appended (it registered this connection once).
+    private bool _deferred;
 
     private volatile bool _disposed;
     private long _noScriptRetries;
@@ -202,6 +206,22 @@ internal sealed partial class RedisFastConnection : IDisposable
         return true;
     }
 
+    /// <inheritdoc />
+    public void FlushDeferred()
+    {
+        int generation;
+        lock (_lock)
+        {
+            _deferred = false;
+            if (_socket is null || !TryBeginFlush(out generation))
+            {
+                return;
+            }
+        }
+
+        Flush(generation);
+    }
+
     private enum EnqueueResult
     {
         Queued,
@@ -238,12 +258,24 @@ internal sealed partial class RedisFastConnection : IDisposable
     }
 
     // Under the lock, after appending: true when this caller is to send (then outside the lock); false when the running
-    // flusher sends what was appended with its next batch.
+    // flusher sends what was appended with its next batch, or when the caller's thread is in a WriteBatch (its end sends
+    // this with whatever else the batch writes: one send, one wake-up of Redis, for the commands of many inputs).
     private bool TryBeginFlush(out int generation)
     {
         generation = _generation;
         if (_flushing)
         {
+            return false;
+        }
+
+        if (WriteBatch.IsOpen)
+        {
+            if (!_deferred)
+            {
+                _deferred = true;
+                WriteBatch.Defer(this);
+            }
+
             return false;
         }
 
@@ -537,20 +569,23 @@ internal sealed partial class RedisFastConnection : IDisposable
         while (true)
         {
             OperationStatus status;
-            while ((status = buffer.TryTake(out var bytes)) == OperationStatus.Done)
-            {
-                var reply = RespReplyParser.Parse(bytes.Span);
+            bool unexpected;
 
-                // A burst (at least BurstReplies more whole replies are already here, or the receive filled the buffer): this
-                // reply's work goes to the thread pool, so a burst is worked off on every core, not on this thread alone; the
-                // tail of a burst, and every reply at a calm rate, continues here without a hop. (A hand-off wakes a pool
-                // worker, and a wake-up costs more than a short reply's sends: a handful of replies stays here.) Order is
-                // unaffected: the transport hands a connection its next packet only after the previous one's work completed.
-                var burst = buffer.MayHaveMore || buffer.HasWholeReplies(BurstReplies);
-                if (!Complete(reply, inline: !burst))
-                {
-                    return ConnectionError(ConnectionFailureType.ProtocolFailure, "Redis sent a reply no call was waiting for.");
-                }
+            // The commands that this receive's continuations write (a publication, an acknowledgement, the next script)
+            // leave together once they all ran: one send, one wake-up of Redis.
+            WriteBatch.Open();
+            try
+            {
+                status = TakeReplies(buffer, out unexpected);
+            }
+            finally
+            {
+                WriteBatch.Close();
+            }
+
+            if (unexpected)
+            {
+                return ConnectionError(ConnectionFailureType.ProtocolFailure, "Redis sent a reply no call was waiting for.");
             }
 
             if (status == OperationStatus.InvalidData)
@@ -567,6 +602,31 @@ internal sealed partial class RedisFastConnection : IDisposable
                     : new TimeoutException($"No reply from Redis within {_options.OperationTimeoutMs} ms.");
             }
         }
+    }
+
+    // Completes every whole reply buffered; unexpected when one came that no call was waiting for.
+    private OperationStatus TakeReplies(RespReceiveBuffer buffer, out bool unexpected)
+    {
+        unexpected = false;
+        OperationStatus status;
+        while ((status = buffer.TryTake(out var bytes)) == OperationStatus.Done)
+        {
+            var reply = RespReplyParser.Parse(bytes.Span);
+
+            // A burst (at least BurstReplies more whole replies are already here, or the receive filled the buffer): this
+            // reply's work goes to the thread pool, so a burst is worked off on every core, not on this thread alone; the
+            // tail of a burst, and every reply at a calm rate, continues here without a hop. (A hand-off wakes a pool
+            // worker, and a wake-up costs more than a short reply's sends: a handful of replies stays here.) Order is
+            // unaffected: the transport hands a connection its next packet only after the previous one's work completed.
+            var burst = buffer.MayHaveMore || buffer.HasWholeReplies(BurstReplies);
+            if (!Complete(reply, inline: !burst))
+            {
+                unexpected = true;
+                break;
+            }
+        }
+
+        return status;
     }
 
     private bool OldestIsLate()
