@@ -108,10 +108,13 @@ internal sealed partial class RedisFastConnection : IDisposable, IDeferredFlush
         {
             lock (_lock)
             {
-                return _socket is { } socket ? (int)socket.SafeHandle.DangerousGetHandle() : -1;
+                return DescriptorOf(_socket);
             }
         }
     }
+
+    /// <summary>A socket's file descriptor, or -1 without one (shared with <see cref="RedisFastSubscriber"/>).</summary>
+    internal static int DescriptorOf(Socket? socket) => socket is null ? -1 : (int)socket.SafeHandle.DangerousGetHandle();
 
     /// <summary>Calls re-sent as EVAL after NOSCRIPT.</summary>
     public long NoScriptRetryCount => Interlocked.Read(ref _noScriptRetries);

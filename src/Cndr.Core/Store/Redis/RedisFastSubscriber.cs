@@ -139,7 +139,7 @@ internal sealed partial class RedisFastSubscriber : IDisposable
         {
             lock (_lock)
             {
-                return _socket is { } socket ? (int)socket.SafeHandle.DangerousGetHandle() : -1;
+                return RedisFastConnection.DescriptorOf(_socket);
             }
         }
     }
