@@ -115,8 +115,35 @@ public class ServerSocketTests
     }
 
     /// <summary>
+    /// Over long-polling the corked CONNECT reply and the handler's event answer one waiting GET together, even when the
+    /// handler takes 200 ms before its event: the GET does not go back with the reply alone.
+    /// </summary>
+    [Fact]
+    public async Task A_waiting_GET_gets_the_connect_reply_and_the_handlers_event_in_one_payload()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            // No ping meanwhile: the waiting GET is released by the CONNECT's answer.
+            await using var server = new TestServer(o => (o.PingInterval, o.PingTimeout) = (20_000, 20_000));
+            var open = await RawAsync(server.Port, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n");
+            var sid = open[(open.IndexOf("\"sid\":\"", StringComparison.Ordinal) + 7)..];
+            sid = sid[..sid.IndexOf('"', StringComparison.Ordinal)];
+            var get = RawAsync(server.Port, $"GET /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\n\r\n");
+            await Task.Delay(100); // the GET waits at the server
+            var body = "40{\"hello\":1,\"slowWelcome\":true}";
+            var post = await RawAsync(server.Port, $"POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\nContent-Length: {body.Length}\r\n\r\n{body}");
+            Assert.StartsWith("HTTP/1.1 200", post, StringComparison.Ordinal);
+            var payload = await get.WaitAsync(s_timeout);
+            var connect = payload.IndexOf("40{\"sid\":", StringComparison.Ordinal);
+            var welcome = payload.IndexOf("42[\"welcome\",{\"hello\":1,\"slowWelcome\":true}]", StringComparison.Ordinal);
+            Assert.True(connect >= 0 && welcome > connect, payload);
+        }
+    }
+
+    /// <summary>
     /// A new WebSocket session's 101 and open packet leave in one send(), and so do the Socket.IO CONNECT reply and
-    /// the event the handler sends on connecting (the session is corked meanwhile): each arrives in the first read.
+    /// the event the handler sends on connecting, even 200 ms later (the session is corked meanwhile): each arrives in the
+    /// first read.
     /// </summary>
     [Fact]
     public async Task The_101_and_the_open_packet_and_then_the_connect_reply_and_the_handlers_event_each_arrive_in_one_segment()
@@ -135,11 +162,11 @@ public class ServerSocketTests
         Assert.StartsWith("HTTP/1.1 101 ", first, StringComparison.Ordinal);
         Assert.Contains("0{\"sid\":", first, StringComparison.Ordinal);
 
-        await stream.WriteAsync(WebSocketFrameReaderTests.ClientFrame(0x1, "40{\"hello\":1}"u8), cts.Token);
+        await stream.WriteAsync(WebSocketFrameReaderTests.ClientFrame(0x1, "40{\"hello\":1,\"slowWelcome\":true}"u8), cts.Token);
         n = await stream.ReadAsync(buffer, cts.Token);
         var second = Encoding.ASCII.GetString(buffer, 0, n);
         var connect = second.IndexOf("40{\"sid\":", StringComparison.Ordinal);
-        var welcome = second.IndexOf("42[\"welcome\",{\"hello\":1}]", StringComparison.Ordinal);
+        var welcome = second.IndexOf("42[\"welcome\",{\"hello\":1,\"slowWelcome\":true}]", StringComparison.Ordinal);
         Assert.True(connect >= 0 && welcome > connect, second);
     }
 

@@ -129,7 +129,13 @@ internal sealed class TestHandler : ISocketIOHandler, ISocketIOAckHandler
     public void OnConnected(ISocketIOConnection connection)
     {
         Connected.Enqueue(connection);
-        Emit(connection, "[\"welcome\"," + (string)connection.UserState! + "]");
+        var auth = (string)connection.UserState!;
+        if (auth.Contains("\"slowWelcome\":true", StringComparison.Ordinal))
+        {
+            Thread.Sleep(200); // a handler that takes its time before its first event (the CONNECT reply must wait for it)
+        }
+
+        Emit(connection, "[\"welcome\"," + auth + "]");
     }
 
     private static void Emit(ISocketIOConnection c, string array)
