@@ -18,11 +18,14 @@ public class ConnectionListenerTests
     {
         public List<IPEndPoint?> Peers { get; } = [];
 
+        public List<TransportConnection> Connections { get; } = [];
+
         public async Task HandleAsync(TransportConnection connection)
         {
             lock (Peers)
             {
                 Peers.Add(connection.RemoteEndPoint);
+                Connections.Add(connection);
             }
 
             var input = connection.Transport.Input;
@@ -96,6 +99,54 @@ public class ConnectionListenerTests
 
         return (socket, System.Text.Encoding.ASCII.GetString(buffer, 0, received));
     }
+
+    /// <summary>
+    /// Nagle's algorithm would hold a small frame until the peer acknowledged the previous one (up to its delayed-ACK
+    /// 40 ms): every accepted connection has TCP_NODELAY, which Linux copies from the listening socket to each connection
+    /// it accepts (no system call per connection).
+    /// </summary>
+    [Fact]
+    public async Task AnAcceptedConnectionHasTcpNoDelay()
+    {
+        var (listener, handler) = Start();
+        await using var _ = listener;
+        var (socket, echo) = await EchoAsync(listener.LocalEndPoints[0], "nagle?");
+        using var __ = socket;
+        Assert.Equal("nagle?", echo);
+        TransportConnection connection;
+        lock (handler.Peers)
+        {
+            connection = Assert.Single(handler.Connections);
+        }
+
+        Assert.True(ServerSideNoDelay(connection));
+        Assert.False(socket.NoDelay); // the client's own option is its own: only the server's side was set
+    }
+
+    /// <summary>TCP_NODELAY of the server's side of <paramref name="connection"/>, read back from the kernel.</summary>
+    private static bool ServerSideNoDelay(TransportConnection connection)
+    {
+        if (connection.DirectSender is not { } pipe)
+        {
+            return ((Socket)connection.Socket!).NoDelay;
+        }
+
+        var added = false;
+        pipe.Handle.DangerousAddRef(ref added);
+        try
+        {
+            int value = 0, length = sizeof(int);
+            Assert.Equal(0, GetSockOpt((int)pipe.Handle.DangerousGetHandle(), 6, 1, ref value, ref length));
+            return value != 0;
+        }
+        finally
+        {
+            pipe.Handle.DangerousRelease();
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getsockopt")]
+    private static extern int GetSockOpt(int fd, int level, int name, ref int value, ref int length);
 
     [Fact]
     public async Task OnLinuxTheListenerAcceptsOnTheTransportsEpollThread()

@@ -91,6 +91,9 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
         _ = ReceiveLoopAsync();
     }
 
+    /// <summary>The connected socket (for tests that read its options back).</summary>
+    internal SafeHandle Handle => _handle;
+
     /// <summary>Raw sockets get this pipe on Linux unless CNDR_SOCKET_PIPE=psu (Pipelines.Sockets.Unofficial, for A/B runs).</summary>
     internal static bool Enabled { get; set; } = OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("CNDR_SOCKET_PIPE") != "psu";
 
