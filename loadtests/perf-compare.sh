@@ -12,8 +12,9 @@
 #
 # Runs (each bounded in time; everything on 127.0.0.1):
 #   fanout          50 rooms x (1 host + 8 players + 20 audience), 1 KiB states, 10 updates/s per room (14 000 deliveries/s);
-#                   cndr, node and the floor; 3 steps each, alternating (as inbound, cross-fanout and cross-inbound):
-#                   the summary takes each target's median step, so one noisy step decides nothing
+#                   cndr, node and the floor, and cndr-embedded (cndr on its embedded store, the design's one-node
+#                   deployment: no Redis round trip before a delivery); 3 steps each, alternating (as inbound, cross-fanout
+#                   and cross-inbound): the summary takes each target's median step, so one noisy step decides nothing
 #   fanout-sat      the same, find saturation: x2 per step from 5/s per room until p99 > 100 ms or anything is lost,
 #                   then 3 bisection steps between the last good and the first failing rate (cndr, node, floor); when
 #                   the first step already fails (a loaded machine), /2 per step down until one passes, then bisect
@@ -68,7 +69,10 @@ fi
 load=("$root/loadtests/Cndr.LoadTests/bin/Release/net10.0/cndr-load")
 env_common=(--redis-port "$redis_port" --admin-token perf
   --server-env ADMIN_TOKEN=perf --server-env MAX_PENDING_SESSIONS_PER_IP=0 --server-env RATE_LIMIT_MESSAGES=100000000 --server-env LOG_LEVEL=warn --plain)
-cndr_start=(--start "cndr=${CNDR_CMD:-dotnet $root/src/Cndr.Host/bin/Release/net10.0/cndr.dll}")
+cndr_cmd=${CNDR_CMD:-dotnet $root/src/Cndr.Host/bin/Release/net10.0/cndr.dll}
+cndr_start=(--start "cndr=$cndr_cmd")
+# The same cndr without Redis (an empty REDIS_HOST selects the embedded in-process store).
+embedded_start=(--start "cndr-embedded=env REDIS_HOST= $cndr_cmd")
 common=(--compare "${env_common[@]}" "${cndr_start[@]}" --start "node=node $root/loadtests/reference/server.mjs")
 # A fixed-rate run repeats its step 3 times per target, alternating; the summary takes each target's median step.
 fixed=(--load ramp --steps 3 --duration 10s --warmup 3s)
@@ -80,10 +84,11 @@ gen=(--io-batch-us 1000)
 # Two nodes per server, hosts on the first, everyone else on the second.
 cross=(--nodes 2 --hosts-on-first-node)
 
-run() { # name, args... (compare: cndr vs node; RUN_ALONE=1: cndr alone)
+run() { # name, args... (compare: cndr vs node; RUN_ALONE=1: cndr alone; RUN_EMBEDDED=1: also cndr on its embedded store)
   local name=$1; shift
   echo "== $name: $(cut -d' ' -f1-3 /proc/loadavg) (load average before)"
   if [ -n "${RUN_ALONE:-}" ]; then set -- "$@" "${env_common[@]}" "${cndr_start[@]}"; else set -- "$@" "${common[@]}"; fi
+  if [ -n "${RUN_EMBEDDED:-}" ]; then set -- "$@" "${embedded_start[@]}"; fi
   timeout 900 "${load[@]}" "$@" --report-dir "$out/$name" >"$out/$name.log" 2>&1
   local rc=$?
   grep -E "OK:|FAIL:|saturation =" "$out/$name.log" | sed 's/^/   /'
@@ -92,7 +97,7 @@ run() { # name, args... (compare: cndr vs node; RUN_ALONE=1: cndr alone)
 
 for r in $RUNS; do
   case $r in
-    fanout) run fanout fanout --floor "${rooms[@]}" "${gen[@]}" "${fixed[@]}" --rate-from 10 --rate-to 10 ;;
+    fanout) RUN_EMBEDDED=1 run fanout fanout --floor "${rooms[@]}" "${gen[@]}" "${fixed[@]}" --rate-from 10 --rate-to 10 ;;
     fanout-sat) run fanout-sat fanout --floor "${rooms[@]}" "${gen[@]}" "${sat[@]}" --rate-from 5 --max-steps 6 --duration 8s --warmup 3s ;;
     fanout-p99)
       rate=$(awk -F, '$1=="node" && $NF ~ /last good/ {print $4}' "$out/fanout-sat/steps.csv" 2>/dev/null | tail -1)

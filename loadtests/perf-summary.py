@@ -42,7 +42,15 @@ FIGURES = [
     ("connect-sat", "server CPU per handshake at saturation (µs)", "server_cpu_us_per_unit", None, True),
 ]
 
-TARGETS = ("cndr", "node", "floor")
+TARGETS = ("cndr", "node", "floor", "cndr-embedded")
+
+# One node on the embedded store (the design's one-node deployment): the fanout run's cndr-embedded target against the
+# floor and against cndr on Redis of the same run. Same fields as FIGURES; reference "floor" only.
+EMBEDDED_FIGURES = [
+    ("fanout", "server CPU per delivery (µs), 14 000/s", "server_cpu_us_per_unit", ("floor", "<=", 1.5), True),
+    ("fanout", "  of which kernel (µs)", "server_sys_us_per_unit", None, True),
+    ("fanout", "p99 latency (ms)", "p99_ms", None, True),
+]
 
 # Two nodes, cross placement (issue 14): run, figure, CSV column, single-node run of the same figure, targets.
 # targets: list of (reference, op, value): "node" (cndr / node, two nodes each), "single" (cndr two nodes / cndr one node).
@@ -144,7 +152,7 @@ def main():
         verdicts = []
         for d in dirs:
             pick = rows(d, run)
-            a, b, f = (num(pick.get(t), column) for t in TARGETS)
+            a, b, f = (num(pick.get(t), column) for t in TARGETS[:3])
             rn, rf = ratio(a, b), ratio(a, f)
             cells += [fmt(a), fmt(b), fmt(f), f"{rn:.3f}" if rn is not None else "", f"{rf:.3f}" if rf is not None else "",
                       load_average(d, run) if name[0] != " " else ""]
@@ -160,8 +168,33 @@ def main():
             t = f"{'≤' if op == '<=' else '≥'} {value:g}" + ("" if ref == "abs" else f"× {ref}")
             met = "met" if verdicts and all(verdicts) else "not met" if verdicts and not any(verdicts) else "mixed" if verdicts else "n/a"
         print(f"| {run} | {name} | " + " | ".join(cells) + f" | {t} | {met} |")
+    embedded(dirs)
     cross(dirs)
     return 0
+
+
+def embedded(dirs):
+    """cndr on its embedded store (no Redis round trip before a delivery) beside cndr on Redis and the floor."""
+    if not any(rows(d, "fanout").get("cndr-embedded") for d in dirs):
+        return
+    print()
+    print("One node on the embedded store (no Redis; the design's one-node deployment), in the same fanout run.")
+    print()
+    header(dirs, ["cndr embedded", "cndr Redis", "floor", "embedded/floor", "embedded/Redis", "load avg"])
+    for run, name, column, target, _lower in EMBEDDED_FIGURES:
+        cells = []
+        verdicts = []
+        for d in dirs:
+            pick = rows(d, run)
+            e, c, f = (num(pick.get(t), column) for t in ("cndr-embedded", "cndr", "floor"))
+            rf, rc = ratio(e, f), ratio(e, c)
+            cells += [fmt(e), fmt(c), fmt(f), f"{rf:.3f}" if rf is not None else "", f"{rc:.3f}" if rc is not None else "",
+                      load_average(d, run) if name[0] != " " else ""]
+            if target is not None and rf is not None:
+                verdicts.append(rf <= target[2])
+        t = "" if target is None else f"≤ {target[2]:g}× floor"
+        met = "" if target is None else "met" if verdicts and all(verdicts) else "not met" if verdicts and not any(verdicts) else "mixed" if verdicts else "n/a"
+        print(f"| {run} | {name} | " + " | ".join(cells) + f" | {t} | {met} |")
 
 
 def cross(dirs):

@@ -304,9 +304,9 @@ internal sealed class Options
             throw new ArgumentException("no target: give --url (and --server-pid), --target LABEL=URL[@PID], or --start LABEL=COMMAND");
         }
 
-        if (o.Compare && o.Targets.Count is not (2 or 3))
+        if (o.Compare && o.Targets.Count is < 2 or > 4)
         {
-            throw new ArgumentException($"--compare needs two or three targets (got {o.Targets.Count}); the ratios are first / each other");
+            throw new ArgumentException($"--compare needs two to four targets (got {o.Targets.Count}); the ratios are first / each other");
         }
 
         if (!o.Compare && o.Targets.Count != 1)
