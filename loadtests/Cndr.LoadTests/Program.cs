@@ -35,7 +35,7 @@ public static class Program
                                     the others (default: hosts spread over the nodes)
           --redis-host H / --redis-port P   Redis for --start targets (port required with --start)
           --server-env KEY=VALUE    extra environment for --start targets (repeat), e.g. RATE_LIMIT_MESSAGES=1000000
-          --compare                 run the same steps against two targets alternately; ratio = first / second
+          --compare                 run the same steps against two to four targets alternately; ratios = first / each other
           --floor                   fanout: add the floor as a target ("floor"): cndr-load floor-sender, a process
                                     that writes a pre-built frame of the same size to each receiver with one plain
                                     non-blocking send() per trigger from the host (same sockets, same bursts, no
