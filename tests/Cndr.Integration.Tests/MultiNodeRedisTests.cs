@@ -156,6 +156,47 @@ public class MultiNodeRedisTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EachGameStateIsPublishedOnceForTheOtherNodesInRevisionOrder()
+    {
+        // On standalone Redis the state write's script publishes the state itself; the relay must not publish it again.
+        await StartNodesAsync(2);
+        var (code, key) = await A.CreateRoomAsync();
+        await _js.HostAsync("host", A.Url, code, key);
+        await _js.PlayerAsync("remote", B.Url, code);
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        var name = _redis.RoomKey("room:updates:", code);
+        var channel = _redis.IsCluster ? RedisChannel.Sharded(name) : RedisChannel.Literal(name);
+        var raw = await mux.GetSubscriber().SubscribeAsync(channel);
+
+        for (var rev = 1; rev <= 3; rev++)
+        {
+            AssertOk(await _js.EmitAsync("host", "set_game_state", new { state = new { rev } }));
+            Assert.Equal(rev, Num(await _js.NextAsync("remote", "game_state"), "rev"));
+        }
+
+        // A marker published after the last ack arrives after every publication the three writes made (one channel, one order).
+        await mux.GetSubscriber().PublishAsync(channel, "marker");
+        var states = new List<string>();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var payload = System.Text.Encoding.UTF8.GetString((byte[])(await raw.ReadAsync(cts.Token)).Message!);
+            if (payload == "marker")
+            {
+                break;
+            }
+
+            var at = payload.IndexOf("42[\"game_state\"", StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                states.Add(payload[at..]);
+            }
+        }
+
+        Assert.Equal(new[] { 1, 2, 3 }.Select(rev => $"42[\"game_state\",{{\"state\":{{\"rev\":{rev}}},\"rev\":{rev}}}]"), states);
+    }
+
+    [Fact]
     public async Task PlayerReclaimsItsSeatOnAnotherNodeAndTheStaleConnectionIsKicked()
     {
         await StartNodesAsync(2);

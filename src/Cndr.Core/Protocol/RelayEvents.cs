@@ -40,14 +40,15 @@ internal static class RelayEvents
     }
 
     /// <summary><c>game_state</c> or <c>player_state</c>: <c>{"state":&lt;exact bytes received&gt;,"rev":N}</c>.</summary>
+    /// <remarks>The pieces are <see cref="GameStatePacket"/>'s: a store that publishes a game state inside its write makes these bytes too.</remarks>
     public static OutboundMessage State(ReadOnlySpan<byte> name, ReadOnlySpan<byte> raw, long rev)
     {
         var m = RelayJson.StartEvent(name, raw.Length + 40);
-        m.Write("{\"state\":"u8);
+        m.Write(GameStatePacket.StateField);
         m.Write(raw);
-        m.Write(",\"rev\":"u8);
+        m.Write(GameStatePacket.RevField);
         m.WriteInt64(rev);
-        m.WriteByte((byte)'}');
+        m.Write(GameStatePacket.Close.AsSpan(0, 1));
         return RelayJson.EndEvent(m);
     }
 

@@ -20,7 +20,7 @@ public sealed partial class RelayHandler
         }
 
         var raw = state.Slice(arg.Json);
-        var r = await _store.SetGameStateAsync(session.Code, raw, NowMs, session.Connection.Id).ConfigureAwait(false);
+        var r = await _store.SetGameStateAsync(session.Code, raw, NowMs, session.Connection.Id, _delivery.HearsItself(session.Code)).ConfigureAwait(false);
         if (r.Outcome == StateWriteOutcome.NotHost)
         {
             HostReplaced(session, evt, "set_game_state"u8);
@@ -34,7 +34,7 @@ public sealed partial class RelayHandler
         }
 
         // The exact bytes received, encoded once for every recipient.
-        _delivery.DeliverGameState(session.Code, session.Room, RelayEvents.State("game_state"u8, raw.Span, r.Rev), r.Rev, r.ChannelSubscribers);
+        _delivery.DeliverGameState(session.Code, session.Room, RelayEvents.State(GameStatePacket.Name, raw.Span, r.Rev), r);
         RelayJson.AckOkRev(session.Connection, evt.AckId, r.Rev);
     }
 

@@ -33,19 +33,24 @@ internal sealed partial class RoomDelivery(IRelayStore store, IRoomBus bus, Loca
         message.Release();
     }
 
+    /// <summary>Whether this node's own subscription to the room's channel counts among its subscribers (<see cref="IRoomBus.HearsItself"/>).</summary>
+    public bool HearsItself(RoomCode code) => bus.HearsItself(code);
+
     /// <summary>
-    /// Sends <paramref name="message"/> (<c>game_state</c> of revision <paramref name="rev"/>) to the local players and
-    /// audience unless they already have a newer one, publishes it once on the bus unless no other node can receive it
-    /// (<paramref name="channelSubscribers"/>: see <see cref="IRoomBus.NeedsPublish"/>), and releases it.
+    /// Sends <paramref name="message"/> (<c>game_state</c> of the revision <paramref name="write"/> stored) to the local players
+    /// and audience unless they already have a newer one, publishes it once on the bus unless the store did with the write
+    /// or no other node can receive it (<see cref="StateWriteResult.ChannelSubscribers"/>: see <see cref="IRoomBus.NeedsPublish"/>),
+    /// and releases it.
     /// </summary>
-    public void DeliverGameState(RoomCode code, LocalRoom? room, OutboundMessage message, long rev, int channelSubscribers)
+    public void DeliverGameState(RoomCode code, LocalRoom? room, OutboundMessage message, in StateWriteResult write)
     {
+        var rev = write.Rev;
         if (room is not null)
         {
             SendGameState(room, message, rev);
         }
 
-        if (bus.NeedsPublish(code, channelSubscribers))
+        if (!write.Published && bus.NeedsPublish(code, write.ChannelSubscribers))
         {
             bus.Publish(code, new RoomBusMessage(RoomBusKind.Deliver, RoomRecipients.Players | RoomRecipients.Audience, null, message.Payload, rev));
         }

@@ -186,8 +186,13 @@ public interface IRelayStore
     /// <para>When <paramref name="hostConnectionId"/> is given, the step first checks (in the same atomic step) that it is still the
     /// room's host connection (<c>hostClientId</c>) and otherwise writes nothing and returns <c>NotHost</c>: a host replaced on
     /// another node cannot write even when its kick was lost. The relay always passes it; null (admin, tools) skips the check.</para>
+    /// <para>A store that knows its node's bus (Redis, standalone schema) also publishes the state to the other nodes in the
+    /// same atomic step when one can receive it: when the room's channel has a subscriber besides this node's own live
+    /// subscription (<paramref name="subscribedHere"/>, <see cref="IRoomBus.HearsItself"/>), and says so with
+    /// <see cref="StateWriteResult.Published"/>. The publication is the bus envelope of the <c>game_state</c> packet the relay
+    /// sends to its local recipients (<see cref="GameStatePacket"/>). Other stores ignore the flag.</para>
     /// </summary>
-    ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null);
+    ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null, bool subscribedHere = false);
 
     /// <summary>
     /// Stores a held seat's player state, increments its <c>playerStateRev</c> by exactly 1 and sets <c>lastActivity</c>

@@ -43,4 +43,11 @@ public interface IRoomBus
     /// that write anyway.
     /// </summary>
     bool NeedsPublish(RoomCode room, int channelSubscribers);
+
+    /// <summary>
+    /// True while this node's own subscription to <paramref name="room"/>'s channel is acknowledged and its connection has
+    /// not failed since: one of the channel's subscribers is then certainly this node (a store that publishes inside its
+    /// write, <see cref="IRelayStore.SetGameStateAsync"/>, counts it out).
+    /// </summary>
+    bool HearsItself(RoomCode room);
 }

@@ -40,6 +40,9 @@ public sealed class InProcessRoomBus : IRoomBus
     /// <inheritdoc />
     public bool NeedsPublish(RoomCode room, int channelSubscribers) => true; // the hub's publication is a local call
 
+    /// <inheritdoc />
+    public bool HearsItself(RoomCode room) => false; // no store publishes on this bus
+
     internal void Deliver(RoomCode room, in RoomBusMessage message) => _listener?.OnBusMessage(room, message);
 
     /// <summary>Tells the listener that messages may have been lost (tests of the resync).</summary>

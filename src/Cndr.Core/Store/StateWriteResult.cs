@@ -9,4 +9,8 @@ namespace Cndr.Core.Store;
 /// store in the same atomic step), or -1 when the store does not tell. <see cref="IRoomBus.NeedsPublish"/> uses it to skip a
 /// publication nobody else would receive.
 /// </param>
-public readonly record struct StateWriteResult(StateWriteOutcome Outcome, long Rev, string? PlayerConnectionId = null, int ChannelSubscribers = -1);
+/// <param name="Published">
+/// Game state only: the store itself published the state on the room's bus channel in the same atomic step (see
+/// <see cref="IRelayStore.SetGameStateAsync"/>); the relay does not publish it again.
+/// </param>
+public readonly record struct StateWriteResult(StateWriteOutcome Outcome, long Rev, string? PlayerConnectionId = null, int ChannelSubscribers = -1, bool Published = false);

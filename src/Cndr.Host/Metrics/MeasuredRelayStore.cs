@@ -149,10 +149,10 @@ internal sealed class MeasuredRelayStore(IRelayStore inner, StoreLatency latency
         return Measure(_inner.RemoveAudienceAsync(code, connectionId, nowMs), start);
     }
 
-    public ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null)
+    public ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null, bool subscribedHere = false)
     {
         var start = Stopwatch.GetTimestamp();
-        return Measure(_inner.SetGameStateAsync(code, state, nowMs, hostConnectionId), start);
+        return Measure(_inner.SetGameStateAsync(code, state, nowMs, hostConnectionId, subscribedHere), start);
     }
 
     public ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null)

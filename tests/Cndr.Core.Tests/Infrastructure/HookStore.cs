@@ -40,7 +40,7 @@ public sealed class HookStore(IRelayStore inner) : IRelayStore
     public ValueTask<ConnectionEndOutcome> LeavePlayerAsync(RoomCode code, string clientId, string connectionId, long nowMs) { return inner.LeavePlayerAsync(code, clientId, connectionId, nowMs); }
     public ValueTask<AudienceJoinResult> JoinAudienceAsync(RoomCode code, AudienceJoin join) { return Hook(inner.JoinAudienceAsync(code, join), "JoinAudience"); }
     public ValueTask<ConnectionEndOutcome> RemoveAudienceAsync(RoomCode code, string connectionId, long nowMs) { return inner.RemoveAudienceAsync(code, connectionId, nowMs); }
-    public ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null) { return inner.SetGameStateAsync(code, state, nowMs, hostConnectionId); }
+    public ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null, bool subscribedHere = false) { return inner.SetGameStateAsync(code, state, nowMs, hostConnectionId, subscribedHere); }
     public ValueTask<StateWriteResult> SetPlayerStateAsync(RoomCode code, string clientId, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null) { return inner.SetPlayerStateAsync(code, clientId, state, nowMs, hostConnectionId); }
     public void TouchActivity(RoomCode code, long nowMs) { inner.TouchActivity(code, nowMs); }
     public ValueTask<EnqueueOutcome> EnqueueToHostAsync(RoomCode code, ReadOnlyMemory<byte> entry, int maxLength, long nowMs) { return inner.EnqueueToHostAsync(code, entry, maxLength, nowMs); }

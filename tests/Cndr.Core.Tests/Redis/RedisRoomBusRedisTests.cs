@@ -306,6 +306,74 @@ public class RedisRoomBusRedisTests
     }
 
     [Fact]
+    public async Task A_game_state_write_publishes_in_its_own_script_the_envelope_the_node_would_have_published_when_another_node_listens()
+    {
+        await using var nodes = await TwoNodesAsync();
+        var (server, a, b) = nodes;
+        var store = new RedisRelayStore(a.Connection, "node-a");
+        var room = RedisTestServer.NewCode();
+        var state = Encoding.UTF8.GetBytes("{\"board\":[1,2,3],\"ü\":\"\\\"x\"}");
+        await store.CreateRoomAsync(room, new RoomConfig("k", "", 0, 0, 1), 1);
+
+        // What the relay sends its local recipients and what RoomBus.Publish would have put on the channel, for a revision.
+        static byte[] Packet(byte[] state, long rev)
+        {
+            var m = Protocol.RelayEvents.State(GameStatePacket.Name, state, rev);
+            var bytes = m.Payload.ToArray();
+            m.Release();
+            return bytes;
+        }
+
+        byte[] Envelope(long rev) => RoomBusCodec.Encode(RoomBusCodec.NodeId("node-a"),
+            new RoomBusMessage(RoomBusKind.Deliver, RoomRecipients.Players | RoomRecipients.Audience, null, Packet(state, rev), rev));
+
+        // Node a alone on the channel, counting itself: nothing published.
+        await a.Bus.Subscribe(room);
+        await WaitUntilAsync(() => a.Bus.HearsItself(room));
+        var w = await store.SetGameStateAsync(room, state, 2, null, subscribedHere: a.Bus.HearsItself(room));
+        Assert.Equal((StateWriteOutcome.Written, 1L, 1, false), (w.Outcome, w.Rev, w.ChannelSubscribers, w.Published));
+
+        // Another subscriber (a plain one on a connection of its own, reading the channel's raw bytes): the script publishes,
+        // byte for byte the envelope.
+        await using var plain = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{server.Host}:{server.Port}");
+        var raw = await plain.GetSubscriber().SubscribeAsync(StackExchange.Redis.RedisChannel.Literal($"room:updates:{room}"));
+        w = await store.SetGameStateAsync(room, state, 3, null, subscribedHere: a.Bus.HearsItself(room));
+        Assert.Equal((2L, 2, true), (w.Rev, w.ChannelSubscribers, w.Published));
+        using (var cts = new CancellationTokenSource(s_wait))
+        {
+            Assert.Equal(Envelope(2), (byte[])(await raw.ReadAsync(cts.Token)).Message!);
+        }
+
+        // A rev of sixteen digits is written out whole (Lua's default number format, %.14g, would print 1e+15).
+        await a.Connection.Database.HashSetAsync($"room:state:{room}", "gameStateRev", 999_999_999_999_999);
+        await b.Bus.Subscribe(room);
+        await WaitUntilAsync(() => b.Bus.IsSubscribed(room));
+        w = await store.SetGameStateAsync(room, state, 4, null, subscribedHere: a.Bus.HearsItself(room));
+        Assert.Equal((1_000_000_000_000_000L, 3, true), (w.Rev, w.ChannelSubscribers, w.Published));
+        using (var cts = new CancellationTokenSource(s_wait))
+        {
+            Assert.Equal(Envelope(1_000_000_000_000_000), (byte[])(await raw.ReadAsync(cts.Token)).Message!);
+        }
+
+        // Node b decodes it as any publication: players and audience, the packet as the relay encodes it, the rev.
+        var packet = Encoding.UTF8.GetString(Packet(state, 1_000_000_000_000_000));
+        Assert.Equal((room, RoomBusKind.Deliver, RoomRecipients.Players | RoomRecipients.Audience, (string?)null, packet), await b.NextAsync());
+        Assert.Equal(1_000_000_000_000_000, b.RevOf[packet]);
+        Assert.True(a.IsEmpty); // never back to its own node
+
+        // Not counting itself (say its subscription just failed), node a alone still publishes: a wrong "no" is never made.
+        await raw.UnsubscribeAsync();
+        b.Bus.Unsubscribe(room);
+        await WaitUntilAsync(async () => await NumSubAsync(a, room) == 1);
+        w = await store.SetGameStateAsync(room, state, 5, null, subscribedHere: false);
+        Assert.Equal((1, true), (w.ChannelSubscribers, w.Published));
+
+        // A store without the node's bus id publishes nothing itself: the relay does.
+        w = await new RedisRelayStore(a.Connection).SetGameStateAsync(room, state, 6, null, subscribedHere: false);
+        Assert.Equal((1, false), (w.ChannelSubscribers, w.Published));
+    }
+
+    [Fact]
     public async Task A_burst_of_thousands_of_messages_across_rooms_arrives_complete_and_in_order_per_room()
     {
         await using var nodes = await TwoNodesAsync();

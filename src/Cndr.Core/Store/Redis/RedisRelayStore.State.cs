@@ -7,18 +7,22 @@ public sealed partial class RedisRelayStore
 {
     /// <inheritdoc />
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null)
+    public async ValueTask<StateWriteResult> SetGameStateAsync(RoomCode code, ReadOnlyMemory<byte> state, long nowMs, string? hostConnectionId = null, bool subscribedHere = false)
     {
         var keys = _keys.For(code);
         try
         {
             // The state bytes go out as they are (RedisValue over the caller's memory): the call awaits the reply, so the
-            // command has been written before the caller may reuse the buffer.
-            var reply = await EvalAsync(RedisScripts.SetGameState, keys.SetGameStateKeys, [state, nowMs, hostConnectionId ?? ""]);
+            // command has been written before the caller may reuse the buffer. With the node's bus id (standalone schema:
+            // the keys name the channel) the script publishes the state itself.
+            RedisValue[] args = _gameStateHead is { } head && keys.SetGameStateKeys.Length > 3
+                ? [state, nowMs, hostConnectionId ?? "", subscribedHere ? 1 : 0, head, GameStatePacket.RevField, GameStatePacket.Close]
+                : [state, nowMs, hostConnectionId ?? ""];
+            var reply = await EvalAsync(RedisScripts.SetGameState, keys.SetGameStateKeys, args);
             if (reply.Resp2Type == ResultType.Array)
             {
                 var r = Items(reply);
-                return new StateWriteResult(StateWriteOutcome.Written, Long(r[0]), ChannelSubscribers: Int(r[1]));
+                return new StateWriteResult(StateWriteOutcome.Written, Long(r[0]), ChannelSubscribers: Int(r[1]), Published: r.Length > 2);
             }
 
             var rev = Long(reply);

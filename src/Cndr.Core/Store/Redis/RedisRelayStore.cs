@@ -37,6 +37,9 @@ public sealed partial class RedisRelayStore : IRelayStore
     // The bus's ToHostQueued of this node (RoomBusCodec), published by the enqueue script; null: the caller publishes.
     private readonly byte[]? _toHostQueued;
 
+    // The bus envelope (this node's id, rev 0) of a game_state publication up to the state: the SetGameState script's head.
+    private readonly byte[]? _gameStateHead;
+
     // The same notice from no node (empty id), published by a drain's last acknowledgement: this node's own bus must not skip it.
     private static readonly byte[] s_drainNotice = RoomBusCodec.Encode([], new RoomBusMessage(RoomBusKind.ToHostQueued, RoomRecipients.Host, null, default));
 
@@ -46,7 +49,8 @@ public sealed partial class RedisRelayStore : IRelayStore
     /// <summary>
     /// A store over the process's shared connection (the connection stays owned by the caller). With
     /// <paramref name="busNodeId"/> (the node's <see cref="RedisRoomBus"/> id) the enqueue to a host also notifies the
-    /// other nodes in the same script (<see cref="EnqueueNotifies"/>).
+    /// other nodes in the same script (<see cref="EnqueueNotifies"/>), and a game state write publishes the state
+    /// (standalone schema; see <see cref="SetGameStateAsync"/>).
     /// </summary>
     public RedisRelayStore(RedisConnection connection, string? busNodeId = null)
     {
@@ -58,7 +62,9 @@ public sealed partial class RedisRelayStore : IRelayStore
         _logger = connection.Logger;
         if (busNodeId is not null)
         {
-            _toHostQueued = RoomBusCodec.Encode(RoomBusCodec.NodeId(busNodeId), new RoomBusMessage(RoomBusKind.ToHostQueued, RoomRecipients.Host, null, default));
+            var nodeId = RoomBusCodec.NodeId(busNodeId);
+            _toHostQueued = RoomBusCodec.Encode(nodeId, new RoomBusMessage(RoomBusKind.ToHostQueued, RoomRecipients.Host, null, default));
+            _gameStateHead = RoomBusCodec.Encode(nodeId, new RoomBusMessage(RoomBusKind.Deliver, RoomRecipients.Players | RoomRecipients.Audience, null, GameStatePacket.Open));
         }
     }
 

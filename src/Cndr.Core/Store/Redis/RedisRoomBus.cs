@@ -211,8 +211,11 @@ public sealed partial class RedisRoomBus : IRoomBus, IAsyncDisposable
     {
         < 0 or > 1 => true,
         0 => false,
-        _ => !SubscriptionsLive || !IsSubscribed(room),
+        _ => !HearsItself(room),
     };
+
+    /// <inheritdoc />
+    public bool HearsItself(RoomCode room) => SubscriptionsLive && IsSubscribed(room);
 
     // Whether the subscription connection has not failed since the last re-subscription: on RedisFastSubscriber, false from
     // the moment its socket fails until every re-SUBSCRIBE was acknowledged.

@@ -221,10 +221,14 @@ internal static class RedisScripts
         """);
 
     /// <summary>
-    /// KEYS config state gamestate [updates]; ARGV state now hostConn ('' = unchecked) → new gameStateRev, or with the
-    /// channel {gameStateRev, subscribers of the channel now} (standalone schema: PUBSUB NUMSUB, atomic with the write, so
-    /// the node can skip a publication only it would receive); -1 when the room is gone, -2 when hostConn is no longer the
-    /// room's host.
+    /// KEYS config state gamestate [updates]; ARGV state now hostConn ('' = unchecked) [own head revField close] → new
+    /// gameStateRev, or with the channel {gameStateRev, subscribers of the channel now} (standalone schema: PUBSUB NUMSUB,
+    /// atomic with the write, so the node can skip a publication only it would receive), or {gameStateRev, subscribers, 1}
+    /// when the script published the state itself; -1 when the room is gone, -2 when hostConn is no longer the room's host.
+    /// With the publication arguments it publishes when the channel has more subscribers than <c>own</c> (this node's own
+    /// live subscription, 0 or 1): <c>head</c> is the bus envelope with the packet's opening (<see cref="RoomBusCodec"/>,
+    /// rev 0), into which the rev goes at offset 3 (8 bytes, big-endian); then the state, <c>revField</c>, the rev's digits,
+    /// <c>close</c>: the bytes the node would have published after the reply, one send and one wake-up of Redis fewer.
     /// </summary>
     public static readonly RedisScript SetGameState = new(nameof(SetGameState), """
         if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
@@ -232,7 +236,16 @@ internal static class RedisScripts
         redis.call('SET', KEYS[3], ARGV[1])
         local rev = redis.call('HINCRBY', KEYS[2], 'gameStateRev', 1)
         redis.call('HSET', KEYS[2], 'lastActivity', ARGV[2])
-        if KEYS[4] then return {rev, redis.call('PUBSUB', 'NUMSUB', KEYS[4])[2]} end
+        if KEYS[4] then
+          local subs = redis.call('PUBSUB', 'NUMSUB', KEYS[4])[2]
+          if ARGV[4] and subs > tonumber(ARGV[4]) then
+            local head = ARGV[5]
+            redis.call('PUBLISH', KEYS[4], string.sub(head, 1, 3) .. struct.pack('>i8', rev) .. string.sub(head, 12)
+              .. ARGV[1] .. ARGV[6] .. string.format('%d', rev) .. ARGV[7])
+            return {rev, subs, 1}
+          end
+          return {rev, subs}
+        end
         return rev
         """);
 
