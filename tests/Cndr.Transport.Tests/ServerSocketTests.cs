@@ -140,6 +140,17 @@ public class ServerSocketTests
         }
     }
 
+    /// <summary>A raw WebSocket connection (no delay) that asked for an Engine.IO session, and its first read.</summary>
+    private static async Task<(TcpClient Tcp, string FirstRead)> OpenWebSocketAsync(TestServer server, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, server.Port, cancellationToken);
+        tcp.NoDelay = true;
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(Upgrade("EIO=4&transport=websocket")), cancellationToken);
+        return (tcp, Encoding.ASCII.GetString(buffer, 0, await stream.ReadAsync(buffer, cancellationToken)));
+    }
+
     /// <summary>
     /// A new WebSocket session's 101 and open packet leave in one send(), and so do the Socket.IO CONNECT reply and
     /// the event the handler sends on connecting, even 200 ms later (the session is corked meanwhile): each arrives in the
@@ -149,25 +160,96 @@ public class ServerSocketTests
     public async Task The_101_and_the_open_packet_and_then_the_connect_reply_and_the_handlers_event_each_arrive_in_one_segment()
     {
         await using var server = new TestServer();
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, server.Port);
-        tcp.NoDelay = true;
-        var stream = tcp.GetStream();
         var buffer = new byte[64 * 1024];
         using var cts = new CancellationTokenSource(s_timeout);
-
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(Upgrade("EIO=4&transport=websocket")), cts.Token);
-        var n = await stream.ReadAsync(buffer, cts.Token);
-        var first = Encoding.ASCII.GetString(buffer, 0, n);
+        var (tcp, first) = await OpenWebSocketAsync(server, buffer, cts.Token);
+        using var _ = tcp;
+        var stream = tcp.GetStream();
         Assert.StartsWith("HTTP/1.1 101 ", first, StringComparison.Ordinal);
         Assert.Contains("0{\"sid\":", first, StringComparison.Ordinal);
 
         await stream.WriteAsync(WebSocketFrameReaderTests.ClientFrame(0x1, "40{\"hello\":1,\"slowWelcome\":true}"u8), cts.Token);
-        n = await stream.ReadAsync(buffer, cts.Token);
-        var second = Encoding.ASCII.GetString(buffer, 0, n);
+        var second = Encoding.ASCII.GetString(buffer, 0, await stream.ReadAsync(buffer, cts.Token));
         var connect = second.IndexOf("40{\"sid\":", StringComparison.Ordinal);
         var welcome = second.IndexOf("42[\"welcome\",{\"hello\":1,\"slowWelcome\":true}]", StringComparison.Ordinal);
         Assert.True(connect >= 0 && welcome > connect, second);
+    }
+
+    /// <summary>
+    /// Packets a thread queues for a WebSocket session while it works off a batch of input (<see cref="Internal.WriteBatch"/>:
+    /// an epoll wake-up's events, a receive of store replies or bus messages) leave together when the batch ends, even
+    /// 200 ms apart: both arrive in the first read. Without the batch the first one leaves at once (checked too).
+    /// </summary>
+    [Fact]
+    public async Task Packets_queued_during_a_threads_write_batch_leave_together_at_its_end()
+    {
+        await using var server = new TestServer();
+        var buffer = new byte[64 * 1024];
+        using var cts = new CancellationTokenSource(s_timeout);
+        var (tcp, open) = await OpenWebSocketAsync(server, buffer, cts.Token);
+        using var _ = tcp;
+        var stream = tcp.GetStream();
+        Assert.Contains("0{\"sid\":", open, StringComparison.Ordinal);
+        await stream.WriteAsync(WebSocketFrameReaderTests.ClientFrame(0x1, "40{\"batch\":1}"u8), cts.Token);
+        var greeting = "";
+        while (!greeting.Contains("42[\"welcome\"", StringComparison.Ordinal))
+        {
+            greeting += Encoding.ASCII.GetString(buffer, 0, await stream.ReadAsync(buffer, cts.Token));
+        }
+
+        Assert.True(server.Handler.Connected.TryDequeue(out var connection));
+
+        static void Send(ISocketIOConnection c, string text)
+        {
+            var m = OutboundMessage.CreateEvent(default);
+            m.Write(Encoding.UTF8.GetBytes(text));
+            m.Complete();
+            c.Send(m);
+            m.Release();
+        }
+
+        async Task<string> SendTwoAsync(bool batch)
+        {
+            // A thread of its own: a pool thread sleeping 200 ms could hold up the test's own receive on a two-core machine.
+            var sender = new Thread(() =>
+            {
+                if (batch)
+                {
+                    Internal.WriteBatch.Open();
+                }
+
+                try
+                {
+                    Send(connection, $"[\"first\",{batch.ToString().ToLowerInvariant()}]");
+                    Thread.Sleep(200);
+                    Send(connection, $"[\"second\",{batch.ToString().ToLowerInvariant()}]");
+                }
+                finally
+                {
+                    if (batch)
+                    {
+                        Internal.WriteBatch.Close();
+                    }
+                }
+            });
+            sender.Start();
+            var first = Encoding.ASCII.GetString(buffer, 0, await stream.ReadAsync(buffer, cts.Token));
+            sender.Join();
+            if (!first.Contains("\"second\"", StringComparison.Ordinal))
+            {
+                await stream.ReadExactlyAsync(buffer.AsMemory(0, 2 + "42[\"second\",false]".Length), cts.Token); // the rest, for the next round
+            }
+
+            return first;
+        }
+
+        var unbatched = await SendTwoAsync(batch: false);
+        Assert.Contains("42[\"first\",false]", unbatched, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"second\"", unbatched, StringComparison.Ordinal);
+
+        var batched = await SendTwoAsync(batch: true);
+        var first = batched.IndexOf("42[\"first\",true]", StringComparison.Ordinal);
+        Assert.True(first >= 0 && batched.IndexOf("42[\"second\",true]", StringComparison.Ordinal) > first, batched);
     }
 
     [Fact]

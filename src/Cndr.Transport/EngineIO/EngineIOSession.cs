@@ -12,7 +12,7 @@ namespace Cndr.Transport.EngineIO;
 /// One Engine.IO v4 session. Its outbound queue outlives any one transport: long-polling GETs drain it,
 /// and once on WebSocket a single-writer pump copies it into the connection's pipe. Thread-safe.
 /// </summary>
-public sealed partial class EngineIOSession : ITimerTarget
+public sealed partial class EngineIOSession : ITimerTarget, IDeferredFlush
 {
     /// <summary>How a close treats what is queued.</summary>
     internal enum CloseKind
@@ -47,6 +47,9 @@ public sealed partial class EngineIOSession : ITimerTarget
 
     /// <summary>Open <see cref="Cork"/>s (under <c>_lock</c>): while above zero, what is queued waits.</summary>
     private int _corked;
+
+    /// <summary>One of the corks is the current thread's <see cref="WriteBatch"/>'s (under <c>_lock</c>; see <see cref="ShouldPumpLocked"/>).</summary>
+    private bool _batchCorked;
     private bool _wsDetached;
     private bool _writerCompleted;
     private TaskCompletionSource? _detached;
@@ -143,6 +146,7 @@ public sealed partial class EngineIOSession : ITimerTarget
     {
         bool pump;
         bool signal;
+        bool defer;
         lock (_lock)
         {
             if (_state >= EngineIOSessionState.Closing || (entry.Route == OutRoute.WebSocketOnly && _ws is null))
@@ -163,10 +167,10 @@ public sealed partial class EngineIOSession : ITimerTarget
 
             entry.Message?.AddRef();
             _queue.Enqueue(entry);
-            pump = ShouldPumpLocked(out signal);
+            pump = ShouldPumpLocked(out signal, out defer);
         }
 
-        AfterEnqueue(pump, signal);
+        AfterEnqueue(pump, signal, defer);
         return true;
 
     overLimit:
@@ -175,9 +179,18 @@ public sealed partial class EngineIOSession : ITimerTarget
         return false;
     }
 
-    private bool ShouldPumpLocked(out bool signalGet)
+    /// <summary>
+    /// Whether the caller pumps (a WebSocket session nobody is writing for), or signals a waiting GET (long-polling). While
+    /// the current thread works off a batch of input (<see cref="WriteBatch"/>: one epoll wake-up's events, one receive of
+    /// the store's replies or of the bus's messages) a WebSocket session is corked instead and <paramref name="deferToBatch"/>
+    /// set (the caller defers it): its packets leave at the batch's end with one <c>send()</c> for all of them. When a batch
+    /// holds several updates of one room, each member gets them in one write instead of one each — the further behind a
+    /// node is, the larger its batches and the cheaper each delivery. Nothing waits longer than the batch it arrived in.
+    /// </summary>
+    private bool ShouldPumpLocked(out bool signalGet, out bool deferToBatch)
     {
         signalGet = false;
+        deferToBatch = false;
         if (_corked > 0)
         {
             return false;
@@ -187,6 +200,15 @@ public sealed partial class EngineIOSession : ITimerTarget
         {
             if (_pumping)
             {
+                return false;
+            }
+
+            if (WriteBatch.IsOpen)
+            {
+                // The batch's end sends it, with whatever else the batch queues here.
+                _corked++;
+                _batchCorked = true;
+                deferToBatch = true;
                 return false;
             }
 
@@ -216,6 +238,7 @@ public sealed partial class EngineIOSession : ITimerTarget
     {
         bool pump;
         bool signal;
+        bool defer;
         lock (_lock)
         {
             if (--_corked > 0 || _queue.Count == 0)
@@ -223,10 +246,26 @@ public sealed partial class EngineIOSession : ITimerTarget
                 return;
             }
 
-            pump = ShouldPumpLocked(out signal);
+            pump = ShouldPumpLocked(out signal, out defer);
         }
 
-        AfterEnqueue(pump, signal);
+        AfterEnqueue(pump, signal, defer);
+    }
+
+    /// <summary>The batch that corked this session ended: what it queued leaves now.</summary>
+    void IDeferredFlush.FlushDeferred()
+    {
+        lock (_lock)
+        {
+            if (!_batchCorked)
+            {
+                return;
+            }
+
+            _batchCorked = false;
+        }
+
+        Uncork();
     }
 
     /// <summary>Marks a pending GET for release (the caller signals the waiter outside the lock).</summary>
@@ -241,8 +280,13 @@ public sealed partial class EngineIOSession : ITimerTarget
         return false;
     }
 
-    private void AfterEnqueue(bool pump, bool signal)
+    private void AfterEnqueue(bool pump, bool signal, bool defer)
     {
+        if (defer)
+        {
+            WriteBatch.Defer(this);
+        }
+
         if (pump)
         {
             Pump();

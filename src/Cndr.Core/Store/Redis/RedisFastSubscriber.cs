@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
+using Cndr.Transport.Internal;
+
 namespace Cndr.Core.Store.Redis;
 
 /// <summary>
@@ -402,12 +404,23 @@ internal sealed partial class RedisFastSubscriber : IDisposable
         while (true)
         {
             OperationStatus status;
-            while ((status = buffer.TryTake(out var reply)) == OperationStatus.Done)
+
+            // The messages of one receive that are delivered inline leave as one batch: a member of a room with several of
+            // them gets them in one send (WriteBatch, EngineIOSession).
+            WriteBatch.Open();
+            try
             {
-                if (!Handle(reply, gapDue, burst: buffer.MayHaveMore || buffer.HasWholeReplies(RedisFastConnection.BurstReplies)))
+                while ((status = buffer.TryTake(out var reply)) == OperationStatus.Done)
                 {
-                    return new InvalidDataException("Redis sent a reply the subscription connection did not expect.");
+                    if (!Handle(reply, gapDue, burst: buffer.MayHaveMore || buffer.HasWholeReplies(RedisFastConnection.BurstReplies)))
+                    {
+                        return new InvalidDataException("Redis sent a reply the subscription connection did not expect.");
+                    }
                 }
+            }
+            finally
+            {
+                WriteBatch.Close();
             }
 
             if (status == OperationStatus.InvalidData)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Cndr.Transport.Internal;
 
 namespace Cndr.Core.Store.Redis;
 
@@ -60,10 +61,34 @@ internal sealed class RoomBusLane(Action<RoomCode, ReadOnlyMemory<byte>> deliver
         return true;
     }
 
+    /// <summary>Messages delivered in one <see cref="WriteBatch"/> at most (their sends to one member leave together).</summary>
+    private const int BatchMessages = 16;
+
     public void Execute()
     {
-        while (true)
+        WriteBatch.Open();
+        try
         {
+            ExecuteBatches();
+        }
+        finally
+        {
+            WriteBatch.Close();
+        }
+    }
+
+    // Delivers until the queue is empty; every BatchMessages messages the batch closes (what it queued leaves) and a new one opens.
+    private void ExecuteBatches()
+    {
+        for (var inBatch = 0; ; inBatch++)
+        {
+            if (inBatch == BatchMessages)
+            {
+                WriteBatch.Close();
+                WriteBatch.Open();
+                inBatch = 0;
+            }
+
             (RoomCode Room, byte[] Buffer, int Length) item;
             lock (_lock)
             {
