@@ -21,7 +21,8 @@
 #   fanout-p99      the same at the baseline's saturation rate (from fanout-sat): p99 side by side
 #   inbound         the same rooms, 2 000 message_to_host/s in total
 #   inbound-sat     find saturation from 1 000/s, x2 per step, then bisect
-#   connect         ramp to 5 000 idle audience connections at 400/s, hold 5 s: CPU per handshake, RSS per connection
+#   connect         ramp to 5 000 idle audience connections at 400/s, hold 5 s: CPU per handshake, RSS per connection;
+#                   3 steps per target, alternating (each from zero), the summary takes the median step
 #   connect-19k     cndr alone: 19 000 idle joined connections at 1 000/s, held 25 s with a 10 s ping interval
 #                   (every connection answers 2 pings; a connection the server drops is an error)
 #   connect-sat     handshakes/s: 3 000 connections per step from 200/s, x2 per step, then bisect
@@ -107,7 +108,7 @@ for r in $RUNS; do
       run fanout-p99 fanout "${rooms[@]}" "${gen[@]}" --rate "$rate" --duration 10s --warmup 3s --max-lost 1000000000 ;;
     inbound) run inbound inbound "${rooms[@]}" "${gen[@]}" "${fixed[@]}" --rate-from 2000 --rate-to 2000 ;;
     inbound-sat) run inbound-sat inbound "${rooms[@]}" "${gen[@]}" "${sat[@]}" --rate-from 1000 --max-steps 7 --duration 8s --warmup 3s ;;
-    connect) run connect connect --rooms 20 --connections 5000 --rate 400 --hold 5s --duration 60s --warmup 3s ;;
+    connect) run connect connect --rooms 20 --connections 5000 --load ramp --steps 3 --rate-from 400 --rate-to 400 --hold 5s --duration 60s --warmup 3s ;;
     connect-19k) RUN_ALONE=1 run connect-19k connect --rooms 20 --connections 19000 --rate 1000 --hold 25s --duration 60s --warmup 3s \
       --server-env PING_INTERVAL_MS=10000 --server-env PING_TIMEOUT_MS=10000 ;;
     connect-sat) run connect-sat connect --rooms 20 --connections 3000 "${sat[@]}" --rate-from 200 --max-steps 5 --duration 30s --warmup 3s ;;

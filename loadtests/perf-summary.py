@@ -91,6 +91,16 @@ def rows(directory, run):
     return picked
 
 
+# Figures a repeated step does not measure again: RSS per connection is the growth over the step, and a process keeps the
+# memory its first step took (heap, pools), so only each target's first step measures it.
+FIRST_STEP_COLUMNS = ("rss_bytes_per_connection",)
+
+
+def first_steps(directory, run):
+    data = load(directory, run)
+    return {t: next((r for r in data if r["target"] == t), None) for t in TARGETS}
+
+
 def median_step(steps):
     """A fixed-rate run's steps (repeated, alternating with the other targets): the one of median server CPU."""
     def cpu(r):
@@ -151,7 +161,7 @@ def main():
         cells = []
         verdicts = []
         for d in dirs:
-            pick = rows(d, run)
+            pick = first_steps(d, run) if column in FIRST_STEP_COLUMNS else rows(d, run)
             a, b, f = (num(pick.get(t), column) for t in TARGETS[:3])
             rn, rf = ratio(a, b), ratio(a, f)
             cells += [fmt(a), fmt(b), fmt(f), f"{rn:.3f}" if rn is not None else "", f"{rf:.3f}" if rf is not None else "",
