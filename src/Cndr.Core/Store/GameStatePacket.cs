@@ -12,7 +12,7 @@ internal static class GameStatePacket
     /// <summary>Everything before the state: the Engine.IO message type, the Socket.IO event type, the name, the field.</summary>
     public static readonly byte[] Open = "42[\"game_state\",{\"state\":"u8.ToArray();
 
-    /// <summary>The event name (what <see cref="Open"/> starts with after <c>42[</c>).</summary>
+    /// <summary>The event name (quoted in <see cref="Open"/>, after <c>42[</c>).</summary>
     public static ReadOnlySpan<byte> Name => "game_state"u8;
 
     /// <summary>The object's opening and the state's field name (every state event's).</summary>
