@@ -18,6 +18,24 @@ public class WriteBatchTests
     }
 
     [Fact]
+    public void A_scope_from_Begin_is_a_batch_that_its_dispose_closes_even_when_the_work_throws()
+    {
+        var log = new List<string>();
+        Action work = () =>
+        {
+            using (WriteBatch.Begin())
+            {
+                Assert.True(WriteBatch.IsOpen);
+                WriteBatch.Defer(new Writer(log, "a"));
+                throw new InvalidOperationException("work failed");
+            }
+        };
+        Assert.Throws<InvalidOperationException>(work);
+        Assert.Equal(["a"], log);
+        Assert.False(WriteBatch.IsOpen);
+    }
+
+    [Fact]
     public void Deferred_flushes_run_when_the_outermost_batch_closes_in_order_and_a_failing_one_stops_none()
     {
         var log = new List<string>();

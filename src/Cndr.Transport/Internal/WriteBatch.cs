@@ -28,6 +28,13 @@ internal static class WriteBatch
     /// <summary>Starts a batch on the current thread; every Open needs its <see cref="Close"/> (in a finally).</summary>
     public static void Open() => t_depth++;
 
+    /// <summary>Opens a batch that the returned scope's <c>Dispose</c> closes: <c>using (WriteBatch.Begin()) { … }</c>.</summary>
+    public static Scope Begin()
+    {
+        Open();
+        return default;
+    }
+
     /// <summary>Flushes <paramref name="writer"/> when the current batch closes (the writer registers once per batch).</summary>
     public static void Defer(IDeferredFlush writer) => (t_deferred ??= []).Add(writer);
 
@@ -58,5 +65,11 @@ internal static class WriteBatch
         }
 
         deferred.Clear();
+    }
+
+    /// <summary>The batch <see cref="Begin"/> opened; disposing it closes the batch.</summary>
+    public readonly struct Scope : IDisposable
+    {
+        public void Dispose() => Close();
     }
 }

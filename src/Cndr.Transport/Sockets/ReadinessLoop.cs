@@ -165,14 +165,9 @@ internal sealed class ReadinessLoop
 
             // What the reads of this wake-up write to a shared connection (the store's Redis commands) leaves in one send.
             DeferredReads? deferred;
-            WriteBatch.Open();
-            try
+            using (WriteBatch.Begin())
             {
                 deferred = Dispatch(events, n, size, offset);
-            }
-            finally
-            {
-                WriteBatch.Close();
             }
 
             if (deferred is not null)

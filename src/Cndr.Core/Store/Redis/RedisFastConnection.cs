@@ -576,14 +576,9 @@ internal sealed partial class RedisFastConnection : IDisposable, IDeferredFlush
 
             // The commands that this receive's continuations write (a publication, an acknowledgement, the next script)
             // leave together once they all ran: one send, one wake-up of Redis.
-            WriteBatch.Open();
-            try
+            using (WriteBatch.Begin())
             {
                 status = TakeReplies(buffer, out unexpected);
-            }
-            finally
-            {
-                WriteBatch.Close();
             }
 
             if (unexpected)

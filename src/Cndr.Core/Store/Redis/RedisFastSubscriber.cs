@@ -407,8 +407,7 @@ internal sealed partial class RedisFastSubscriber : IDisposable
 
             // The messages of one receive that are delivered inline leave as one batch: a member of a room with several of
             // them gets them in one send (WriteBatch, EngineIOSession).
-            WriteBatch.Open();
-            try
+            using (WriteBatch.Begin())
             {
                 while ((status = buffer.TryTake(out var reply)) == OperationStatus.Done)
                 {
@@ -417,10 +416,6 @@ internal sealed partial class RedisFastSubscriber : IDisposable
                         return new InvalidDataException("Redis sent a reply the subscription connection did not expect.");
                     }
                 }
-            }
-            finally
-            {
-                WriteBatch.Close();
             }
 
             if (status == OperationStatus.InvalidData)

@@ -66,14 +66,9 @@ internal sealed class RoomBusLane(Action<RoomCode, ReadOnlyMemory<byte>> deliver
 
     public void Execute()
     {
-        WriteBatch.Open();
-        try
+        using (WriteBatch.Begin())
         {
             ExecuteBatches();
-        }
-        finally
-        {
-            WriteBatch.Close();
         }
     }
 
