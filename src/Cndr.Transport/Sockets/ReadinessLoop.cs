@@ -41,8 +41,15 @@ internal sealed class ReadinessLoop
     private ReadinessLoop(int epoll, int index)
     {
         _epoll = epoll;
-        new Thread(Run) { IsBackground = true, Name = $"cndr-epoll-{index}" }.Start();
+        ThreadName = $"cndr-epoll-{index}";
+        new Thread(Run) { IsBackground = true, Name = ThreadName }.Start();
     }
+
+    /// <summary>The name of the loop's thread.</summary>
+    internal string ThreadName { get; }
+
+    /// <summary>The epoll descriptors of the loops created so far (tests: which epoll set watches a socket).</summary>
+    internal static int[] EpollDescriptors => [.. (Volatile.Read(ref s_loops) ?? []).Select(l => l._epoll)];
 
     private static readonly string? s_mode = Environment.GetEnvironmentVariable("CNDR_SOCKET_EPOLL");
 

@@ -2,10 +2,19 @@ namespace Cndr.Core.Tests.Redis;
 
 /// <summary>
 /// Which sockets the runtime's socket engine watches: cndr's own Redis connections (the fast connection, the fast
-/// subscriber) must never be among them, or every reply would wake the engine's thread for nothing.
+/// subscriber) must never be among them, or every reply would wake the engine's thread for nothing; they are read on the
+/// transport's own epoll loop (or their reader thread), nowhere else.
 /// </summary>
 internal static class EpollSets
 {
+    /// <summary>The epoll sets that watch <paramref name="fd"/>, split into the transport's loops' and any other's.</summary>
+    public static (int Loops, int Others) Watching(int fd)
+    {
+        var loops = Cndr.Transport.Sockets.ReadinessLoop.EpollDescriptors;
+        var watching = WatchedDescriptors().Where(w => w.Value.Contains(fd)).Select(w => w.Key).ToList();
+        return (watching.Count(loops.Contains), watching.Count(e => !loops.Contains(e)));
+    }
+
     /// <summary>Every epoll instance of this process and the descriptors it watches (/proc/self/fdinfo: one "tfd:" line each).</summary>
     public static Dictionary<int, HashSet<int>> WatchedDescriptors()
     {

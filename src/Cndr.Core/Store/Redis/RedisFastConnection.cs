@@ -16,7 +16,9 @@ namespace Cndr.Core.Store.Redis;
 /// the last continue on the thread pool, so one thread does not cap the node's throughput. Writes are combined: the calling thread
 /// appends its command under the lock and, unless another thread is already sending, sends the buffer itself with a
 /// non-blocking send; commands appended meanwhile go out in that thread's next send; a short write leaves the rest to one
-/// asynchronous send.
+/// asynchronous send. Where the transport's epoll loop runs, the replies are received and completed there instead
+/// (<see cref="RespLoopReader"/>, the default): in the same wake-up as the client sockets' input, with no second thread
+/// to wake per reply; the reader thread then only connects, notices a late reply, and reconnects.
 /// </summary>
 /// <remarks>
 /// Bounded: at most <see cref="MaxInFlight"/> calls await replies; beyond that a call fails at once as store-unavailable.
@@ -32,6 +34,9 @@ internal sealed partial class RedisFastConnection : IDisposable, IDeferredFlush
 
     /// <summary>The name of the reader thread (where replies' continuations run).</summary>
     public const string ReaderThreadName = "cndr-redis-reader";
+
+    /// <summary>Where the current connection's replies are completed (and what follows them runs): an epoll loop's thread, or the reader thread.</summary>
+    internal string ReplyThreadName => _loopReads?.ThreadName ?? ReaderThreadName;
 
     /// <summary>How long a reader or a pushed-back sender waits in one poll of its socket.</summary>
     internal const int PollMicroseconds = 100_000;
@@ -56,6 +61,10 @@ internal sealed partial class RedisFastConnection : IDisposable, IDeferredFlush
     private readonly ManualResetEventSlim _stopping = new(false);
     private readonly RespReceiveBuffer _receive = new(ReceiveBufferSize);
     private readonly Func<bool> _givesUp;
+    private readonly Func<RespReceiveBuffer, Exception?> _takeAll;
+
+    // The current connection's reads on the epoll loop (null: read on the reader thread, or not connected).
+    private volatile RespLoopReader? _loopReads;
     private readonly TaskCompletionSource<bool> _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Guarded by _lock: the live socket (null while disconnected), its generation (bumped on every connect and drop, so a
@@ -80,6 +89,7 @@ internal sealed partial class RedisFastConnection : IDisposable, IDeferredFlush
         _timeoutTicks = Stopwatch.Frequency * Math.Max(1, options.OperationTimeoutMs) / 1000;
         _reader = new Thread(Run) { IsBackground = true, Name = ReaderThreadName };
         _givesUp = () => _disposed || OldestIsLate();
+        _takeAll = TakeAll;
     }
 
     /// <summary>Whether <paramref name="options"/> allow the fast path: asked for, one standalone server, no TLS, no Sentinel, no cluster.</summary>
@@ -408,6 +418,10 @@ internal sealed partial class RedisFastConnection : IDisposable, IDeferredFlush
             }
 
             connectedBefore = true;
+
+            // Watched before anything is sent on it (edge-triggered): the first reply is an edge the loop sees.
+            var loopReads = _options.ReadOnLoop ? RespLoopReader.TryStart(socket, _receive, _takeAll, EndedMessage) : null;
+            _loopReads = loopReads;
             lock (_lock)
             {
                 _socket = socket;
@@ -418,7 +432,7 @@ internal sealed partial class RedisFastConnection : IDisposable, IDeferredFlush
             Exception error;
             try
             {
-                error = ReadReplies(socket);
+                error = loopReads is null ? ReadReplies(socket) : loopReads.WaitForEnd(_givesUp) ?? GaveUp();
             }
             catch (Exception ex)
             {
@@ -571,35 +585,44 @@ internal sealed partial class RedisFastConnection : IDisposable, IDeferredFlush
         buffer.Clear();
         while (true)
         {
-            OperationStatus status;
-            bool unexpected;
-
             // The commands that this receive's continuations write (a publication, an acknowledgement, the next script)
             // leave together once they all ran: one send, one wake-up of Redis.
+            Exception? failure;
             using (WriteBatch.Begin())
             {
-                status = TakeReplies(buffer, out unexpected);
+                failure = TakeAll(buffer);
             }
 
-            if (unexpected)
+            if (failure is not null)
             {
-                return ConnectionError(ConnectionFailureType.ProtocolFailure, "Redis sent a reply no call was waiting for.");
-            }
-
-            if (status == OperationStatus.InvalidData)
-            {
-                return ConnectionError(ConnectionFailureType.ProtocolFailure, "Redis sent a reply that is not RESP2.");
+                return failure;
             }
 
             if (!buffer.Fill(socket, _givesUp, out var error))
             {
                 return error != SocketError.Success
-                    ? ConnectionError(ConnectionFailureType.SocketClosed, $"The fast Redis connection ended ({error}).")
-                    : _disposed
-                    ? new ObjectDisposedException(nameof(RedisFastConnection))
-                    : new TimeoutException($"No reply from Redis within {_options.OperationTimeoutMs} ms.");
+                    ? ConnectionError(ConnectionFailureType.SocketClosed, $"{EndedMessage} ({error}).")
+                    : GaveUp();
             }
         }
+    }
+
+    private const string EndedMessage = "The fast Redis connection ended";
+
+    // Why the reader stopped waiting for replies: disposed, or the oldest call is late.
+    private Exception GaveUp() => _disposed
+        ? new ObjectDisposedException(nameof(RedisFastConnection))
+        : new TimeoutException($"No reply from Redis within {_options.OperationTimeoutMs} ms.");
+
+    // Completes every whole reply buffered; the reason to end the connection when a reply breaks the protocol.
+    private Exception? TakeAll(RespReceiveBuffer buffer)
+    {
+        var status = TakeReplies(buffer, out var unexpected);
+        return unexpected
+            ? ConnectionError(ConnectionFailureType.ProtocolFailure, "Redis sent a reply no call was waiting for.")
+            : status == OperationStatus.InvalidData
+            ? ConnectionError(ConnectionFailureType.ProtocolFailure, "Redis sent a reply that is not RESP2.")
+            : null;
     }
 
     // Completes every whole reply buffered; unexpected when one came that no call was waiting for.

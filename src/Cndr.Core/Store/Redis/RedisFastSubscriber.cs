@@ -15,6 +15,9 @@ namespace Cndr.Core.Store.Redis;
 /// back). In a burst (more whole messages already buffered behind one, or the receive filled the buffer) a message goes to
 /// its room's <see cref="RoomBusLane"/> instead, worked off on the thread pool, so one thread does not cap the node's
 /// fan-out; a room's messages keep their publication order either way (inline only while its lane is idle).
+/// Where the transport's epoll loop runs, the socket is read there (<see cref="RespLoopReader"/>, the default): a push is
+/// handled in the loop's wake-up beside the client sockets, and the reader thread only connects, keeps alive and notices
+/// a late reply; with <see cref="RedisStoreOptions.ReadOnLoop"/> off the reader thread polls and receives itself.
 /// </summary>
 /// <remarks>
 /// <para><b>Acknowledgements.</b> SUBSCRIBE and UNSUBSCRIBE are sent one channel per command by the calling thread (under
@@ -40,6 +43,9 @@ internal sealed partial class RedisFastSubscriber : IDisposable
     /// <summary>The name of the reader thread (where the bus's listener runs).</summary>
     public const string ReaderThreadName = "cndr-redis-sub";
 
+    /// <summary>Where the current connection's pushes are handled (and what follows them runs): an epoll loop's thread, or the reader thread.</summary>
+    internal string ReplyThreadName => _loopReads?.ThreadName ?? ReaderThreadName;
+
     private const int ReceiveBufferSize = 64 * 1024;
 
     private readonly RedisStoreOptions _options;
@@ -56,6 +62,13 @@ internal sealed partial class RedisFastSubscriber : IDisposable
     private readonly ManualResetEventSlim _stopping = new(false);
     private readonly RespReceiveBuffer _receive = new(ReceiveBufferSize);
     private readonly Func<bool> _givesUp;
+    private readonly Func<RespReceiveBuffer, Exception?> _takeAll;
+
+    // The current connection's reads on the epoll loop (null: read on the reader thread, or not connected).
+    private volatile RespLoopReader? _loopReads;
+
+    // Whether the current connection owes its rooms a gap once re-subscribed (set before anything is sent on it).
+    private volatile bool _gapDue;
 
     // Guarded by _lock: the rooms wanted, the live socket (null while down), the replies awaited on it in command order,
     // how many of the first of those are the reconnect's re-SUBSCRIBEs, whether a first connection attempt has ended, and
@@ -111,6 +124,7 @@ internal sealed partial class RedisFastSubscriber : IDisposable
             KeepAlive();
             return _disposed || OldestIsLate();
         };
+        _takeAll = TakeAll;
     }
 
     /// <summary>The CLIENT SETNAME of this connection (the multiplexer's name with a suffix).</summary>
@@ -307,6 +321,9 @@ internal sealed partial class RedisFastSubscriber : IDisposable
                 Log.Reconnected(_logger, "redis_sub_reconnected");
             }
 
+            // Watched before anything is sent on it (edge-triggered): the first acknowledgement is an edge the loop sees.
+            var loopReads = _options.ReadOnLoop ? RespLoopReader.TryStart(socket, _receive, _takeAll, "The Redis subscription connection ended") : null;
+            _loopReads = loopReads;
             bool gapDue;
             bool restored;
             lock (_lock)
@@ -327,6 +344,7 @@ internal sealed partial class RedisFastSubscriber : IDisposable
                     _replies.Enqueue(new PendingReply(sub, Subscribe: true, Stopwatch.GetTimestamp()));
                 }
 
+                _gapDue = gapDue;
                 _resubscribing = _rooms.Count;
                 if (_resubscribing > 0)
                 {
@@ -345,7 +363,7 @@ internal sealed partial class RedisFastSubscriber : IDisposable
             Exception error;
             try
             {
-                error = ReadPushes(socket, gapDue);
+                error = loopReads is null ? ReadPushes(socket) : loopReads.WaitForEnd(_givesUp) ?? GaveUp();
             }
             catch (Exception ex)
             {
@@ -397,41 +415,50 @@ internal sealed partial class RedisFastSubscriber : IDisposable
     }
 
     /// <summary>Receives and handles pushes until the socket ends, breaks the protocol, or an awaited reply is late.</summary>
-    private Exception ReadPushes(Socket socket, bool gapDue)
+    private Exception ReadPushes(Socket socket)
     {
         var buffer = _receive;
         buffer.Clear();
         while (true)
         {
-            OperationStatus status;
-
             // The messages of one receive that are delivered inline leave as one batch: a member of a room with several of
             // them gets them in one send (WriteBatch, EngineIOSession).
+            Exception? failure;
             using (WriteBatch.Begin())
             {
-                while ((status = buffer.TryTake(out var reply)) == OperationStatus.Done)
-                {
-                    if (!Handle(reply, gapDue, burst: buffer.MayHaveMore || buffer.HasWholeReplies(RedisFastConnection.BurstReplies)))
-                    {
-                        return new InvalidDataException("Redis sent a reply the subscription connection did not expect.");
-                    }
-                }
+                failure = TakeAll(buffer);
             }
 
-            if (status == OperationStatus.InvalidData)
+            if (failure is not null)
             {
-                return new InvalidDataException("Redis sent a reply that is not RESP2.");
+                return failure;
             }
 
             if (!buffer.Fill(socket, _givesUp, out var error))
             {
-                return error != SocketError.Success
-                    ? new SocketException((int)error)
-                    : _disposed
-                    ? new ObjectDisposedException(nameof(RedisFastSubscriber))
-                    : new TimeoutException($"No SUBSCRIBE reply from Redis within {_options.OperationTimeoutMs} ms.");
+                return error != SocketError.Success ? new SocketException((int)error) : GaveUp();
             }
         }
+    }
+
+    // Why the reader stopped waiting: disposed, or an awaited reply is late.
+    private Exception GaveUp() => _disposed
+        ? new ObjectDisposedException(nameof(RedisFastSubscriber))
+        : new TimeoutException($"No SUBSCRIBE reply from Redis within {_options.OperationTimeoutMs} ms.");
+
+    // Handles every whole reply buffered; the reason to end the connection when one breaks the protocol.
+    private Exception? TakeAll(RespReceiveBuffer buffer)
+    {
+        OperationStatus status;
+        while ((status = buffer.TryTake(out var reply)) == OperationStatus.Done)
+        {
+            if (!Handle(reply, _gapDue, burst: buffer.MayHaveMore || buffer.HasWholeReplies(RedisFastConnection.BurstReplies)))
+            {
+                return new InvalidDataException("Redis sent a reply the subscription connection did not expect.");
+            }
+        }
+
+        return status == OperationStatus.InvalidData ? new InvalidDataException("Redis sent a reply that is not RESP2.") : null;
     }
 
     /// <summary>One complete reply: a message is delivered, a (un)subscribe acknowledgement settles the oldest awaited reply.</summary>

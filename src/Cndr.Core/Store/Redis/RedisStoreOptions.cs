@@ -63,6 +63,12 @@ public sealed class RedisStoreOptions
     public bool FastSubscriber { get; set; } = true;
 
     /// <summary>
+    /// The fast connection and the fast subscriber are read on the transport's epoll loop (<see cref="RespLoopReader"/>)
+    /// where it runs; false (or CNDR_REDIS_READS=thread): each reads on a thread of its own.
+    /// </summary>
+    public bool ReadOnLoop { get; set; } = Environment.GetEnvironmentVariable("CNDR_REDIS_READS") != "thread";
+
+    /// <summary>
     /// The fast subscriber PINGs Redis when nothing came over its connection for this long (ms): a Redis that stopped
     /// answering is noticed within this plus <see cref="OperationTimeoutMs"/>, then reconnected to with a resync.
     /// </summary>

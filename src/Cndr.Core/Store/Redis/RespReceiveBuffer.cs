@@ -66,10 +66,9 @@ internal sealed class RespReceiveBuffer(int size)
 
     /// <summary>
     /// Receives more after the taken replies: waits until the socket is readable (unless the last receive filled the buffer,
-    /// so more may be waiting), asking <paramref name="givesUp"/> every 100 ms whether to stop waiting, then one non-blocking
-    /// receive. False when the connection must end: it gave up (<paramref name="error"/> is Success), or the socket failed or
-    /// ended. Makes room first: an emptied grown buffer goes back to its first size; a partial reply moves to the front, and
-    /// the buffer doubles when that reply fills it whole.
+    /// so more may be waiting), asking <paramref name="givesUp"/> every 100 ms whether to stop waiting, then one
+    /// <see cref="Receive"/>. False when the connection must end: it gave up (<paramref name="error"/> is Success), or the
+    /// socket failed or ended.
     /// </summary>
     public bool Fill(Socket socket, Func<bool> givesUp, out SocketError error)
     {
@@ -86,6 +85,17 @@ internal sealed class RespReceiveBuffer(int size)
             }
         }
 
+        return Receive(socket, out error, out _);
+    }
+
+    /// <summary>
+    /// One non-blocking receive after the taken replies. False when the connection must end (the socket failed or ended);
+    /// <paramref name="drained"/> when it found nothing or came back short (nothing more was waiting: an edge-triggered
+    /// watcher waits for its next event). Makes room first: an emptied grown buffer goes back to its first size; a partial
+    /// reply moves to the front, and the buffer doubles when that reply fills it whole.
+    /// </summary>
+    public bool Receive(Socket socket, out SocketError error, out bool drained)
+    {
         if (_start == _end)
         {
             _start = _end = 0;
@@ -111,6 +121,7 @@ internal sealed class RespReceiveBuffer(int size)
         var space = _buffer.Length - _end;
         var n = socket.Receive(_buffer, _end, space, SocketFlags.None, out error);
         _mayHaveMore = error == SocketError.Success && n == space;
+        drained = !_mayHaveMore;
         if (error == SocketError.WouldBlock)
         {
             error = SocketError.Success;
