@@ -85,7 +85,7 @@ internal sealed class RespLoopReader
             Exception? error;
             try
             {
-                error = ReadAvailable();
+                error = ReadAvailable(closing);
             }
             catch (Exception ex)
             {
@@ -102,12 +102,13 @@ internal sealed class RespLoopReader
         }
     }
 
-    // Receives until the socket is drained (a short or empty receive), working off the whole replies after each receive.
-    private Exception? ReadAvailable()
+    // Receives until the socket is drained (a short or empty receive), working off the whole replies after each receive. When
+    // the peer closed (closing), on to the end: a short receive then leaves the end unread, and no further event would come.
+    private Exception? ReadAvailable(bool closing)
     {
         while (true)
         {
-            if (!_buffer.Receive(_socket, out var error, out var drained))
+            if (!_buffer.Receive(_socket, out var error, out var drained, out var received))
             {
                 return new RedisConnectionException(ConnectionFailureType.SocketClosed, CommandFlags.None, $"{_ended} ({error}).", null, CommandStatus.Unknown);
             }
@@ -117,7 +118,7 @@ internal sealed class RespLoopReader
                 return failure;
             }
 
-            if (drained)
+            if (drained && !(closing && received > 0))
             {
                 return null;
             }

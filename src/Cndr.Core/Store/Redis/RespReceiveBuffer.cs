@@ -85,17 +85,19 @@ internal sealed class RespReceiveBuffer(int size)
             }
         }
 
-        return Receive(socket, out error, out _);
+        return Receive(socket, out error, out _, out _);
     }
 
     /// <summary>
     /// One non-blocking receive after the taken replies. False when the connection must end (the socket failed or ended);
     /// <paramref name="drained"/> when it found nothing or came back short (nothing more was waiting: an edge-triggered
-    /// watcher waits for its next event). Makes room first: an emptied grown buffer goes back to its first size; a partial
-    /// reply moves to the front, and the buffer doubles when that reply fills it whole.
+    /// watcher waits for its next event), <paramref name="received"/> the bytes it took. Makes room first: an emptied grown
+    /// buffer goes back to its first size; a partial reply moves to the front, and the buffer doubles when that reply fills
+    /// it whole.
     /// </summary>
-    public bool Receive(Socket socket, out SocketError error, out bool drained)
+    public bool Receive(Socket socket, out SocketError error, out bool drained, out int received)
     {
+        received = 0;
         if (_start == _end)
         {
             _start = _end = 0;
@@ -135,6 +137,7 @@ internal sealed class RespReceiveBuffer(int size)
         }
 
         _end += n;
+        received = n;
         return true;
     }
 
