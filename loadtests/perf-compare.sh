@@ -18,7 +18,8 @@
 #   fanout-sat      the same, find saturation: x2 per step from 5/s per room until p99 > 100 ms or anything is lost,
 #                   then 3 bisection steps between the last good and the first failing rate (cndr, node, floor); when
 #                   the first step already fails (a loaded machine), /2 per step down until one passes, then bisect
-#   fanout-p99      the same at the baseline's saturation rate (from fanout-sat): p99 side by side
+#   fanout-p99      the same at the baseline's saturation rate (from fanout-sat): p99 side by side, the floor's too (what
+#                   the machine and the generator add to any server's p99 at that load); 3 steps each, the median p99
 #   inbound         the same rooms, 2 000 message_to_host/s in total
 #   inbound-sat     find saturation from 1 000/s, x2 per step, then bisect
 #   connect         ramp to 5 000 idle audience connections at 400/s, hold 5 s: CPU per handshake, RSS per connection;
@@ -105,7 +106,7 @@ for r in $RUNS; do
       # fanout-sat steps down until a step passes, so Node normally has a rate; if even its lowest step failed (or
       # fanout-sat was not run), measure at fanout's rate rather than leave the row out.
       if [ -z "$rate" ]; then rate=10; echo "== fanout-p99: no baseline saturation rate in fanout-sat; using $rate updates/s per room"; fi
-      run fanout-p99 fanout "${rooms[@]}" "${gen[@]}" --rate "$rate" --duration 10s --warmup 3s --max-lost 1000000000 ;;
+      run fanout-p99 fanout --floor "${rooms[@]}" "${gen[@]}" "${fixed[@]}" --rate-from "$rate" --rate-to "$rate" --max-lost 1000000000 ;;
     inbound) run inbound inbound "${rooms[@]}" "${gen[@]}" "${fixed[@]}" --rate-from 2000 --rate-to 2000 ;;
     inbound-sat) run inbound-sat inbound "${rooms[@]}" "${gen[@]}" "${sat[@]}" --rate-from 1000 --max-steps 7 --duration 8s --warmup 3s ;;
     connect) run connect connect --rooms 20 --connections 5000 --load ramp --steps 3 --rate-from 400 --rate-to 400 --hold 5s --duration 60s --warmup 3s ;;

@@ -87,7 +87,7 @@ def rows(directory, run):
             good = [r for r in mine if "last good" in r["verdict"]]
             picked[target] = good[-1] if good else None
         else:
-            picked[target] = median_step(mine)
+            picked[target] = median_step(mine, "p99_ms" if run == "fanout-p99" else "server_cpu_us_per_unit")
     return picked
 
 
@@ -101,12 +101,13 @@ def first_steps(directory, run):
     return {t: next((r for r in data if r["target"] == t), None) for t in TARGETS}
 
 
-def median_step(steps):
-    """A fixed-rate run's steps (repeated, alternating with the other targets): the one of median server CPU."""
-    def cpu(r):
-        v = num(r, "server_cpu_us_per_unit")
+def median_step(steps, column):
+    """A fixed-rate run's steps (repeated, alternating with the other targets): the one of median `column` (server CPU;
+    p99 where the run is about p99)."""
+    def value(r):
+        v = num(r, column)
         return v if v is not None else float("inf")
-    ordered = sorted(steps, key=cpu)
+    ordered = sorted(steps, key=value)
     return ordered[(len(ordered) - 1) // 2]
 
 
