@@ -136,6 +136,7 @@ internal sealed class Runner(Options options, IProgressView view)
                     }
 
                     var rate = saturate ? rateOf[i] : rates[step - 1];
+                    await SettleAsync(runtimes, cancellationToken);
                     var result = await RunStepAsync(scenarios[i], runtimes[i], new StepPlan(step, rate, options.Duration, options.MaxCount, IsWarmup: false), cancellationToken);
                     _results.Add(result);
                     view.StepFinished(result);
@@ -202,6 +203,46 @@ internal sealed class Runner(Options options, IProgressView view)
         }
 
         return ok;
+    }
+
+    /// <summary>Server CPU (all targets' processes together, % of one core) under which the servers count as idle.</summary>
+    internal const double SettledCpuPercent = 10;
+
+    /// <summary>
+    /// Before a step: waits (at most 20 s) until every target's server processes are idle again. An overloaded step leaves a
+    /// server working off its backlog after the generator stopped waiting for it (Node queues without bound); measured
+    /// in that time, the next target's step would share the machine with it, and a saturation search would see the
+    /// previous target's overload as its own failure.
+    /// </summary>
+    private async Task SettleAsync(List<TargetRuntime> runtimes, CancellationToken cancellationToken)
+    {
+        var pids = runtimes.SelectMany(r => r.Pids).ToList();
+        if (pids.Count == 0)
+        {
+            return;
+        }
+
+        var waited = Stopwatch.StartNew();
+        var busy = 0.0;
+        while (waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            var before = ProcStats.CpuSplit(pids);
+            var window = Stopwatch.StartNew();
+            await Task.Delay(250, cancellationToken);
+            var after = ProcStats.CpuSplit(pids);
+            busy = (after.User + after.Sys - before.User - before.Sys) * 100 / window.Elapsed.TotalSeconds;
+            if (double.IsNaN(busy) || busy < SettledCpuPercent)
+            {
+                if (waited.Elapsed > TimeSpan.FromSeconds(1))
+                {
+                    view.Log($"   (waited {waited.Elapsed.TotalSeconds:0.#} s for the servers to go idle)");
+                }
+
+                return;
+            }
+        }
+
+        view.Log($"   (the servers still use {busy:0}% CPU after 20 s; the step starts anyway)");
     }
 
     private async Task<StepResult> RunStepAsync(Scenario scenario, TargetRuntime target, StepPlan plan, CancellationToken cancellationToken)
