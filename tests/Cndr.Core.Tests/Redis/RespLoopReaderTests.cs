@@ -84,6 +84,22 @@ public class RespLoopReaderTests
         Assert.Same(refused, reader.WaitForEnd(() => clock.Elapsed > s_patience));
     }
 
+    [Fact]
+    public void What_a_read_throws_ends_the_reads_and_is_rethrown_on_the_connections_thread()
+    {
+        // A bug in the code a reply continues (not the connection's end): the owner's thread must see it thrown, to log it as
+        // its reader's failure, as it does when it reads itself.
+        using var pair = SocketPair.Open();
+        var bug = new InvalidOperationException("continuation bug");
+        var reader = RespLoopReader.TryStart(pair.Socket, new RespReceiveBuffer(64), _ => throw bug, "ended");
+        Assert.NotNull(reader);
+        pair.Peer.Send("+OK\r\n"u8);
+
+        var clock = Stopwatch.StartNew();
+        Assert.Same(bug, Assert.Throws<InvalidOperationException>(() => reader.WaitForEnd(() => clock.Elapsed > s_patience)));
+        Assert.True(clock.Elapsed < s_patience, "the failure was not noticed");
+    }
+
     private static int CountOf(List<string> replies)
     {
         lock (replies)

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
 using StackExchange.Redis;
 using Cndr.Transport.Sockets;
 
@@ -23,6 +24,7 @@ internal sealed class RespLoopReader
     private readonly object _gate = new();
     private ReadinessWatch? _watch;
     private Exception? _error;
+    private bool _threw;
     private bool _stopped;
 
     private RespLoopReader(Socket socket, RespReceiveBuffer buffer, Func<RespReceiveBuffer, Exception?> take, string ended)
@@ -52,7 +54,8 @@ internal sealed class RespLoopReader
     /// <summary>
     /// On the connection's thread: waits until the reads end (the socket ended or failed, or <c>take</c> refused a reply) or
     /// <paramref name="givesUp"/> (asked every 100 ms) says to stop. Afterwards no read runs any more and the socket may be
-    /// closed. Returns why the reads ended, or null when the caller gave up.
+    /// closed. Returns why the reads ended, or null when the caller gave up; rethrows what a read threw (a bug, not a
+    /// connection's end: the caller logs it as its reader's failure, as when it reads itself).
     /// </summary>
     public Exception? WaitForEnd(Func<bool> givesUp)
     {
@@ -68,6 +71,11 @@ internal sealed class RespLoopReader
         lock (_gate)
         {
             _stopped = true; // a read under way finishes first (the gate); none starts after this
+            if (_threw)
+            {
+                ExceptionDispatchInfo.Throw(_error!);
+            }
+
             return _error;
         }
     }
@@ -89,8 +97,10 @@ internal sealed class RespLoopReader
             }
             catch (Exception ex)
             {
-                // A continuation that ran here and threw (async methods never do), or the socket was closed under the read.
+                // A continuation that ran here and threw (async methods never do): the connection ends, and the reason
+                // is rethrown on its own thread.
                 error = ex;
+                _threw = true;
             }
 
             if (error is not null)
