@@ -199,15 +199,6 @@ public class ServerSocketTests
 
         Assert.True(server.Handler.Connected.TryDequeue(out var connection));
 
-        static void Send(ISocketIOConnection c, string text)
-        {
-            var m = OutboundMessage.CreateEvent(default);
-            m.Write(Encoding.UTF8.GetBytes(text));
-            m.Complete();
-            c.Send(m);
-            m.Release();
-        }
-
         async Task<string> SendTwoAsync(bool batch)
         {
             // A thread of its own: a pool thread sleeping 200 ms could hold up the test's own receive on a two-core machine.
@@ -220,9 +211,9 @@ public class ServerSocketTests
 
                 try
                 {
-                    Send(connection, $"[\"first\",{batch.ToString().ToLowerInvariant()}]");
+                    TestHandler.Emit(connection, $"[\"first\",{batch.ToString().ToLowerInvariant()}]");
                     Thread.Sleep(200);
-                    Send(connection, $"[\"second\",{batch.ToString().ToLowerInvariant()}]");
+                    TestHandler.Emit(connection, $"[\"second\",{batch.ToString().ToLowerInvariant()}]");
                 }
                 finally
                 {
@@ -250,6 +241,149 @@ public class ServerSocketTests
         var batched = await SendTwoAsync(batch: true);
         var first = batched.IndexOf("42[\"first\",true]", StringComparison.Ordinal);
         Assert.True(first >= 0 && batched.IndexOf("42[\"second\",true]", StringComparison.Ordinal) > first, batched);
+    }
+
+    private static async Task<(TcpClient Tcp, ISocketIOConnection Connection)> ConnectSocketIOAsync(TestServer server, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var (tcp, _) = await OpenWebSocketAsync(server, buffer, cancellationToken);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(WebSocketFrameReaderTests.ClientFrame(0x1, "40{\"batch\":1}"u8), cancellationToken);
+        var greeting = "";
+        while (!greeting.Contains("42[\"welcome\"", StringComparison.Ordinal))
+        {
+            greeting += Encoding.ASCII.GetString(buffer, 0, await stream.ReadAsync(buffer, cancellationToken));
+        }
+
+        Assert.True(server.Handler.Connected.TryDequeue(out var connection));
+        return (tcp, connection);
+    }
+
+    /// <summary>Reads server WebSocket frames until <paramref name="count"/> text payloads arrived; returns them in order.</summary>
+    private static async Task<List<string>> ReadFramesAsync(NetworkStream stream, int count, CancellationToken cancellationToken)
+    {
+        var data = new MemoryStream();
+        var frames = new List<string>();
+        var buffer = new byte[256 * 1024];
+        var at = 0;
+        while (frames.Count < count)
+        {
+            var n = await stream.ReadAsync(buffer, cancellationToken);
+            Assert.NotEqual(0, n);
+            data.Write(buffer, 0, n);
+            var bytes = data.GetBuffer();
+            while (true)
+            {
+                var available = (int)data.Length - at;
+                if (available < 2)
+                {
+                    break;
+                }
+
+                var (header, length) = (bytes[at + 1] & 0x7F) switch
+                {
+                    126 when available >= 4 => (4, (bytes[at + 2] << 8) | bytes[at + 3]),
+                    127 when available >= 10 => (10, (int)System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(at + 2))),
+                    < 126 and var l => (2, l),
+                    _ => (0, 0),
+                };
+                if (header == 0 || available < header + length)
+                {
+                    break;
+                }
+
+                Assert.Equal(0x81, bytes[at]);
+                frames.Add(Encoding.UTF8.GetString(bytes, at + header, length));
+                at += header + length;
+            }
+        }
+
+        return frames;
+    }
+
+    /// <summary>
+    /// The packets one batch queues for several WebSocket sessions leave through the thread's send ring: one round of
+    /// sends for all of them (<see cref="Sockets.SendRing"/>). When the kernel takes only part of a session's send (its
+    /// client reads nothing), the rest goes into the session's pipe, and once the client reads, every packet arrives whole
+    /// and in order, those sent after it included. Where io_uring is refused the packets go directly and arrive the same.
+    /// </summary>
+    [Fact]
+    public async Task Packets_a_batch_queues_for_several_sessions_leave_in_one_ring_round_and_a_short_send_continues_in_order()
+    {
+        await using var server = new TestServer(o => o.MaxOutboundBytes = 256 * 1024 * 1024);
+        var buffer = new byte[64 * 1024];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var sessions = new List<(TcpClient Tcp, ISocketIOConnection Connection)>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                sessions.Add(await ConnectSocketIOAsync(server, buffer, cts.Token));
+            }
+
+            var hasRing = false;
+            var rounds = 0L;
+            var sends = 0L;
+            OwnThread.Run(() =>
+            {
+                var ring = Sockets.SendRing.ForCurrentThread();
+                hasRing = ring is not null;
+                var (r0, s0) = (ring?.Rounds ?? 0, ring?.Sends ?? 0);
+                Internal.WriteBatch.Open();
+                for (var i = 0; i < sessions.Count; i++)
+                {
+                    TestHandler.Emit(sessions[i].Connection, $"[\"ring\",{i}]");
+                }
+
+                Internal.WriteBatch.Close();
+                (rounds, sends) = ((ring?.Rounds ?? 0) - r0, (ring?.Sends ?? 0) - s0);
+            });
+
+            Assert.Equal(Sockets.SendRing.Enabled && hasRing ? (1, 3) : (0, 0), (rounds, sends));
+            for (var i = 0; i < sessions.Count; i++)
+            {
+                Assert.Equal([$"42[\"ring\",{i}]"], await ReadFramesAsync(sessions[i].Tcp.GetStream(), 1, cts.Token));
+            }
+
+            if (!hasRing)
+            {
+                return;
+            }
+
+            // One packet per batch to a client that reads nothing, until the kernel takes only part of one; three more follow.
+            var filler = new string('x', 200_000);
+            var sent = 0;
+            var shortAt = -1;
+            OwnThread.Run(() =>
+            {
+                var ring = Sockets.SendRing.ForCurrentThread()!;
+                ring.SendAloneDirectly = false; // one session per batch here: through the ring all the same
+                var shortSends = ring.ShortSends;
+                for (; sent < 400 && (shortAt < 0 || sent <= shortAt + 3); sent++)
+                {
+                    Internal.WriteBatch.Open();
+                    TestHandler.Emit(sessions[0].Connection, $"[\"big\",{sent},\"{filler}\"]");
+                    Internal.WriteBatch.Close();
+                    if (shortAt < 0 && ring.ShortSends > shortSends)
+                    {
+                        shortAt = sent;
+                    }
+                }
+            });
+
+            Assert.True(shortAt >= 0, "no send was short: the kernel took 80 MB for a client that reads nothing");
+            var frames = await ReadFramesAsync(sessions[0].Tcp.GetStream(), sent, cts.Token);
+            for (var i = 0; i < sent; i++)
+            {
+                Assert.Equal($"42[\"big\",{i},\"{filler}\"]", frames[i]);
+            }
+        }
+        finally
+        {
+            foreach (var (tcp, _) in sessions)
+            {
+                tcp.Dispose();
+            }
+        }
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public class SocketPipeTests
 
     private static readonly PipeOptions s_options = new(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.ThreadPool, useSynchronizationContext: false);
 
-    private static async Task<(Socket Client, Socket Server)> PairAsync()
+    internal static async Task<(Socket Client, Socket Server)> PairAsync()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));

@@ -138,7 +138,8 @@ internal sealed class TestHandler : ISocketIOHandler, ISocketIOAckHandler
         Emit(connection, "[\"welcome\"," + auth + "]");
     }
 
-    private static void Emit(ISocketIOConnection c, string array)
+    /// <summary>Sends the event <paramref name="array"/> (a JSON array: name, arguments) to <paramref name="c"/>.</summary>
+    internal static void Emit(ISocketIOConnection c, string array)
     {
         var m = OutboundMessage.CreateEvent(default);
         m.Write(Encoding.UTF8.GetBytes(array));

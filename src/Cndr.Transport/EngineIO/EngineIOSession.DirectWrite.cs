@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Cndr.Transport.Internal;
 using Cndr.Transport.Sockets;
 
 namespace Cndr.Transport.EngineIO;
@@ -20,15 +21,20 @@ public sealed partial class EngineIOSession
     /// pipe. Otherwise everything goes into the pipe. Returns true when the pipe needs a flush; throws when the
     /// socket failed (the pump then finishes the writer).
     /// </summary>
-    private bool WriteQueueLocked(WebSocketChannel ws, PipeWriter output, ref long written)
+    private WriteOutcome WriteQueueLocked(WebSocketChannel ws, PipeWriter output, ref long written)
     {
         // Not while the output holds bytes of its own (a WebSocket's 101 response waits there for the open packet).
         if (ws.Connection.DirectSender is { } direct && direct.PipeIdle && output.UnflushedBytes == 0)
         {
+            if (WriteBatch.Ring is { } ring && GatherToRingLocked(ring, direct, ref written))
+            {
+                return WriteOutcome.OnRing;
+            }
+
             var rest = _queue.Count == 1 ? SendSingleDirectLocked(direct, ref written) : SendGatheredDirectLocked(direct, ref written);
             if (rest.IsEmpty && _queue.Count == 0)
             {
-                return false;
+                return WriteOutcome.Sent;
             }
 
             output.Write(rest);
@@ -40,7 +46,86 @@ public sealed partial class EngineIOSession
             e.Message?.Release();
         }
 
+        return WriteOutcome.Flush;
+    }
+
+    /// <summary>
+    /// The batch's ring has room: the queued frames are copied into it (while they fit) as one send that the batch's end
+    /// submits with the other connections' (<see cref="SendRing"/>); the pump waits for its outcome
+    /// (<see cref="IRingSendOwner.OnRingSendCompleted"/>). False when nothing was gathered (no room, or a frame with attachments first).
+    /// </summary>
+    private bool GatherToRingLocked(SendRing ring, SocketPipe direct, ref long written)
+    {
+        var buffer = ring.Free;
+        var length = GatherLocked(buffer);
+        if (length == 0)
+        {
+            return false;
+        }
+
+        written += length;
+        if (!ring.TryAdd(direct, length, this))
+        {
+            throw new IOException("socket send failed"); // disposed meanwhile
+        }
+
         return true;
+    }
+
+    /// <summary>What the ring reports for this session's send: the pump goes on, or queues what the kernel did not take.</summary>
+    void IRingSendOwner.OnRingSendCompleted(int sent, ReadOnlySpan<byte> data)
+    {
+        var ws = _ws!;
+        if (sent == data.Length)
+        {
+            Pump();
+            return;
+        }
+
+        var finish = sent < 0;
+        if (!finish)
+        {
+            lock (_lock)
+            {
+                try
+                {
+                    // Ahead of anything queued since: the pump drains the queue behind it.
+                    finish = _wsDetached;
+                    if (!finish)
+                    {
+                        ws.Output.Write(data[sent..]);
+                    }
+                }
+                catch (Exception)
+                {
+                    ReleaseQueueLocked();
+                    finish = true;
+                }
+            }
+        }
+
+        if (finish)
+        {
+            FinishWriter(ws);
+            return;
+        }
+
+        if (FlushOutput(ws))
+        {
+            Pump();
+        }
+    }
+
+    private enum WriteOutcome
+    {
+        /// <summary>Everything went with a direct send: nothing in the pipe.</summary>
+        Sent,
+
+        /// <summary>Bytes were written into the pipe: it needs a flush.</summary>
+        Flush,
+
+        /// <summary>Everything is on the batch's ring: the pump resumes when the ring reports the outcome.</summary>
+        OnRing,
     }
 
     /// <summary>One queued entry: sent from its own bytes; returns the part the kernel did not take.</summary>
@@ -78,6 +163,25 @@ public sealed partial class EngineIOSession
     private ReadOnlySpan<byte> SendGatheredDirectLocked(SocketPipe direct, ref long written)
     {
         var buffer = t_gather ??= GC.AllocateUninitializedArray<byte>(GatherBytes);
+        var length = GatherLocked(buffer);
+        if (length == 0)
+        {
+            return default;
+        }
+
+        written += length;
+        var sent = direct.Send(buffer.AsSpan(0, length));
+        if (sent < 0)
+        {
+            throw new IOException("socket send failed");
+        }
+
+        return buffer.AsSpan(sent, length - sent);
+    }
+
+    /// <summary>Moves queued frames (up to one with attachments) into <paramref name="buffer"/> while they fit; returns the bytes copied.</summary>
+    private int GatherLocked(Span<byte> buffer)
+    {
         var length = 0;
         while (_queue.TryPeek(out var e))
         {
@@ -100,25 +204,13 @@ public sealed partial class EngineIOSession
                 break;
             }
 
-            frame.CopyTo(buffer.AsSpan(length));
+            frame.CopyTo(buffer[length..]);
             length += frame.Length;
             _queue.Dequeue();
             e.Message?.Release();
         }
 
-        if (length == 0)
-        {
-            return default;
-        }
-
-        written += length;
-        var sent = direct.Send(buffer.AsSpan(0, length));
-        if (sent < 0)
-        {
-            throw new IOException("socket send failed");
-        }
-
-        return buffer.AsSpan(sent, length - sent);
+        return length;
     }
 
     private static ReadOnlySpan<byte> CopyToGather(ReadOnlySpan<byte> rest)

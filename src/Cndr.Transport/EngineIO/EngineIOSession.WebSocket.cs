@@ -173,7 +173,7 @@ public sealed partial class EngineIOSession
         while (true)
         {
             var finish = false;
-            var needFlush = true;
+            var outcome = WriteOutcome.Flush;
             var written = 0L;
             lock (_lock)
             {
@@ -198,7 +198,7 @@ public sealed partial class EngineIOSession
                 {
                     try
                     {
-                        needFlush = WriteQueueLocked(ws, output, ref written);
+                        outcome = WriteQueueLocked(ws, output, ref written);
                     }
                     catch (Exception) when (!_wsDetached)
                     {
@@ -217,35 +217,54 @@ public sealed partial class EngineIOSession
             }
 
             Interlocked.Add(ref _server.Counters._bytesOut, written);
-            if (!needFlush)
+            if (outcome == WriteOutcome.OnRing)
+            {
+                return; // still pumping: the ring's report resumes it
+            }
+
+            if (outcome == WriteOutcome.Sent)
             {
                 continue; // sent directly: nothing in the pipe
             }
 
-            ValueTask<FlushResult> flush;
-            try
+            if (!FlushOutput(ws))
             {
-                flush = output.FlushAsync();
-            }
-            catch (Exception)
-            {
-                FinishWriter(ws);
-                return;
-            }
-
-            if (!flush.IsCompletedSuccessfully)
-            {
-                _ = PumpAwaitedAsync(flush, ws);
-                return;
-            }
-
-            var result = flush.Result;
-            if (result.IsCanceled || result.IsCompleted)
-            {
-                FinishWriter(ws);
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Flushes the WebSocket pipe: true when that completed and the pump goes on; false when the writer finished or the
+    /// flush waits for the socket (the pump then resumes after it).
+    /// </summary>
+    private bool FlushOutput(WebSocketChannel ws)
+    {
+        ValueTask<FlushResult> flush;
+        try
+        {
+            flush = ws.Output.FlushAsync();
+        }
+        catch (Exception)
+        {
+            FinishWriter(ws);
+            return false;
+        }
+
+        if (!flush.IsCompletedSuccessfully)
+        {
+            _ = PumpAwaitedAsync(flush, ws);
+            return false;
+        }
+
+        var result = flush.Result;
+        if (result.IsCanceled || result.IsCompleted)
+        {
+            FinishWriter(ws);
+            return false;
+        }
+
+        return true;
     }
 
     private async Task PumpAwaitedAsync(ValueTask<FlushResult> flush, WebSocketChannel ws)

@@ -4,6 +4,7 @@ using System.Net;
 using System.Threading.Tasks.Sources;
 using Cndr.Transport.Internal;
 using Cndr.Transport.SocketIO;
+using Cndr.Transport.Sockets;
 using Cndr.Transport.WebSockets;
 
 namespace Cndr.Transport.EngineIO;
@@ -12,7 +13,7 @@ namespace Cndr.Transport.EngineIO;
 /// One Engine.IO v4 session. Its outbound queue outlives any one transport: long-polling GETs drain it,
 /// and once on WebSocket a single-writer pump copies it into the connection's pipe. Thread-safe.
 /// </summary>
-public sealed partial class EngineIOSession : ITimerTarget, IDeferredFlush
+public sealed partial class EngineIOSession : ITimerTarget, IDeferredFlush, IRingSendOwner
 {
     /// <summary>How a close treats what is queued.</summary>
     internal enum CloseKind

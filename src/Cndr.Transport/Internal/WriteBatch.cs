@@ -1,3 +1,5 @@
+using Cndr.Transport.Sockets;
+
 namespace Cndr.Transport.Internal;
 
 /// <summary>A writer whose flush can wait for the end of the current thread's <see cref="WriteBatch"/>.</summary>
@@ -21,6 +23,9 @@ internal static class WriteBatch
 
     [ThreadStatic]
     private static List<IDeferredFlush>? t_deferred;
+
+    [ThreadStatic]
+    private static SendRing? t_sendRing;
 
     /// <summary>True while the current thread is inside a batch (a writer may then <see cref="Defer"/> its flush).</summary>
     public static bool IsOpen => t_depth > 0;
@@ -51,21 +56,38 @@ internal static class WriteBatch
             return;
         }
 
-        // A flush may run code that writes again (and so defers again): take the list as it is and go until it is empty.
-        for (var i = 0; i < deferred.Count; i++)
+        // The connections this flushes put their sends on the thread's ring, which submits them all at the end with one
+        // system call (SendRing); without a ring each sends on its own as the flush reaches it.
+        var ring = t_sendRing = SendRing.ForCurrentThread();
+        try
         {
-            try
+            // A flush may run code that writes again (and so defers again): take the list as it is and go until it is empty.
+            for (var i = 0; i < deferred.Count; i++)
             {
-                deferred[i].FlushDeferred();
+                try
+                {
+                    deferred[i].FlushDeferred();
+                }
+                catch (Exception)
+                {
+                    // One writer's failure (its connection reports it) never keeps the others' bytes back.
+                }
             }
-            catch (Exception)
-            {
-                // One writer's failure (its connection reports it) never keeps the others' bytes back.
-            }
-        }
 
-        deferred.Clear();
+            deferred.Clear();
+            ring?.Complete();
+        }
+        finally
+        {
+            t_sendRing = null;
+        }
     }
+
+    /// <summary>
+    /// The ring a connection's pump puts its send on instead of sending now: set while the outermost batch of this thread
+    /// flushes, which completes the ring's sends before it returns; null otherwise.
+    /// </summary>
+    public static SendRing? Ring => t_sendRing;
 
     /// <summary>The batch <see cref="Begin"/> opened; disposing it closes the batch.</summary>
     public readonly struct Scope : IDisposable

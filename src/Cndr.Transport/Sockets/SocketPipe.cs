@@ -127,22 +127,10 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
         {
             // Holds the descriptor open for the call: a concurrent Dispose cannot let it be reused meanwhile.
             handle.DangerousAddRef(ref added);
-            nint n;
             fixed (byte* p = data)
             {
-                do
-                {
-                    n = SendNative((int)handle.DangerousGetHandle(), p, data.Length, MsgDontWait | MsgNoSignal);
-                }
-                while (n < 0 && Marshal.GetLastPInvokeError() == EIntr);
+                return SendDescriptor((int)handle.DangerousGetHandle(), p, data.Length);
             }
-
-            if (n >= 0)
-            {
-                return (int)n;
-            }
-
-            return Marshal.GetLastPInvokeError() == EAgain ? 0 : -1;
         }
         catch (ObjectDisposedException)
         {
@@ -155,6 +143,24 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
                 handle.DangerousRelease();
             }
         }
+    }
+
+    /// <summary>One non-blocking <c>send()</c> on <paramref name="fd"/> (held open by the caller): bytes sent, 0 when it would block, -1 when the socket failed.</summary>
+    internal static unsafe int SendDescriptor(int fd, byte* data, int length)
+    {
+        nint n;
+        do
+        {
+            n = SendNative(fd, data, length, MsgDontWait | MsgNoSignal);
+        }
+        while (n < 0 && Marshal.GetLastPInvokeError() == EIntr);
+
+        if (n >= 0)
+        {
+            return (int)n;
+        }
+
+        return Marshal.GetLastPInvokeError() == EAgain ? 0 : -1;
     }
 
     public void Dispose()
