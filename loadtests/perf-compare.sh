@@ -16,7 +16,8 @@
 #                   deployment: no Redis round trip before a delivery); 3 steps each, alternating (as inbound, cross-fanout
 #                   and cross-inbound): the summary takes each target's median step, so one noisy step decides nothing
 #   fanout-sat      the same, find saturation: x2 per step from 5/s per room until p99 > 100 ms or anything is lost,
-#                   then 3 bisection steps between the last good and the first failing rate (cndr, node, floor); when
+#                   then 5 bisection steps between the last good and the first failing rate (cndr, node, floor: the
+#                   figure is within 2^(1/32), about 2 %, of the rate that would fail); when
 #                   the first step already fails (a loaded machine), /2 per step down until one passes, then bisect
 #   fanout-p99      the same at the baseline's saturation rate (from fanout-sat): p99 side by side, the floor's too (what
 #                   the machine and the generator add to any server's p99 at that load); 3 steps each, the median p99
@@ -78,7 +79,7 @@ embedded_start=(--start "cndr-embedded=env REDIS_HOST= $cndr_cmd")
 common=(--compare "${env_common[@]}" "${cndr_start[@]}" --start "node=node $root/loadtests/reference/server.mjs")
 # A fixed-rate run repeats its step 3 times per target, alternating; the summary takes each target's median step.
 fixed=(--load ramp --steps 3 --duration 10s --warmup 3s)
-sat=(--load saturate --rate-factor 2 --bisect-steps 3 --p99-max-ms 100)
+sat=(--load saturate --rate-factor 2 --bisect-steps 5 --p99-max-ms 100)
 rooms=(--rooms 50 --players 8 --audience 20 --size 1024)
 # The receive loop pauses 1 ms after a sparse wake-up: fewer wake-ups for the generator and fewer
 # cross-process wake-ups charged to the server's send path; at most 1 ms added to every latency.

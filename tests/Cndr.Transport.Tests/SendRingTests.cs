@@ -308,4 +308,65 @@ public class SendRingTests
             client.Dispose();
         }
     }
+
+    private sealed class DeferredSend(Action flush) : Internal.IDeferredFlush
+    {
+        public void FlushDeferred() => flush();
+    }
+
+    /// <summary>
+    /// A batch that opens and closes inside a report of the ring (a session's end runs handler code that sends) hands its
+    /// sends to the same ring; its Complete returns at once and the running one submits them; the outer flush keeps its
+    /// ring afterwards. Everything arrives, in order.
+    /// </summary>
+    [Fact]
+    public async Task A_batch_nested_in_a_report_of_the_ring_puts_its_sends_on_the_same_ring_and_the_running_complete_takes_them()
+    {
+        if (!Available())
+        {
+            return;
+        }
+
+        var (client, _, pipe) = await PairAsync();
+        try
+        {
+            var log = new List<string>();
+            var rings = new List<SendRing?>();
+            var inner = new Owner("inner", log);
+            var last = new Owner("last", log);
+            Owner? outer = null;
+            outer = new Owner("outer", log, _ =>
+            {
+                Internal.WriteBatch.Open();
+                Internal.WriteBatch.Defer(new DeferredSend(() =>
+                {
+                    rings.Add(Internal.WriteBatch.Ring);
+                    Assert.True(Add(Internal.WriteBatch.Ring!, pipe, "+inner", inner));
+                }));
+                Internal.WriteBatch.Close(); // its Complete returns at once: the send waits for the running one
+                Assert.Equal(1, Internal.WriteBatch.Ring!.Pending);
+                rings.Add(Internal.WriteBatch.Ring);
+                return Add(Internal.WriteBatch.Ring!, pipe, "+last", last);
+            });
+            OwnThread.Run(() =>
+            {
+                var ring = SendRing.ForCurrentThread()!;
+                ring.SendAloneDirectly = false;
+                Internal.WriteBatch.Open();
+                Internal.WriteBatch.Defer(new DeferredSend(() => Assert.True(Add(Internal.WriteBatch.Ring!, pipe, "outer", outer))));
+                Internal.WriteBatch.Close();
+                Assert.Null(Internal.WriteBatch.Ring);
+                Assert.Equal(0, ring.Pending);
+                Assert.Equal([ring, ring], rings);
+            });
+
+            Assert.Equal(["outer:outer", "inner:+inner", "last:+last"], log);
+            Assert.Equal("outer+inner+last", await ReceiveAsync(client, 16));
+        }
+        finally
+        {
+            pipe.Dispose();
+            client.Dispose();
+        }
+    }
 }

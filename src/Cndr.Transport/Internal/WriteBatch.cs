@@ -58,6 +58,9 @@ internal static class WriteBatch
 
         // The connections this flushes put their sends on the thread's ring, which submits them all at the end with one
         // system call (SendRing); without a ring each sends on its own as the flush reaches it.
+        // A batch that opens and closes inside a report of the ring (a session's end runs handler code) hands its sends to
+        // the same ring, whose running Complete takes them; the outer flush keeps its ring afterwards.
+        var outer = t_sendRing;
         var ring = t_sendRing = SendRing.ForCurrentThread();
         try
         {
@@ -79,7 +82,7 @@ internal static class WriteBatch
         }
         finally
         {
-            t_sendRing = null;
+            t_sendRing = outer;
         }
     }
 

@@ -78,6 +78,7 @@ internal sealed unsafe class SendRing
     private int _submitted;
     private int _arenaUsed;
     private bool _broken;
+    private bool _completing;
     private int _released;
 
     private SendRing(int fd, byte* parameters)
@@ -136,8 +137,8 @@ internal sealed unsafe class SendRing
     /// <summary>Sends the kernel took only part of (or none of: the socket would have blocked) so far.</summary>
     public long ShortSends { get; private set; }
 
-    /// <summary>Sends added and not yet completed.</summary>
-    public int Pending => _count;
+    /// <summary>Sends added and not yet submitted.</summary>
+    public int Pending => _count - _submitted;
 
     /// <summary>Room for one more send: a free entry, and what is left of the arena (gather into it, then <see cref="TryAdd"/>).</summary>
     public Span<byte> Free => _count < Capacity && !_broken ? new Span<byte>(_arena + _arenaUsed, ArenaBytes - _arenaUsed) : default;
@@ -202,6 +203,34 @@ internal sealed unsafe class SendRing
     /// </summary>
     public void Complete()
     {
+        if (_completing)
+        {
+            return; // called again from an owner's report (a nested batch): the running call takes what it added
+        }
+
+        _completing = true;
+        try
+        {
+            CompleteRounds();
+        }
+        finally
+        {
+            _completing = false;
+        }
+
+        _count = 0;
+        _submitted = 0;
+        _arenaUsed = 0;
+        if (_broken && t_ring == this)
+        {
+            t_ring = null;
+            t_unavailable = true;
+            Release();
+        }
+    }
+
+    private void CompleteRounds()
+    {
         while (_submitted < _count)
         {
             var from = _submitted;
@@ -227,16 +256,6 @@ internal sealed unsafe class SendRing
                     // One connection's fault never keeps the others' outcomes back.
                 }
             }
-        }
-
-        _count = 0;
-        _submitted = 0;
-        _arenaUsed = 0;
-        if (_broken && t_ring == this)
-        {
-            t_ring = null;
-            t_unavailable = true;
-            Release();
         }
     }
 
