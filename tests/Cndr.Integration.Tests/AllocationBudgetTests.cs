@@ -129,6 +129,7 @@ public sealed class AllocationBudgetTests : IClassFixture<AllocationBudgetTests.
             "dispatch.poll_results_request_50_answers",
             "dispatch.handshake_and_disconnect",
             "broadcast.set_game_state_to_100_websockets",
+            "send_ring.round_of_28_sends",
             "rate_limiter.try_consume",
             "poll_aggregation.single_choice_10000",
         ];
@@ -144,6 +145,8 @@ public sealed class AllocationBudgetTests : IClassFixture<AllocationBudgetTests.
         internal byte[] NodePacket { get; } = NodeScenario.SetGameStatePacket(WireSamples.GameState1K);
 
         internal PollingScenario Polling { get; } = new(queuedPackets: 10);
+
+        internal SendRingScenario SendRing { get; } = new(receivers: 28);
 
         internal InboundFrame Frame { get; } = new("set_game_state", [.. "{\"state\":"u8, .. WireSamples.GameState1K, .. "}"u8]);
 
@@ -171,6 +174,7 @@ public sealed class AllocationBudgetTests : IClassFixture<AllocationBudgetTests.
                 Node.DrainAll();
                 return sync;
             },
+            "send_ring.round_of_28_sends" => () => SendRing.Round() > 0,
             "rate_limiter.try_consume" => () => _rateSession.TryConsumeRate(++_now, 100, 60_000) >= 0,
             "poll_aggregation.single_choice_10000" => () => PollCodec.BuildPollResults(_singleChoice).Length > 0,
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown operation"),
@@ -180,6 +184,7 @@ public sealed class AllocationBudgetTests : IClassFixture<AllocationBudgetTests.
         {
             Relay.Dispose();
             Node.Dispose();
+            SendRing.Dispose();
         }
     }
 }
