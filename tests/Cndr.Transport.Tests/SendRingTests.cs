@@ -369,4 +369,50 @@ public class SendRingTests
             client.Dispose();
         }
     }
+
+    /// <summary>
+    /// When <c>io_uring_enter</c> fails unexpectedly, the round's sends go out with plain sends (nothing was submitted, so
+    /// nothing is sent twice), each owner learns the outcome as usual, and the thread gives its ring up for good.
+    /// </summary>
+    [Fact]
+    public async Task When_the_ring_fails_the_round_goes_out_with_plain_sends_and_the_thread_sends_directly_from_then_on()
+    {
+        if (!Available())
+        {
+            return;
+        }
+
+        var first = await PairAsync();
+        var second = await PairAsync();
+        try
+        {
+            var log = new List<string>();
+            var a = new Owner("a", log);
+            var b = new Owner("b", log);
+            OwnThread.Run(() =>
+            {
+                var ring = SendRing.ForCurrentThread()!;
+                ring.FailEnters = true;
+                Assert.True(Add(ring, first.Pipe, "one", a));
+                Assert.True(Add(ring, second.Pipe, "two", b));
+                ring.Complete();
+                Assert.Equal(0, ring.Pending);
+                Assert.Null(SendRing.ForCurrentThread());
+            });
+
+            Assert.Equal([3], a.Results);
+            Assert.Equal([3], b.Results);
+            Assert.Equal(["a:one", "b:two"], log);
+            Assert.Equal("one", await ReceiveAsync(first.Client, 3));
+            Assert.Equal("two", await ReceiveAsync(second.Client, 3));
+        }
+        finally
+        {
+            foreach (var (client, _, pipe) in new[] { first, second })
+            {
+                pipe.Dispose();
+                client.Dispose();
+            }
+        }
+    }
 }

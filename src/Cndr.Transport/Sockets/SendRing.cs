@@ -45,6 +45,7 @@ internal sealed unsafe class SendRing
     private const int EInval = 22;
     private const int SqeBytes = 64;
     private const int CqeBytes = 16;
+    private const int NoResult = int.MinValue;
 
     [ThreadStatic]
     private static SendRing? t_ring;
@@ -79,6 +80,7 @@ internal sealed unsafe class SendRing
     private int _arenaUsed;
     private bool _broken;
     private bool _completing;
+    private bool _keepArena;
     private int _released;
 
     private SendRing(int fd, byte* parameters)
@@ -133,6 +135,9 @@ internal sealed unsafe class SendRing
 
     /// <summary>A round of one send uses a plain <c>send()</c> (the default; tests turn it off to put single sends through the ring).</summary>
     public bool SendAloneDirectly { get; set; } = true;
+
+    /// <summary>Tests: every <c>io_uring_enter</c> fails as an unexpected error would (the ring's way out is then taken).</summary>
+    internal bool FailEnters { get; set; }
 
     /// <summary>Sends the kernel took only part of (or none of: the socket would have blocked) so far.</summary>
     public long ShortSends { get; private set; }
@@ -275,21 +280,31 @@ internal sealed unsafe class SendRing
         Volatile.Write(ref *_sqTail, _tail); // the entries' bytes are written before the kernel may see the new tail
         var toSubmit = (uint)(to - from);
         var outstanding = to - from;
-        var done = from;
+        var idle = 0;
+        for (var i = from; i < to; i++)
+        {
+            _results[i] = NoResult;
+        }
+
         while (outstanding > 0 && !_broken)
         {
-            var r = Enter(SysIoUringEnter, _fd, toSubmit, (uint)outstanding, EnterGetEvents, 0, 0);
+            var r = FailEnters ? -1 : Enter(SysIoUringEnter, _fd, toSubmit, (uint)outstanding, EnterGetEvents, 0, 0);
             if (r >= 0)
             {
                 toSubmit -= (uint)r;
             }
-            else if (Marshal.GetLastPInvokeError() is not (EIntr or EAgain or EBusy))
+            else if (FailEnters || Marshal.GetLastPInvokeError() is not (EIntr or EAgain or EBusy))
             {
                 _broken = true; // unexpected: finish this batch with plain sends and give the ring up
             }
 
-            outstanding -= Reap();
-            done = to - outstanding;
+            var reaped = Reap();
+            outstanding -= reaped;
+            idle = r > 0 || reaped > 0 ? 0 : idle + 1;
+            if (idle == 100)
+            {
+                _broken = true; // the kernel neither takes entries nor completes them: the same way out
+            }
         }
 
         Rounds++;
@@ -297,9 +312,24 @@ internal sealed unsafe class SendRing
         if (outstanding > 0)
         {
             // The kernel consumes entries in order and completes a consumed MSG_DONTWAIT send before the call returns, so
-            // what is outstanding was never submitted: it goes out with a plain send each.
-            for (var i = done; i < to; i++)
+            // what is outstanding should never have been submitted: it goes out with a plain send each. An entry the
+            // kernel took and did not complete (not seen, but not ruled out) counts as failed: sending it again could
+            // repeat its bytes. Its connection closes; the arena stays allocated, the kernel may still read it.
+            var consumed = (to - from) - (int)toSubmit;
+            for (var i = from; i < to; i++)
             {
+                if (_results[i] != NoResult)
+                {
+                    continue;
+                }
+
+                if (i - from < consumed)
+                {
+                    _results[i] = -1;
+                    _keepArena = true;
+                    continue;
+                }
+
                 var e = _entries[i];
                 _results[i] = SocketPipe.SendDescriptor((int)e.Handle.DangerousGetHandle(), _arena + e.Offset, e.Length);
             }
@@ -382,7 +412,11 @@ internal sealed unsafe class SendRing
             _ = MUnmap((nint)_sqRing, _sqRingSize);
         }
 
-        NativeMemory.Free(_arena);
+        if (!_keepArena)
+        {
+            NativeMemory.Free(_arena);
+        }
+
         _ = Close(_fd);
         GC.SuppressFinalize(this);
     }
