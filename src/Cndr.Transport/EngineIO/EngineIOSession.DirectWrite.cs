@@ -15,11 +15,12 @@ public sealed partial class EngineIOSession
 
     /// <summary>
     /// Writes everything queued (under <c>_lock</c>, by the pump). When the connection has a direct sender and its
-    /// send pipe is idle, the queued frames go out with one non-blocking <c>send()</c> from this thread — a single
-    /// frame straight from the shared encoded message, several gathered first (one send for all frames due to
-    /// this connection: the batch is corked); what the kernel does not take, and anything after it, goes into the
-    /// pipe. Otherwise everything goes into the pipe. Returns true when the pipe needs a flush; throws when the
-    /// socket failed (the pump then finishes the writer).
+    /// send pipe is idle, the queued frames go out with one non-blocking send: on the ring of the write batch this
+    /// thread is flushing, if any (<see cref="WriteOutcome.OnRing"/>: the ring's report continues), else with a
+    /// <c>send()</c> from this thread — a single frame straight from the shared encoded message, several gathered first
+    /// (one send for all frames due to this connection: the batch is corked); what the kernel does not take, and
+    /// anything after it, goes into the pipe. Otherwise everything goes into the pipe (<see cref="WriteOutcome.Flush"/>).
+    /// Throws when the socket failed (the pump then finishes the writer).
     /// </summary>
     private WriteOutcome WriteQueueLocked(WebSocketChannel ws, PipeWriter output, ref long written)
     {
