@@ -3,7 +3,7 @@
 // what every page shows, and saves one picture of all four pages.
 //   node tests/browser/play-round.mjs URL ROOMCODE HOSTKEY SCREENSHOT.png
 // Uses the system browser (CHROMIUM, default /usr/bin/chromium); exits 0 when the round played as it should.
-import { WAIT, startBrowser } from "./headless.mjs";
+import { WAIT, startBrowser, until, untilSelector } from "./headless.mjs";
 
 const [url, roomCode, hostKey, screenshot] = process.argv.slice(2);
 const { browser, problems, check } = await startBrowser("play-round");
@@ -26,46 +26,46 @@ async function phone(name, role) {
   await page.type("#name", name);
   await page.select("#role", role);
   await press(page, "#join button");
-  await page.waitForSelector(`body[data-joined="${role}"]`, WAIT);
+  await untilSelector(page, `${name} joined as ${role}`, `body[data-joined="${role}"]`);
   return page;
 }
 
 try {
   const host = await open(`/play/host?room=${roomCode}&key=${encodeURIComponent(hostKey)}`, { width: 1100, height: 640 }, "host");
-  await host.waitForSelector('body[data-joined="host"]', WAIT);
+  await untilSelector(host, "host screen joined", 'body[data-joined="host"]');
   check((await text(host, "#code")) === roomCode, "host screen shows the room code");
 
   const ann = await phone("Ann", "player");
   const bo = await phone("Bo", "player");
   const viewer = await phone("Cy", "audience");
-  await host.waitForFunction(() => document.querySelectorAll("#players li").length === 2 && document.getElementById("audience-count").textContent === "1", WAIT);
+  await until(host, "host screen lists the phones", () => document.querySelectorAll("#players li").length === 2 && document.getElementById("audience-count").textContent === "1");
   check(true, "host screen lists two players and one audience member");
 
   await press(host, "#start");
-  await ann.waitForSelector("button.choice", WAIT);
-  await bo.waitForSelector("button.choice", WAIT);
+  await untilSelector(ann, "question on Ann's phone", "button.choice");
+  await untilSelector(bo, "question on Bo's phone", "button.choice");
   check((await text(ann, "#prompt-text")) === "Which planet is the largest?", "the question reached the players' phones");
   await press(ann, 'button.choice[data-option="1"]');
   await press(bo, 'button.choice[data-option="0"]');
-  await ann.waitForFunction(() => document.getElementById("status").textContent === "Answer locked in!", WAIT);
-  await bo.waitForFunction(() => document.getElementById("status").textContent === "Answer locked in!", WAIT);
-  await host.waitForFunction(() => document.getElementById("answers").textContent === "2 / 2 answered", WAIT);
-  check(true, "both answers reached the host screen");
+  const waited = await until(ann, "Ann's answer acknowledged", () => document.getElementById("status").textContent === "Answer locked in!")
+    + await until(bo, "Bo's answer acknowledged", () => document.getElementById("status").textContent === "Answer locked in!")
+    + await until(host, "host screen counts 2 answers", () => document.getElementById("answers").textContent === "2 / 2 answered");
+  check(true, `both answers reached the host screen (${waited} ms after the clicks)`);
 
-  await viewer.waitForSelector("button.choice", WAIT);
+  await untilSelector(viewer, "vote on Cy's phone", "button.choice");
   await press(viewer, 'button.choice[data-option="1"]');
-  await viewer.waitForFunction(() => document.getElementById("status").textContent === "Vote counted!", WAIT);
+  await until(viewer, "Cy's vote acknowledged", () => document.getElementById("status").textContent === "Vote counted!");
   check(true, "the audience voted");
 
   await press(host, "#reveal");
-  await host.waitForSelector('body[data-revealed="1"]', WAIT);
+  await untilSelector(host, "host screen revealed the answer", 'body[data-revealed="1"]');
   check((await host.$eval("#poll", (e) => e.dataset.total)) === "1", "host screen shows the audience vote (1 vote)");
   check((await text(host, "#options .correct")) === "Jupiter", "host screen reveals the answer");
-  await ann.waitForSelector('body[data-scored="1"]', WAIT);
-  await bo.waitForSelector('body[data-scored="1"]', WAIT);
+  await untilSelector(ann, "Ann's score arrived", 'body[data-scored="1"]');
+  await untilSelector(bo, "Bo's score arrived", 'body[data-scored="1"]');
   check((await text(ann, "#score")) === "Correct! Score: 1", "Ann's phone: correct, score 1 (private state)");
   check((await text(bo, "#score")) === "Not this time. Score: 0", "Bo's phone: not this time, score 0");
-  await viewer.waitForFunction(() => document.getElementById("status").textContent === "Voting closed.", WAIT);
+  await until(viewer, "the vote closed on Cy's phone", () => document.getElementById("status").textContent === "Voting closed.");
   check(true, "the audience phone saw the vote close");
   check(problems.length === 0, "no page errors" + (problems.length ? ": " + problems.join("; ") : ""));
 
