@@ -148,7 +148,7 @@ public sealed class RedisCluster : IRedisDeployment
     public async Task<RedisServer> OwnerOfAsync(string key)
     {
         await using var mux = await ConnectionMultiplexer.ConnectAsync(ConnectionString);
-        var endpoint = (IPEndPoint)mux.GetDatabase().IdentifyEndpoint(key)!;
+        var endpoint = (IPEndPoint)(await mux.GetDatabase().IdentifyEndpointAsync(key))!;
         return _servers.Single(s => s.Port == endpoint.Port);
     }
 

@@ -87,7 +87,7 @@ public sealed class ClusterSchemaRedisTests(RedisClusterTestServer redis) : ICla
         await WaitUntilAsync(() => a.Bus.IsSubscribed(room) && b.Bus.IsSubscribed(room));
 
         var channel = $"room:updates:{{{room}}}";
-        var owner = (IPEndPoint)redis.Admin.GetDatabase().IdentifyEndpoint($"room:config:{{{room}}}")!;
+        var owner = (IPEndPoint)(await redis.Admin.GetDatabase().IdentifyEndpointAsync($"room:config:{{{room}}}"))!;
         foreach (var server in redis.Admin.GetServers().Where(s => !s.IsReplica))
         {
             var sharded = ((RedisResult[])(await server.ExecuteAsync("PUBSUB", "SHARDCHANNELS", "room:updates:*"))!).Select(r => (string)r!).ToList();

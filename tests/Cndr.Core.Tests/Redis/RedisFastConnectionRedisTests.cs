@@ -11,6 +11,7 @@ namespace Cndr.Core.Tests.Redis;
 /// The store's own RESP connection (REDIS_FAST_PATH) against its own real redis-server: where a reply's continuation runs,
 /// what a killed connection, a reply that never comes, a flushed script cache and a server restart do to calls.
 /// </summary>
+[Collection(ReadinessLoopCollection.Name)]
 public sealed class RedisFastConnectionRedisTests
 {
     private const long Now = 1_700_000_000_000;
@@ -294,7 +295,8 @@ public sealed class RedisFastConnectionRedisTests
     public async Task A_reply_that_never_comes_fails_the_call_after_the_operation_timeout_and_resets_the_connection(bool readOnLoop)
     {
         await using var server = await RedisServer.StartAsync();
-        await using var connection = await RedisConnection.ConnectAsync(Options(server, timeoutMs: 500, readOnLoop: readOnLoop));
+        // 1.5 s: three times the longest a test of this collection holds the loop's thread (500 ms), so that on a busy machine no call made before the pause times out.
+        await using var connection = await RedisConnection.ConnectAsync(Options(server, timeoutMs: 1500, readOnLoop: readOnLoop));
         await using var admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
         var adminServer = admin.GetServer(server.Host, server.Port);
         var store = new RedisRelayStore(connection);

@@ -11,6 +11,7 @@ namespace Cndr.Core.Tests.Redis;
 /// The fast subscriber's keepalive against a real redis-server that stops answering (SIGSTOP): without it the connection
 /// stays open, looks live, and every publication of the pause is lost unnoticed.
 /// </summary>
+[Collection(ReadinessLoopCollection.Name)]
 public sealed class RedisFastSubscriberKeepAliveRedisTests
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(15);

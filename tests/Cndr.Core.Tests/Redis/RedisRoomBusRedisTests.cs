@@ -10,6 +10,7 @@ namespace Cndr.Core.Tests.Redis;
 
 /// <summary>The room bus against a real redis-server, on cndr's own subscription connection (<see cref="RedisFastSubscriber"/>).</summary>
 /// <remarks>Not sealed: <see cref="RedisRoomBusWithoutFastSubscriberRedisTests"/> runs the same tests on StackExchange.Redis's subscriber.</remarks>
+[Collection(ReadinessLoopCollection.Name)]
 public class RedisRoomBusRedisTests
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
