@@ -28,11 +28,21 @@ public class SendRingTests
         }
     }
 
-    private static async Task<(Socket Client, Socket Server, SocketPipe Pipe)> PairAsync(Action<Socket>? configureServer = null)
+    /// <summary>A loopback connection: the client socket, and the server socket under a raw pipe (what a ring sends on).</summary>
+    private sealed record Pair(Socket Client, Socket Server, SocketPipe Pipe) : IDisposable
+    {
+        public void Dispose()
+        {
+            Pipe.Dispose();
+            Client.Dispose();
+        }
+    }
+
+    private static async Task<Pair> PairAsync(Action<Socket>? configureServer = null)
     {
         var (client, server) = await SocketPipeTests.PairAsync();
         configureServer?.Invoke(server);
-        return (client, server, new SocketPipe(server.SafeHandle, server, s_options, s_options));
+        return new Pair(client, server, new SocketPipe(server.SafeHandle, server, s_options, s_options));
     }
 
     private static async Task<string> ReceiveAsync(Socket client, int count)
@@ -95,44 +105,36 @@ public class SendRingTests
             return;
         }
 
-        var pairs = new[] { await PairAsync(), await PairAsync(), await PairAsync() };
-        try
+        using var first = await PairAsync();
+        using var second = await PairAsync();
+        using var third = await PairAsync();
+        var pairs = new[] { first, second, third };
+        var log = new List<string>();
+        var owners = new[] { new Owner("a", log), new Owner("b", log), new Owner("c", log) };
+        var texts = new[] { "alpha", "bravo!", "charlie" };
+        OwnThread.Run(() =>
         {
-            var log = new List<string>();
-            var owners = new[] { new Owner("a", log), new Owner("b", log), new Owner("c", log) };
-            var texts = new[] { "alpha", "bravo!", "charlie" };
-            OwnThread.Run(() =>
-            {
-                var ring = SendRing.ForCurrentThread()!;
-                var (rounds, sends) = (ring.Rounds, ring.Sends);
-                for (var i = 0; i < 3; i++)
-                {
-                    Assert.True(Add(ring, pairs[i].Pipe, texts[i], owners[i]));
-                }
-
-                Assert.Equal(3, ring.Pending);
-                Assert.Empty(log); // nothing leaves before Complete
-                ring.Complete();
-                Assert.Equal(0, ring.Pending);
-                Assert.Equal(rounds + 1, ring.Rounds);
-                Assert.Equal(sends + 3, ring.Sends);
-                Assert.Equal(SendRing.ArenaBytes, ring.Free.Length); // the arena is free again
-            });
-
-            Assert.Equal(["a:alpha", "b:bravo!", "c:charlie"], log);
+            var ring = SendRing.ForCurrentThread()!;
+            var (rounds, sends) = (ring.Rounds, ring.Sends);
             for (var i = 0; i < 3; i++)
             {
-                Assert.Equal([texts[i].Length], owners[i].Results);
-                Assert.Equal(texts[i], await ReceiveAsync(pairs[i].Client, texts[i].Length));
+                Assert.True(Add(ring, pairs[i].Pipe, texts[i], owners[i]));
             }
-        }
-        finally
+
+            Assert.Equal(3, ring.Pending);
+            Assert.Empty(log); // nothing leaves before Complete
+            ring.Complete();
+            Assert.Equal(0, ring.Pending);
+            Assert.Equal(rounds + 1, ring.Rounds);
+            Assert.Equal(sends + 3, ring.Sends);
+            Assert.Equal(SendRing.ArenaBytes, ring.Free.Length); // the arena is free again
+        });
+
+        Assert.Equal(["a:alpha", "b:bravo!", "c:charlie"], log);
+        for (var i = 0; i < 3; i++)
         {
-            foreach (var (client, _, pipe) in pairs)
-            {
-                pipe.Dispose();
-                client.Dispose();
-            }
+            Assert.Equal([texts[i].Length], owners[i].Results);
+            Assert.Equal(texts[i], await ReceiveAsync(pairs[i].Client, texts[i].Length));
         }
     }
 
@@ -144,51 +146,44 @@ public class SendRingTests
             return;
         }
 
-        var (client, _, pipe) = await PairAsync(s => s.SendBufferSize = 16 * 1024);
+        using var pair = await PairAsync(s => s.SendBufferSize = 16 * 1024);
+        var (client, _, pipe) = pair;
         client.ReceiveBufferSize = 16 * 1024;
-        try
+        var payload = new byte[SendRing.ArenaBytes / 2];
+        for (var i = 0; i < payload.Length; i++)
         {
-            var payload = new byte[SendRing.ArenaBytes / 2];
-            for (var i = 0; i < payload.Length; i++)
+            payload[i] = (byte)('a' + (i % 26));
+        }
+
+        var chunk = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("0123456789ABCDEF", 1024)));
+        var log = new List<string>();
+        var first = new Owner("first", log);
+        var more = new Owner("more", log);
+        OwnThread.Run(() =>
+        {
+            var ring = SendRing.ForCurrentThread()!;
+            ring.SendAloneDirectly = false;
+            var shortSends = ring.ShortSends;
+            Assert.True(Add(ring, pipe, payload, first));
+            ring.Complete();
+
+            // What the kernel took leaves the send buffer for the peer's receive queue meanwhile: more sends may still
+            // go, in part, for a while, until one goes not at all.
+            for (var i = 0; i < 1000 && !more.Results.Contains(0); i++)
             {
-                payload[i] = (byte)('a' + (i % 26));
+                Assert.True(Add(ring, pipe, chunk, more));
+                ring.Complete();
             }
 
-            var chunk = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("0123456789ABCDEF", 1024)));
-            var log = new List<string>();
-            var first = new Owner("first", log);
-            var more = new Owner("more", log);
-            OwnThread.Run(() =>
-            {
-                var ring = SendRing.ForCurrentThread()!;
-                ring.SendAloneDirectly = false;
-                var shortSends = ring.ShortSends;
-                Assert.True(Add(ring, pipe, payload, first));
-                ring.Complete();
+            Assert.Equal(shortSends + 1 + more.Results.Count(r => r < chunk.Length), ring.ShortSends);
+        });
 
-                // What the kernel took leaves the send buffer for the peer's receive queue meanwhile: more sends may still
-                // go, in part, for a while, until one goes not at all.
-                for (var i = 0; i < 1000 && !more.Results.Contains(0); i++)
-                {
-                    Assert.True(Add(ring, pipe, chunk, more));
-                    ring.Complete();
-                }
-
-                Assert.Equal(shortSends + 1 + more.Results.Count(r => r < chunk.Length), ring.ShortSends);
-            });
-
-            // Exactly what a non-blocking send() reports: part of the first (the peer reads nothing), at last none of one.
-            var sent = Assert.Single(first.Results);
-            Assert.InRange(sent, 1, payload.Length - 1);
-            Assert.Contains(0, more.Results);
-            var expected = Encoding.ASCII.GetString(payload, 0, sent) + string.Concat(more.Results.Select(r => Encoding.ASCII.GetString(chunk, 0, r)));
-            Assert.Equal(expected, await ReceiveAsync(client, expected.Length));
-        }
-        finally
-        {
-            pipe.Dispose();
-            client.Dispose();
-        }
+        // Exactly what a non-blocking send() reports: part of the first (the peer reads nothing), at last none of one.
+        var sent = Assert.Single(first.Results);
+        Assert.InRange(sent, 1, payload.Length - 1);
+        Assert.Contains(0, more.Results);
+        var expected = Encoding.ASCII.GetString(payload, 0, sent) + string.Concat(more.Results.Select(r => Encoding.ASCII.GetString(chunk, 0, r)));
+        Assert.Equal(expected, await ReceiveAsync(client, expected.Length));
     }
 
     [Fact]
@@ -199,39 +194,28 @@ public class SendRingTests
             return;
         }
 
-        var broken = await PairAsync();
-        var healthy = await PairAsync();
-        var disposed = await PairAsync();
-        try
+        using var broken = await PairAsync();
+        using var healthy = await PairAsync();
+        using var disposed = await PairAsync();
+        broken.Server.Shutdown(SocketShutdown.Send); // a send on it now fails (EPIPE)
+        disposed.Pipe.Dispose();
+        var log = new List<string>();
+        var a = new Owner("broken", log);
+        var b = new Owner("healthy", log);
+        OwnThread.Run(() =>
         {
-            broken.Server.Shutdown(SocketShutdown.Send); // a send on it now fails (EPIPE)
-            disposed.Pipe.Dispose();
-            var log = new List<string>();
-            var a = new Owner("broken", log);
-            var b = new Owner("healthy", log);
-            OwnThread.Run(() =>
-            {
-                var ring = SendRing.ForCurrentThread()!;
-                Assert.True(Add(ring, broken.Pipe, "lost", a));
-                Assert.False(Add(ring, disposed.Pipe, "refused", new Owner("disposed", log)));
-                Assert.True(Add(ring, healthy.Pipe, "fine", b));
-                Assert.Equal(2, ring.Pending);
-                ring.Complete();
-            });
+            var ring = SendRing.ForCurrentThread()!;
+            Assert.True(Add(ring, broken.Pipe, "lost", a));
+            Assert.False(Add(ring, disposed.Pipe, "refused", new Owner("disposed", log)));
+            Assert.True(Add(ring, healthy.Pipe, "fine", b));
+            Assert.Equal(2, ring.Pending);
+            ring.Complete();
+        });
 
-            Assert.Equal([-1], a.Results);
-            Assert.Equal([4], b.Results);
-            Assert.Equal(["broken:lost", "healthy:fine"], log);
-            Assert.Equal("fine", await ReceiveAsync(healthy.Client, 4));
-        }
-        finally
-        {
-            foreach (var (client, _, pipe) in new[] { broken, healthy, disposed })
-            {
-                pipe.Dispose();
-                client.Dispose();
-            }
-        }
+        Assert.Equal([-1], a.Results);
+        Assert.Equal([4], b.Results);
+        Assert.Equal(["broken:lost", "healthy:fine"], log);
+        Assert.Equal("fine", await ReceiveAsync(healthy.Client, 4));
     }
 
     [Fact]
@@ -242,33 +226,26 @@ public class SendRingTests
             return;
         }
 
-        var (client, _, pipe) = await PairAsync();
-        try
+        using var pair = await PairAsync();
+        var (client, _, pipe) = pair;
+        var log = new List<string>();
+        SendRing? ring = null;
+        Owner? second = null;
+        var first = new Owner("first", log, sent => Add(ring!, pipe, "+second", second!));
+        second = new Owner("second", log);
+        OwnThread.Run(() =>
         {
-            var log = new List<string>();
-            SendRing? ring = null;
-            Owner? second = null;
-            var first = new Owner("first", log, sent => Add(ring!, pipe, "+second", second!));
-            second = new Owner("second", log);
-            OwnThread.Run(() =>
-            {
-                ring = SendRing.ForCurrentThread()!;
-                ring.SendAloneDirectly = false;
-                var rounds = ring.Rounds;
-                Assert.True(Add(ring, pipe, "first", first));
-                ring.Complete();
-                Assert.Equal(rounds + 2, ring.Rounds);
-                Assert.Equal(0, ring.Pending);
-            });
+            ring = SendRing.ForCurrentThread()!;
+            ring.SendAloneDirectly = false;
+            var rounds = ring.Rounds;
+            Assert.True(Add(ring, pipe, "first", first));
+            ring.Complete();
+            Assert.Equal(rounds + 2, ring.Rounds);
+            Assert.Equal(0, ring.Pending);
+        });
 
-            Assert.Equal(["first:first", "second:+second"], log);
-            Assert.Equal("first+second", await ReceiveAsync(client, 12));
-        }
-        finally
-        {
-            pipe.Dispose();
-            client.Dispose();
-        }
+        Assert.Equal(["first:first", "second:+second"], log);
+        Assert.Equal("first+second", await ReceiveAsync(client, 12));
     }
 
     [Fact]
@@ -279,34 +256,27 @@ public class SendRingTests
             return;
         }
 
-        var (client, _, pipe) = await PairAsync();
-        try
+        using var pair = await PairAsync();
+        var (client, _, pipe) = pair;
+        var log = new List<string>();
+        var owner = new Owner("alone", log);
+        OwnThread.Run(() =>
         {
-            var log = new List<string>();
-            var owner = new Owner("alone", log);
-            OwnThread.Run(() =>
-            {
-                var ring = SendRing.ForCurrentThread()!;
-                var (rounds, direct) = (ring.Rounds, ring.DirectSends);
-                Assert.True(Add(ring, pipe, "alone", owner));
-                ring.Complete();
-                Assert.Equal((rounds, direct + 1), (ring.Rounds, ring.DirectSends));
+            var ring = SendRing.ForCurrentThread()!;
+            var (rounds, direct) = (ring.Rounds, ring.DirectSends);
+            Assert.True(Add(ring, pipe, "alone", owner));
+            ring.Complete();
+            Assert.Equal((rounds, direct + 1), (ring.Rounds, ring.DirectSends));
 
-                // The ring's entry was taken back: the next round of two goes through the ring as usual.
-                Assert.True(Add(ring, pipe, "+one", owner));
-                Assert.True(Add(ring, pipe, "+two", owner));
-                ring.Complete();
-                Assert.Equal((rounds + 1, direct + 1), (ring.Rounds, ring.DirectSends));
-            });
+            // The ring's entry was taken back: the next round of two goes through the ring as usual.
+            Assert.True(Add(ring, pipe, "+one", owner));
+            Assert.True(Add(ring, pipe, "+two", owner));
+            ring.Complete();
+            Assert.Equal((rounds + 1, direct + 1), (ring.Rounds, ring.DirectSends));
+        });
 
-            Assert.Equal([5, 4, 4], owner.Results);
-            Assert.Equal("alone+one+two", await ReceiveAsync(client, 13));
-        }
-        finally
-        {
-            pipe.Dispose();
-            client.Dispose();
-        }
+        Assert.Equal([5, 4, 4], owner.Results);
+        Assert.Equal("alone+one+two", await ReceiveAsync(client, 13));
     }
 
     private sealed class DeferredSend(Action flush) : Internal.IDeferredFlush
@@ -327,47 +297,40 @@ public class SendRingTests
             return;
         }
 
-        var (client, _, pipe) = await PairAsync();
-        try
+        using var pair = await PairAsync();
+        var (client, _, pipe) = pair;
+        var log = new List<string>();
+        var rings = new List<SendRing?>();
+        var inner = new Owner("inner", log);
+        var last = new Owner("last", log);
+        Owner? outer = null;
+        outer = new Owner("outer", log, _ =>
         {
-            var log = new List<string>();
-            var rings = new List<SendRing?>();
-            var inner = new Owner("inner", log);
-            var last = new Owner("last", log);
-            Owner? outer = null;
-            outer = new Owner("outer", log, _ =>
+            Internal.WriteBatch.Open();
+            Internal.WriteBatch.Defer(new DeferredSend(() =>
             {
-                Internal.WriteBatch.Open();
-                Internal.WriteBatch.Defer(new DeferredSend(() =>
-                {
-                    rings.Add(Internal.WriteBatch.Ring);
-                    Assert.True(Add(Internal.WriteBatch.Ring!, pipe, "+inner", inner));
-                }));
-                Internal.WriteBatch.Close(); // its Complete returns at once: the send waits for the running one
-                Assert.Equal(1, Internal.WriteBatch.Ring!.Pending);
                 rings.Add(Internal.WriteBatch.Ring);
-                return Add(Internal.WriteBatch.Ring!, pipe, "+last", last);
-            });
-            OwnThread.Run(() =>
-            {
-                var ring = SendRing.ForCurrentThread()!;
-                ring.SendAloneDirectly = false;
-                Internal.WriteBatch.Open();
-                Internal.WriteBatch.Defer(new DeferredSend(() => Assert.True(Add(Internal.WriteBatch.Ring!, pipe, "outer", outer))));
-                Internal.WriteBatch.Close();
-                Assert.Null(Internal.WriteBatch.Ring);
-                Assert.Equal(0, ring.Pending);
-                Assert.Equal([ring, ring], rings);
-            });
-
-            Assert.Equal(["outer:outer", "inner:+inner", "last:+last"], log);
-            Assert.Equal("outer+inner+last", await ReceiveAsync(client, 16));
-        }
-        finally
+                Assert.True(Add(Internal.WriteBatch.Ring!, pipe, "+inner", inner));
+            }));
+            Internal.WriteBatch.Close(); // its Complete returns at once: the send waits for the running one
+            Assert.Equal(1, Internal.WriteBatch.Ring!.Pending);
+            rings.Add(Internal.WriteBatch.Ring);
+            return Add(Internal.WriteBatch.Ring!, pipe, "+last", last);
+        });
+        OwnThread.Run(() =>
         {
-            pipe.Dispose();
-            client.Dispose();
-        }
+            var ring = SendRing.ForCurrentThread()!;
+            ring.SendAloneDirectly = false;
+            Internal.WriteBatch.Open();
+            Internal.WriteBatch.Defer(new DeferredSend(() => Assert.True(Add(Internal.WriteBatch.Ring!, pipe, "outer", outer))));
+            Internal.WriteBatch.Close();
+            Assert.Null(Internal.WriteBatch.Ring);
+            Assert.Equal(0, ring.Pending);
+            Assert.Equal([ring, ring], rings);
+        });
+
+        Assert.Equal(["outer:outer", "inner:+inner", "last:+last"], log);
+        Assert.Equal("outer+inner+last", await ReceiveAsync(client, 16));
     }
 
     /// <summary>
@@ -382,37 +345,26 @@ public class SendRingTests
             return;
         }
 
-        var first = await PairAsync();
-        var second = await PairAsync();
-        try
+        using var first = await PairAsync();
+        using var second = await PairAsync();
+        var log = new List<string>();
+        var a = new Owner("a", log);
+        var b = new Owner("b", log);
+        OwnThread.Run(() =>
         {
-            var log = new List<string>();
-            var a = new Owner("a", log);
-            var b = new Owner("b", log);
-            OwnThread.Run(() =>
-            {
-                var ring = SendRing.ForCurrentThread()!;
-                ring.FailEnters = true;
-                Assert.True(Add(ring, first.Pipe, "one", a));
-                Assert.True(Add(ring, second.Pipe, "two", b));
-                ring.Complete();
-                Assert.Equal(0, ring.Pending);
-                Assert.Null(SendRing.ForCurrentThread());
-            });
+            var ring = SendRing.ForCurrentThread()!;
+            ring.FailEnters = true;
+            Assert.True(Add(ring, first.Pipe, "one", a));
+            Assert.True(Add(ring, second.Pipe, "two", b));
+            ring.Complete();
+            Assert.Equal(0, ring.Pending);
+            Assert.Null(SendRing.ForCurrentThread());
+        });
 
-            Assert.Equal([3], a.Results);
-            Assert.Equal([3], b.Results);
-            Assert.Equal(["a:one", "b:two"], log);
-            Assert.Equal("one", await ReceiveAsync(first.Client, 3));
-            Assert.Equal("two", await ReceiveAsync(second.Client, 3));
-        }
-        finally
-        {
-            foreach (var (client, _, pipe) in new[] { first, second })
-            {
-                pipe.Dispose();
-                client.Dispose();
-            }
-        }
+        Assert.Equal([3], a.Results);
+        Assert.Equal([3], b.Results);
+        Assert.Equal(["a:one", "b:two"], log);
+        Assert.Equal("one", await ReceiveAsync(first.Client, 3));
+        Assert.Equal("two", await ReceiveAsync(second.Client, 3));
     }
 }
